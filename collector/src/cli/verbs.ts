@@ -1,0 +1,4 @@
+import type { Verb } from './verb.ts';
+
+// The verb registry: each verb lives in its own file under cli/ and only parses flags and calls the core.
+export const verbs: Verb[] = [];

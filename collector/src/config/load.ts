@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BpfcompatError } from '../errors.ts';
+
+/** Formats a zod issue path the way users write keys: profiles[2].kernel.debian.suite */
+export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+/** One line for the first problem zod found, naming file and key path. */
+export function describeZodError(file: string, err: z.ZodError, hint: string): BpfcompatError {
+  const issue = err.issues[0]!;
+  let where = formatKeyPath(issue.path);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    where = formatKeyPath([...issue.path, keys[0]!]);
+    message = `unknown key${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`;
+  }
+  const more = err.issues.length > 1 ? ` (+${err.issues.length - 1} more)` : '';
+  return new BpfcompatError('CONFIG_INVALID', `${file}: ${where}: ${message}${more}`, { hint });
+}
+
+/** Reads a YAML file and validates it against a schema; every failure is a one-line BpfcompatError. */
+export async function loadYamlFile<S extends z.ZodType>(file: string, schema: S, hint: string): Promise<z.infer<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BpfcompatError('FILE_NOT_FOUND', `${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, {
+      hint: 'check the path',
+    });
+  }
+  return parseYamlText(file, text, schema, hint);
+}
+
+export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S, hint: string): z.infer<S> {
+  if (text.trim() === '') throw new BpfcompatError('CONFIG_INVALID', `${file}: the file is empty`, { hint });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0] ? ` line ${e.linePos[0].line}:` : '';
+    throw new BpfcompatError('YAML_INVALID', `${file}:${line} invalid YAML: ${e.message.split('\n')[0]}`, { hint });
+  }
+  const result = schema.safeParse(doc.toJS());
+  if (!result.success) throw describeZodError(file, result.error, hint);
+  return result.data;
+}

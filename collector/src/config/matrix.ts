@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { loadYamlFile } from './load.ts';
+
+// A matrix carries its kernels itself (no profile files resolved from the working directory).
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (a sha256)');
+const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 90s, 5m or 1h');
+
+export const DebianKernelSource = z.strictObject({
+  suite: z.enum(['bullseye', 'bookworm', 'bookworm-backports', 'trixie', 'trixie-backports', 'forky', 'sid', 'unstable', 'testing', 'stable', 'oldstable']),
+  flavour: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default('cloud-amd64'),
+  /** Exact Debian package version, e.g. 6.1.158-1; newest when absent. */
+  version: z.string().regex(/^[A-Za-z0-9.+~:-]{1,128}$/).optional(),
+  /** Pin of the kernel .deb's sha256 (fail closed on mismatch). */
+  sha256: sha256.optional(),
+  mirror: z.url().optional(),
+});
+
+export const DebKernelSource = z.strictObject({
+  /** URL (https/http) or local path of a kernel .deb (linux-image-* or linux-binary-*). */
+  package: z.string().min(1),
+  sha256: sha256.optional(),
+  /** Extra .debs with the modules when the image package does not carry them (sid's linux-modules-*). */
+  modules: z.array(z.strictObject({ package: z.string().min(1), sha256: sha256.optional() })).default([]),
+});
+
+export const FileKernelSource = z.strictObject({
+  image: z.string().min(1),
+  modules_dir: z.string().min(1).optional(),
+  config: z.string().min(1).optional(),
+  release: z.string().min(1).optional(),
+});
+
+export const KernelSource = z.union([
+  z.strictObject({ debian: DebianKernelSource }),
+  z.strictObject({ deb: DebKernelSource }),
+  z.strictObject({ file: FileKernelSource }),
+], { error: 'must have exactly one of debian, deb or file' });
+
+export const Profile = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
+  required: z.boolean().default(true),
+  description: z.string().optional(),
+  arch: z.enum(['x86_64']).default('x86_64'),
+  kernel: KernelSource,
+  timeout: duration.optional(),
+  memory_mb: z.number().int().min(256).max(16384).default(1024),
+  cpus: z.number().int().min(1).max(8).default(1),
+});
+
+export const Matrix = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    profiles: z.array(Profile).min(1, 'a matrix needs at least one profile'),
+  })
+  .superRefine((m, ctx) => {
+    const seen = new Set<string>();
+    m.profiles.forEach((p, i) => {
+      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'id'], message: `duplicate profile id ${p.id}` });
+      seen.add(p.id);
+    });
+  });
+
+export type Matrix = z.infer<typeof Matrix>;
+export type Profile = z.infer<typeof Profile>;
+export type KernelSource = z.infer<typeof KernelSource>;
+export type DebianKernelSource = z.infer<typeof DebianKernelSource>;
+
+export function loadMatrix(file: string): Promise<Matrix> {
+  return loadYamlFile(file, Matrix, 'see docs/matrix.md for the matrix format');
+}
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!m) throw new Error(`bad duration ${text}`);
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[m[2] as 'ms' | 's' | 'm' | 'h'];
+}

@@ -1,0 +1,22 @@
+// What the kernel catalog hands to the guest builder and the reports.
+
+export type KernelOrigin =
+  | { kind: 'debian'; suite: string; flavour: string; package: string; version: string; url: string; deb_sha256: string; extra_packages: Array<{ package: string; version: string; url: string; deb_sha256: string }> }
+  | { kind: 'deb'; package: string; deb_sha256: string; extra_packages: Array<{ package: string; deb_sha256: string }> }
+  | { kind: 'file'; image: string };
+
+/** A kernel extracted into the content-addressed cache, ready to boot. */
+export interface ResolvedKernel {
+  /** uname -r of the kernel, e.g. 6.1.0-41-cloud-amd64 */
+  release: string;
+  arch: 'x86_64';
+  /** Absolute path of the bootable image (vmlinuz / bzImage). */
+  imagePath: string;
+  /** sha256 of the image bytes: the kernel's identity in history. */
+  imageSha256: string;
+  /** Directory that holds kernel/, modules.dep … for this release (lib/modules/<release>), or null. */
+  modulesDir: string | null;
+  /** The kernel's config file (config-<release>), or null when unknown. */
+  configPath: string | null;
+  origin: KernelOrigin;
+}

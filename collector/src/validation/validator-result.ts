@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+// The JSON the in-guest validator prints (schema_version bpfcompat.validator.v1).
+// This zod schema is the single source of truth for that contract; validator/src/*.c writes it.
+
+export const ProbeStatus = z.enum(['supported', 'unsupported', 'permission_denied', 'inconclusive', 'probe_error', 'unknown']);
+
+const Probe = z.object({ status: ProbeStatus, errno: z.number().int().default(0) });
+
+export const AttachStatus = z.enum(['pass', 'fail', 'warn', 'skipped']);
+
+export const ProgramEvidence = z.object({
+  name: z.string(),
+  section: z.string(),
+  /** libbpf program type name, e.g. "kprobe", "xdp", "tracing" */
+  type: z.string(),
+  /** libbpf expected attach type name, e.g. "trace_fentry", "cgroup_inet_ingress", or "" */
+  expected_attach_type: z.string().default(''),
+  /** Helper ids called by the program's instructions (BPF_CALL with src_reg 0). */
+  helpers: z.array(z.number().int()).default([]),
+  insn_count: z.number().int().default(0),
+  /** Isolated trial load: only this program autoloaded. */
+  trial_load: z.object({
+    status: z.enum(['pass', 'fail', 'skipped']),
+    errno: z.number().int().default(0),
+    error: z.string().default(''),
+    verifier_log_tail: z.string().default(''),
+  }),
+  /** Outcome in the whole-object load. */
+  load: z.object({ status: z.enum(['pass', 'fail', 'skipped']), errno: z.number().int().default(0) }),
+  attach: z.object({
+    status: AttachStatus,
+    /** auto | xdp | tc | tcx | cgroup | lsm | none */
+    method: z.string().default('none'),
+    target: z.string().default(''),
+    errno: z.number().int().default(0),
+    error: z.string().default(''),
+    /** why the attach was skipped, when it was */
+    reason: z.string().default(''),
+  }),
+  required: z.boolean().default(false),
+});
+
+export const MapEvidence = z.object({
+  name: z.string(),
+  type: z.string(),
+  type_id: z.number().int(),
+  key_size: z.number().int(),
+  value_size: z.number().int(),
+  max_entries: z.number().int(),
+  create: z.object({ status: z.enum(['pass', 'fail', 'skipped']), errno: z.number().int().default(0) }).default({ status: 'skipped', errno: 0 }),
+});
+
+export const FunctionalTestResult = z.object({
+  name: z.string(),
+  required: z.boolean(),
+  status: z.enum(['pass', 'fail', 'skipped']),
+  command: z.string(),
+  timeout_seconds: z.number(),
+  expected_exit_code: z.number().int(),
+  exit_code: z.number().int(),
+  timed_out: z.boolean(),
+  stdout_tail: z.string(),
+  stderr_tail: z.string(),
+  error: z.string().default(''),
+});
+
+export const ValidatorResult = z.object({
+  schema_version: z.literal('bpfcompat.validator.v1'),
+  validator_version: z.string(),
+  libbpf_version: z.string(),
+  kernel: z.object({ release: z.string(), version: z.string(), machine: z.string() }),
+  btf: z.object({
+    kernel_btf_available: z.boolean(),
+    kernel_btf_size: z.number().int().default(0),
+    artifact_has_btf: z.boolean(),
+    artifact_has_btf_ext: z.boolean(),
+  }),
+  probes: z.object({
+    map_types: z.record(z.string(), Probe),
+    program_types: z.record(z.string(), Probe),
+    /** environment facts: tracefs, cgroup2, lsm list, lockdown, … */
+    environment: z.record(z.string(), z.string()).default({}),
+  }),
+  object: z.object({
+    open_status: z.enum(['pass', 'fail']),
+    open_errno: z.number().int().default(0),
+    open_error: z.string().default(''),
+    license: z.string().default(''),
+  }),
+  programs: z.array(ProgramEvidence),
+  maps: z.array(MapEvidence),
+  fixups: z.array(z.object({ kind: z.string(), target: z.string(), status: z.string(), detail: z.string().default('') })).default([]),
+  variants: z.array(z.object({ group: z.string(), chosen: z.string(), disabled: z.array(z.string()) })).default([]),
+  load: z.object({ status: z.enum(['pass', 'fail']), errno: z.number().int().default(0), error: z.string().default('') }),
+  attach: z.object({
+    mode: z.enum(['disabled', 'best-effort', 'required']),
+    status: AttachStatus,
+    attempted: z.number().int(),
+    passed: z.number().int(),
+    failed: z.number().int(),
+  }),
+  functional: z.object({ status: z.enum(['pass', 'fail', 'warn', 'skipped']), tests: z.array(FunctionalTestResult) }),
+  /** Tail of everything libbpf printed (up to 64 KiB). */
+  libbpf_log: z.string().default(''),
+  status: z.enum(['pass', 'fail']),
+  duration_ms: z.number().int(),
+});
+
+export type ValidatorResult = z.infer<typeof ValidatorResult>;
+export type ProgramEvidence = z.infer<typeof ProgramEvidence>;
