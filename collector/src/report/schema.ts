@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+// The report JSON (schema_version bpfcompat.report.v1). Keeps the reference vocabulary
+// (profile_id, status, failed_stage, classification_*, validation.*, btf, functional) and types the rest.
+// The JSON Schema shipped in docs/ is generated from this file.
+
+export const TargetStatus = z.enum(['pass', 'fail', 'infra_error']);
+export const FailedStage = z.enum(['load', 'attach', 'validation', 'functional', 'command', 'transport', 'infra']);
+export const Confidence = z.enum(['high', 'medium', 'low']);
+export const ValidationMode = z.enum(['load_only', 'load_attach', 'behavior', 'default']);
+
+export const KernelRef = z.object({
+  release: z.string(),
+  sha256: z.string(),
+  /** Where the kernel came from: debian suite/package/version/url and the .deb's sha256, a .deb, or a file. */
+  source: z.record(z.string(), z.unknown()),
+});
+
+export const ProgramReport = z.object({
+  name: z.string(),
+  section: z.string(),
+  type: z.string(),
+  load: z.enum(['pass', 'fail', 'skipped']),
+  attach: z.enum(['pass', 'fail', 'warn', 'skipped']),
+  attach_method: z.string(),
+  attach_target: z.string(),
+  attach_reason: z.string(),
+  errno: z.number().int(),
+  error: z.string(),
+  verifier_log_tail: z.string(),
+  helpers: z.array(z.number().int()),
+});
+
+export const RootCause = z.object({
+  kind: z.string(),
+  name: z.string(),
+  id: z.number().int().optional(),
+  type: z.string().optional(),
+  field: z.string().optional(),
+  program: z.string().optional(),
+});
+
+export const TargetReport = z.object({
+  profile_id: z.string(),
+  required: z.boolean(),
+  status: TargetStatus,
+  failed_stage: FailedStage.nullable(),
+  /** sha256(artifact, kernel, validator, manifest, mode) in canonical JSON. */
+  result_key: z.string(),
+  reused: z.boolean(),
+  reused_from_run: z.string().nullable(),
+  kernel: KernelRef,
+  vm: z.object({ accel: z.enum(['kvm', 'tcg', 'none']), boot_ms: z.number().int(), duration_ms: z.number().int() }),
+  btf: z.object({ kernel_btf_available: z.boolean(), artifact_has_btf: z.boolean(), artifact_has_btf_ext: z.boolean() }),
+  validation: z.object({
+    load_status: z.enum(['pass', 'fail', 'skipped']),
+    load_error_code: z.number().int(),
+    load_error: z.string(),
+    attach_mode: z.enum(['disabled', 'best-effort', 'required']),
+    attach_status: z.enum(['pass', 'fail', 'warn', 'skipped']),
+    attach_attempted: z.number().int(),
+    attach_passed: z.number().int(),
+    attach_failed: z.number().int(),
+  }),
+  programs: z.array(ProgramReport),
+  maps: z.array(z.object({ name: z.string(), type: z.string(), max_entries: z.number().int() })),
+  functional: z.object({ status: z.enum(['pass', 'fail', 'warn', 'skipped']), tests: z.array(z.record(z.string(), z.unknown())) }),
+  classification_code: z.string().nullable(),
+  classification_confidence: Confidence.nullable(),
+  classification_reason: z.string(),
+  remediation: z.string(),
+  root_cause: RootCause.nullable(),
+  infra_error: z.string().nullable(),
+  console_tail: z.string(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  duration_ms: z.number().int(),
+  notes: z.array(z.string()),
+  evidence: z.object({ console_log: z.string().nullable(), validator_result: z.string().nullable() }),
+});
+
+export const Report = z.object({
+  schema_version: z.literal('bpfcompat.report.v1'),
+  tool: z.object({ name: z.literal('bpfcompat'), version: z.string() }),
+  run: z.object({
+    id: z.string(),
+    started_at: z.string(),
+    finished_at: z.string(),
+    duration_ms: z.number().int(),
+    accel: z.enum(['kvm', 'tcg', 'none']),
+    jobs: z.number().int(),
+    git: z.object({ revision: z.string(), describe: z.string() }).nullable(),
+    ci: z.record(z.string(), z.string()).nullable(),
+  }),
+  mode: z.enum(['artifact', 'command']),
+  artifact: z.object({
+    name: z.string(),
+    version: z.string(),
+    variant: z.string().nullable(),
+    /** sha256:<hex> for objects, command://<name> in command mode */
+    identity: z.string(),
+    path: z.string(),
+    basename: z.string(),
+    sha256: z.string(),
+    size_bytes: z.number().int(),
+  }),
+  command: z.object({
+    invocation_sha256: z.string(),
+    expected_exit_code: z.number().int(),
+    binary: z.object({ basename: z.string(), sha256: z.string(), size_bytes: z.number().int() }).nullable(),
+  }).nullable(),
+  validator: z.object({ basename: z.string(), sha256: z.string(), size_bytes: z.number().int() }),
+  manifest: z.object({ path: z.string(), sha256: z.string() }).nullable(),
+  validation_mode: ValidationMode,
+  matrix: z.object({ path: z.string(), name: z.string(), profiles: z.array(z.string()) }),
+  targets: z.array(TargetReport),
+  summary: z.object({
+    status: z.enum(['pass', 'fail', 'error']),
+    exit_code: z.number().int(),
+    total: z.number().int(),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    infra_errors: z.number().int(),
+    required_passed: z.number().int(),
+    required_failed: z.number().int(),
+    reused: z.number().int(),
+    notes: z.array(z.string()),
+  }),
+  paths: z.object({ json: z.string(), markdown: z.string().nullable(), junit: z.string().nullable() }),
+});
+
+export type Report = z.infer<typeof Report>;
+export type TargetReport = z.infer<typeof TargetReport>;
+export type ProgramReport = z.infer<typeof ProgramReport>;
