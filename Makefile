@@ -1,0 +1,84 @@
+# bpfcompat — two commands on a fresh Debian machine (as root):
+#   make demo    set everything up, then validate the shipped examples on the Debian matrix
+#   make test    set everything up, then run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+NODE := $(CURDIR)/node_modules/.bin/node
+BPFCOMPAT := $(NODE) collector/bin/bpfcompat.js
+MATRIX ?= matrices/debian.yaml
+
+APT_PACKAGES := qemu-system-x86 busybox-static clang llvm libelf-dev zlib1g-dev libzstd-dev gpgv \
+	debian-archive-keyring cpio xz-utils zstd pkg-config dpkg-dev curl file ca-certificates make gcc \
+	libc6-dev chromium git
+EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
+EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
+vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))
+LIBBPF_INCLUDE := validator/build/libbpf/include
+
+.PHONY: help setup deps apt npm validator examples kernels demo test typecheck unit e2e bench doctor clean
+
+help:
+	@echo "make demo   set up everything and validate the shipped examples on $(MATRIX)"
+	@echo "make test   set up everything and run every test"
+	@echo "make setup | deps | validator | examples | kernels | typecheck | bench | doctor | clean"
+
+setup: deps validator examples kernels
+
+deps: apt npm
+
+# Installs only the Debian packages that are missing (needs root; prints the command otherwise).
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "bpfcompat: missing Debian packages: $$missing (run: sudo apt-get install -y $$missing)" >&2; exit 1; fi; \
+	  echo "bpfcompat: installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v npm >/dev/null || { echo "bpfcompat: installing npm"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+
+# npm's own node may be older than 22: the `node` package in package.json puts Node 24 in node_modules/.bin.
+npm: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@$(NODE) -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 22) { console.error("bpfcompat: node_modules/.bin/node is " + process.version + ", need >= 22"); process.exit(1) }'
+	@$(NODE) -e 'new (require("better-sqlite3"))(":memory:").prepare("select 1").get()' || { echo "bpfcompat: better-sqlite3 does not load under $$($(NODE) --version)" >&2; exit 1; }
+	@touch $@
+
+validator:
+	$(MAKE) -C validator
+
+examples: $(EXAMPLE_OBJS)
+build/examples/%.bpf.o: %.bpf.c | $(LIBBPF_INCLUDE)
+	@mkdir -p $(dir $@)
+	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(LIBBPF_INCLUDE) -I/usr/include/$$(gcc -print-multiarch) -c $< -o $@
+$(LIBBPF_INCLUDE):
+	$(MAKE) -C validator libbpf
+
+kernels: npm
+	$(BPFCOMPAT) kernels fetch --matrix $(MATRIX)
+
+demo: setup
+	@mkdir -p reports
+	@rc=0; \
+	$(BPFCOMPAT) test --artifact build/examples/pass_everywhere.bpf.o --matrix $(MATRIX) --out reports/pass-everywhere.json --markdown reports/pass-everywhere.md --artifact-name pass-everywhere || rc=$$?; \
+	$(BPFCOMPAT) test --artifact build/examples/bpf_loop.bpf.o --matrix $(MATRIX) --out reports/bpf-loop.json --markdown reports/bpf-loop.md --artifact-name bpf-loop || rc=$$?; \
+	$(BPFCOMPAT) test --artifact build/examples/missing_kprobe.bpf.o --manifest examples/missing-kprobe/manifest.yaml --matrix $(MATRIX) --out reports/missing-kprobe.json --markdown reports/missing-kprobe.md --artifact-name missing-kprobe || rc=$$?; \
+	echo; echo "Reports: $(CURDIR)/reports/{pass-everywhere,bpf-loop,missing-kprobe}.{json,md} (exit codes 0/2 are verdicts; 2 = a required kernel failed)"; \
+	[ $$rc -le 2 ]
+
+typecheck: npm
+	tsc -p tsconfig.json
+
+# Unit and end-to-end tests (e2e tests boot real kernels in QEMU and drive a real chromium).
+test: setup typecheck
+	$(NODE) --test --test-concurrency=2 'collector/**/*.test.ts' 'history/**/*.test.ts' 'validator/**/*.test.ts' 'site/**/*.test.ts' 'examples/**/*.test.ts'
+
+bench: setup
+	$(NODE) bench/boot.bench.ts
+
+doctor: npm
+	$(BPFCOMPAT) doctor
+
+clean:
+	rm -rf build validator/build site/dist

@@ -1,0 +1,64 @@
+// The failure taxonomy: the reference tool's codes, each with a meaning and a one-line remediation.
+
+export const CLASSIFICATION_CODES = [
+  'UNSUPPORTED_ATTACH_TYPE',
+  'UNSUPPORTED_MAP_TYPE',
+  'CORE_RELOCATION_FAILURE',
+  'MISSING_BTF',
+  'UNSUPPORTED_PROGRAM_TYPE',
+  'POLICY_DENIED',
+  'CAPABILITY_FAILURE',
+  'VERIFIER_REJECTION',
+  'FUNCTIONAL_TEST_FAILURE',
+  'COMMAND_VALIDATION_FAILURE',
+  'UNKNOWN',
+] as const;
+
+export type ClassificationCode = (typeof CLASSIFICATION_CODES)[number];
+
+export const CODE_INFO: Record<ClassificationCode, { title: string; remediation: string }> = {
+  UNSUPPORTED_ATTACH_TYPE: {
+    title: 'A program could not be attached',
+    remediation: 'make the attach optional (best-effort) for kernels without this hook, or check the attach target exists on this kernel',
+  },
+  UNSUPPORTED_MAP_TYPE: {
+    title: 'The kernel cannot create a map of this type',
+    remediation: 'ship a fallback (e.g. perfbuf instead of ringbuf) selected at load time, or raise the minimum kernel',
+  },
+  CORE_RELOCATION_FAILURE: {
+    title: 'A CO-RE relocation found no matching kernel type or field',
+    remediation: 'guard the access with bpf_core_field_exists()/bpf_core_type_exists() or provide a variant for this kernel',
+  },
+  MISSING_BTF: {
+    title: 'The kernel has no BTF the object needs',
+    remediation: 'provide BTF for this kernel (BTFHub or an external vmlinux BTF) or avoid CO-RE/BTF-dependent features',
+  },
+  UNSUPPORTED_PROGRAM_TYPE: {
+    title: 'The kernel does not support this program type',
+    remediation: 'use an older program type as a fallback (e.g. kprobe instead of fentry before 5.5) or raise the minimum kernel',
+  },
+  POLICY_DENIED: {
+    title: 'A security policy (lockdown, LSM, sysctl) refused the operation',
+    remediation: 'check kernel lockdown, unprivileged_bpf_disabled and LSM policy on the target hosts',
+  },
+  CAPABILITY_FAILURE: {
+    title: 'The loader lacked a capability',
+    remediation: 'run the loader with CAP_BPF/CAP_PERFMON (or CAP_SYS_ADMIN on kernels before 5.8)',
+  },
+  VERIFIER_REJECTION: {
+    title: 'The verifier rejected a program',
+    remediation: 'read the verifier log excerpt: bound the access or loop it names, or use a program variant for this kernel',
+  },
+  FUNCTIONAL_TEST_FAILURE: {
+    title: 'A required functional test failed while the programs were attached',
+    remediation: 'read the test output tails; check the program sees the events the test triggers on this kernel',
+  },
+  COMMAND_VALIDATION_FAILURE: {
+    title: 'The loader command exited with an unexpected code',
+    remediation: "read the command's stdout/stderr tails in the report; run the loader against this kernel locally",
+  },
+  UNKNOWN: {
+    title: 'The load failed for a reason not classified',
+    remediation: 'read the libbpf log and verifier tail in the report',
+  },
+};

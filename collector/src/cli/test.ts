@@ -1,0 +1,150 @@
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
+import type { Verb } from './verb.ts';
+import { parseFlags, intFlag } from './args.ts';
+import { usageError } from '../errors.ts';
+import { loadMatrix, parseDuration } from '../config/matrix.ts';
+import { loadManifest } from '../config/manifest.ts';
+import { locateMatrix } from '../config/locate.ts';
+import { inspectArtifact } from '../validation/artifact.ts';
+import { locateValidator } from '../validation/validator-binary.ts';
+import { parseValidationMode } from '../validation/modes.ts';
+import { runArtifactTargets } from '../validation/run-targets.ts';
+import { newRunId } from '../validation/run-id.ts';
+import { reporterFor } from '../ui/progress.ts';
+import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import { ciInfo, gitInfo } from '../infra/git.ts';
+import { assembleReport, writeReports } from '../report/write.ts';
+import { openRunHistory } from './history-options.ts';
+
+const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX --out report.json [flags]
+
+Boots every kernel of the matrix in a VM, loads and attaches the object's programs with libbpf inside it,
+and reports a verdict per kernel with the evidence.
+
+Flags:
+  --artifact PATH          compiled eBPF object (.bpf.o)                                  (required)
+  --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one)        (required)
+  --out PATH               JSON report path (written atomically)                          (required)
+  --markdown PATH          Markdown report path
+  --junit PATH             JUnit XML path (one testcase per kernel)
+  --manifest PATH          manifest YAML (required attaches, map fixups, variants, functional tests)
+  --validation-mode MODE   load_only | load_attach | behavior (default: attach per manifest, tests if present)
+  --profile ID             only this profile of the matrix (repeatable)
+  --jobs N                 targets run in parallel (default: number of cores)
+  --timeout DURATION       per-target budget, e.g. 120s (default 120s; a profile's timeout wins)
+  --workdir DIR            evidence directory, runs/<run-id>/ inside (default .bpfcompat)
+  --artifact-name NAME     artifact family name in history (default: file name without .bpf.o)
+  --artifact-version V     version label in history (default: git describe, else the run id)
+  --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
+  --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
+  --no-history             do not read or write the history
+  --fresh                  boot every kernel even when a stored verdict for identical inputs exists
+  --offline                use only cached kernel indexes and packages
+  --json                   print the report JSON on stdout
+  --quiet                  no progress on stderr
+
+Exit codes: 0 all required targets passed · 2 a required target failed · 1 usage or infrastructure error.
+When GITHUB_STEP_SUMMARY is set, a job summary is appended to it.`;
+
+export const testVerb: Verb = {
+  name: 'test',
+  summary: 'validate a .bpf.o on every kernel of a matrix',
+  help: HELP,
+  async run(argv) {
+    const { values } = parseFlags('test', argv, {
+      artifact: { type: 'string' },
+      matrix: { type: 'string' },
+      out: { type: 'string' },
+      markdown: { type: 'string' },
+      junit: { type: 'string' },
+      manifest: { type: 'string' },
+      'validation-mode': { type: 'string' },
+      profile: { type: 'string', multiple: true },
+      jobs: { type: 'string' },
+      timeout: { type: 'string' },
+      workdir: { type: 'string' },
+      'artifact-name': { type: 'string' },
+      'artifact-version': { type: 'string' },
+      'artifact-variant': { type: 'string' },
+      history: { type: 'string' },
+      'no-history': { type: 'boolean' },
+      fresh: { type: 'boolean' },
+      offline: { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    }, { positionals: 0 });
+    if (!values.artifact) throw usageError('test: --artifact is required', "run 'bpfcompat test --help'");
+    if (!values.matrix) throw usageError('test: --matrix is required', 'pass a matrix YAML or a shipped name such as debian');
+    if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');
+    if (values.out === '.' || values.out.endsWith('/')) throw usageError(`--out ${values.out}: must be a file path`);
+    const jobs = intFlag('jobs', values.jobs, availableParallelism(), 1, 64);
+    let timeoutMs = 120_000;
+    if (values.timeout !== undefined) {
+      if (!/^\d+(ms|s|m|h)$/.test(values.timeout)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${values.timeout}'`);
+      timeoutMs = parseDuration(values.timeout);
+    }
+    const mode = parseValidationMode(values['validation-mode']);
+
+    const matrixPath = locateMatrix(values.matrix);
+    const matrix = await loadMatrix(matrixPath);
+    if (values.profile) {
+      const known = new Set(matrix.profiles.map((p) => p.id));
+      for (const id of values.profile) if (!known.has(id)) throw usageError(`--profile ${id}: not in ${matrixPath}`, `profiles there: ${[...known].join(', ')}`);
+      matrix.profiles = matrix.profiles.filter((p) => values.profile!.includes(p.id));
+    }
+    const manifest = values.manifest ? await loadManifest(values.manifest) : null;
+    if (manifest) {
+      const known = new Set(matrix.profiles.map((p) => p.id));
+      for (const id of manifest.required_profiles) if (!known.has(id)) throw usageError(`${values.manifest}: required_profiles: ${id} is not in the matrix ${matrixPath}`);
+    }
+    const manifestSha256 = manifest ? sha256Hex(canonicalJson(manifest)) : null;
+    const artifact = await inspectArtifact(values.artifact);
+    const validator = await locateValidator();
+
+    const runId = newRunId();
+    const workdir = resolve(values.workdir ?? '.bpfcompat');
+    const runDir = resolve(workdir, 'runs', runId);
+    const history = values['no-history'] ? null : openRunHistory(values.history);
+    const git = await gitInfo(process.cwd());
+    const startedAt = new Date();
+    const reporter = reporterFor(process.stderr, values.quiet === true || values.json === true);
+    let result;
+    try {
+      result = await runArtifactTargets({
+        matrix, artifact, manifest, manifestSha256, mode, validator, jobs, timeoutMs, runDir,
+        offline: values.offline === true,
+        ...(history && !values.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
+        onEvent: (e) => reporter.event(e),
+      });
+    } finally {
+      reporter.close();
+    }
+    const report = assembleReport({
+      runId, startedAt, finishedAt: new Date(), jobs, accel: result.accel, git, ci: ciInfo(),
+      artifact: {
+        name: values['artifact-name'] ?? basename(artifact.path).replace(/(\.bpf)?\.o$/, ''),
+        version: values['artifact-version'] ?? git?.describe ?? runId,
+        variant: values['artifact-variant'] ?? null,
+        identity: `sha256:${artifact.sha256}`,
+        path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
+      },
+      command: null,
+      validator: { basename: validator.basename, sha256: validator.sha256, size_bytes: validator.sizeBytes },
+      manifest: values.manifest && manifestSha256 ? { path: values.manifest, sha256: manifestSha256 } : null,
+      mode, matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
+      targets: result.targets,
+      paths: { json: values.out, markdown: values.markdown ?? null, junit: values.junit ?? null },
+    });
+    await writeReports(report, process.env.GITHUB_STEP_SUMMARY);
+    const historyNote = history ? history.append(report, runDir) : null;
+    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else {
+      process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);
+      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
+    }
+    if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
+    history?.close();
+    return report.summary.exit_code;
+  },
+};

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { loadYamlFile } from './load.ts';
+
+// The manifest: the loader contract a bare .bpf.o needs (map sizes, program types, variants, required attaches)
+// and functional tests run while the links are alive. Same keys as the reference tool's manifest.
+
+const ident = z.string().regex(/^[A-Za-z0-9_.]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_.]');
+const singleLine = (max: number) => z.string().min(1).max(max).refine((s) => !/[\n\r\0]/.test(s), 'must be a single line');
+
+const AttachKind = z.enum(['', 'tracepoint', 'raw_tracepoint', 'kprobe', 'kretprobe', 'fentry', 'fexit', 'xdp', 'tc', 'tcx', 'cgroup', 'lsm', 'uprobe']);
+
+export const ManifestProgram = z.strictObject({
+  name: ident,
+  section: z.string().optional(),
+  type: z.string().optional(),
+  attach: z
+    .strictObject({
+      kind: AttachKind.default(''),
+      category: z.string().optional(),
+      name: z.string().optional(),
+      symbol: z.string().optional(),
+      required: z.boolean().default(false),
+    })
+    .optional(),
+});
+
+const InnerMapType = z.enum(['hash', 'array', 'lru_hash', 'percpu_hash', 'percpu_array', 'lru_percpu_hash']);
+
+export const MapFixup = z
+  .strictObject({
+    name: ident,
+    max_entries: z.union([z.number().int().positive(), z.literal('cpus')]).optional(),
+    inner_ringbuf_bytes: z.number().int().positive().optional(),
+    inner_map: z
+      .strictObject({ type: InnerMapType, key_size: z.number().int().nonnegative(), value_size: z.number().int().positive(), max_entries: z.number().int().positive() })
+      .optional(),
+  })
+  .refine((m) => m.max_entries !== undefined || m.inner_ringbuf_bytes !== undefined || m.inner_map !== undefined, {
+    message: 'a map fixup needs max_entries, inner_ringbuf_bytes or inner_map',
+  });
+
+const ProgTypeName = z.enum(['socket_filter', 'kprobe', 'tracepoint', 'raw_tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'sched_cls', 'sched_act', 'sk_skb', 'sk_msg', 'tracing', 'lsm']);
+
+const KNOWN_HELPERS: Record<string, number> = {
+  bpf_probe_read_kernel: 113,
+  bpf_ringbuf_output: 130,
+  bpf_ringbuf_reserve: 131,
+  bpf_get_current_task_btf: 158,
+  bpf_loop: 181,
+};
+
+export const ProgramVariant = z.strictObject({
+  group: ident,
+  programs: z
+    .array(
+      z.strictObject({
+        name: ident,
+        requires_helper: z.union([z.number().int().positive(), z.string().refine((s) => s in KNOWN_HELPERS, { message: `must be a helper id or one of ${Object.keys(KNOWN_HELPERS).join(', ')}` })]).optional(),
+        probe: z.literal('trial_load').optional(),
+      }),
+    )
+    .min(1),
+});
+
+const duration = z.string().regex(/^\d+(ms|s|m)$/, 'must be a duration such as 10s or 2m');
+
+export const FunctionalTest = z.strictObject({
+  name: singleLine(128),
+  command: singleLine(1000),
+  required: z.boolean().default(true),
+  timeout: duration.default('10s'),
+  expect_exit_code: z.number().int().min(0).max(255).default(0),
+  expect_stdout_contains: z.string().optional(),
+  expect_stderr_contains: z.string().optional(),
+});
+
+export const Manifest = z
+  .strictObject({
+    name: z.string().optional(),
+    programs: z.array(ManifestProgram).default([]),
+    maps: z.array(MapFixup).default([]),
+    program_types: z.array(z.strictObject({ program: z.string().min(1), type: ProgTypeName })).default([]),
+    program_variants: z.array(ProgramVariant).default([]),
+    probe_companions: z.array(ident).default([]),
+    required_profiles: z.array(z.string()).default([]),
+    functional_tests: z.array(FunctionalTest).max(32).default([]),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((m, ctx) => {
+    const dup = (list: string[], path: string) => {
+      const seen = new Set<string>();
+      list.forEach((n, i) => {
+        if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [path, i, 'name'], message: `duplicate name ${n}` });
+        seen.add(n);
+      });
+    };
+    dup(m.programs.map((p) => p.name), 'programs');
+    dup(m.maps.map((p) => p.name), 'maps');
+    dup(m.functional_tests.map((p) => p.name), 'functional_tests');
+    for (const t of m.functional_tests) {
+      const d = /^(\d+)(ms|s|m)$/.exec(t.timeout)!;
+      const ms = Number(d[1]) * ({ ms: 1, s: 1000, m: 60000 } as const)[d[2] as 'ms' | 's' | 'm'];
+      if (ms <= 0 || ms > 300_000) ctx.addIssue({ code: 'custom', path: ['functional_tests'], message: `timeout of ${t.name} must be > 0 and at most 5m` });
+    }
+  });
+
+export type Manifest = z.infer<typeof Manifest>;
+
+export function loadManifest(file: string): Promise<Manifest> {
+  return loadYamlFile(file, Manifest, 'see docs/manifest.md for the manifest format');
+}
+
+export function helperId(v: number | string): number {
+  return typeof v === 'number' ? v : KNOWN_HELPERS[v]!;
+}

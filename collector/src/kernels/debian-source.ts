@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BpfcompatError } from '../errors.ts';
+import { writeFileAtomic } from '../infra/fs.ts';
+import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import type { DebianKernelSource } from '../config/matrix.ts';
+import type { ResolvedKernel } from './types.ts';
+import { DEFAULT_MIRROR, kernelStanzas, packagesEntry, type IndexContext } from './debian-index.ts';
+import { kernelCandidates, pickKernel, type IndexPackage, type KernelPick } from './pick.ts';
+import { download } from './download.ts';
+import { extractDebs, locateKernel } from './deb-extract.ts';
+import { readKernelEntry, removeScratch, scratchDir, storeKernel } from './kernel-store.ts';
+
+// kernel.debian: the newest (or pinned) kernel of a suite, through the signed chain
+// InRelease → Packages → .deb. A resolution is remembered per (source, Packages sha256): while the
+// index does not change, a re-resolve reads two small files and downloads nothing.
+
+export interface ResolveContext extends IndexContext {
+  profileId: string;
+}
+
+// Every field that changes which kernel is picked. A new DebianKernelSource option must be added
+// here, or two profiles that differ in it would share a resolution (resolution-key test pins this).
+export function resolutionKey(src: DebianKernelSource, mirror: string, packagesSha256: string): string {
+  return sha256Hex(canonicalJson({ v: 1, mirror, suite: src.suite, flavour: src.flavour, version: src.version ?? null, pin: src.sha256 ?? null, packagesSha256 }));
+}
+
+const resolutionFile = (ctx: IndexContext, key: string): string => join(ctx.cacheDir, 'debian', 'resolutions', `${key}.json`);
+
+async function remembered(ctx: IndexContext, key: string): Promise<ResolvedKernel | null> {
+  try {
+    const { imageSha256 } = JSON.parse(await readFile(resolutionFile(ctx, key), 'utf8')) as { imageSha256: string };
+    return await readKernelEntry(ctx.cacheDir, imageSha256);
+  } catch {
+    return null;
+  }
+}
+
+function noMatch(ctx: ResolveContext, src: DebianKernelSource, stanzasKernels: KernelPick[]): BpfcompatError {
+  const what = `linux-image-*-${src.flavour}`;
+  if (src.version !== undefined) {
+    const avail = stanzasKernels.slice(0, 6).map((k) => k.version).join(', ');
+    return new BpfcompatError('KERNEL_RESOLVE', `profile ${ctx.profileId}: no ${what} version ${src.version} in ${src.suite} main (available: ${avail || 'none'})`, {
+      hint: 'drop kernel.debian.version for the newest, or pick one of the available versions',
+    });
+  }
+  return new BpfcompatError('KERNEL_RESOLVE', `profile ${ctx.profileId}: no ${what} in ${src.suite} main (amd64)`, {
+    hint: 'check kernel.debian.flavour (e.g. cloud-amd64, amd64, rt-amd64) and suite',
+  });
+}
+
+export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext): Promise<ResolvedKernel> {
+  const mirror = (src.mirror ?? DEFAULT_MIRROR).replace(/\/+$/, '');
+  const ref = { mirror, suite: src.suite };
+  const entry = await packagesEntry(ref, ctx);
+  const key = resolutionKey(src, mirror, entry.sha256);
+  const known = await remembered(ctx, key);
+  if (known) return known;
+
+  const stanzas = await kernelStanzas(ref, entry, ctx);
+  const pick = pickKernel(stanzas, src.flavour, src.version);
+  if (!pick) throw noMatch(ctx, src, kernelCandidates(stanzas, src.flavour));
+  if (src.sha256 !== undefined && pick.image.sha256 !== src.sha256) {
+    throw new BpfcompatError('INTEGRITY', `profile ${ctx.profileId}: kernel.debian.sha256 ${src.sha256} does not match ${pick.image.package} ${pick.version} (${pick.image.sha256} in the signed ${src.suite} index)`, {
+      hint: 'update the pin, or add kernel.debian.version to stay on the pinned package',
+    });
+  }
+  if (ctx.offline) {
+    throw new BpfcompatError('KERNEL_RESOLVE', `offline: ${pick.image.package} ${pick.version} for profile ${ctx.profileId} is not in the cache`, {
+      hint: 'run `bpfcompat kernels fetch` once without --offline',
+    });
+  }
+
+  const scratch = await scratchDir(ctx.cacheDir);
+  try {
+    const pkgs: IndexPackage[] = [pick.image, ...pick.extras];
+    const debs: string[] = [];
+    for (const p of pkgs) {
+      const url = `${mirror}/${p.filename}`;
+      ctx.onProgress?.(`${ctx.profileId}: downloading ${p.package} ${p.version} (${(p.size / 1e6).toFixed(1)} MB)`);
+      const dest = join(scratch, 'debs', `${p.package}.deb`);
+      await download(url, dest, { sha256: p.sha256, what: `${p.package} ${p.version}`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      debs.push(dest);
+    }
+    ctx.onProgress?.(`${ctx.profileId}: unpacking ${pick.image.package}`);
+    const root = join(scratch, 'root');
+    await extractDebs(debs, root);
+    const parts = await locateKernel(root, `${pick.image.package} ${pick.version}`);
+    const describe = (p: IndexPackage) => ({ package: p.package, version: p.version, url: `${mirror}/${p.filename}`, deb_sha256: p.sha256 });
+    const kernel = await storeKernel(ctx.cacheDir, scratch, parts, {
+      kind: 'debian',
+      suite: src.suite,
+      flavour: src.flavour,
+      ...describe(pick.image),
+      extra_packages: pick.extras.map(describe),
+    });
+    await writeFileAtomic(resolutionFile(ctx, key), JSON.stringify({ imageSha256: kernel.imageSha256, package: pick.image.package, version: pick.version }) + '\n');
+    return kernel;
+  } finally {
+    await removeScratch(scratch);
+  }
+}

@@ -1,0 +1,37 @@
+import type { Profile } from '../config/matrix.ts';
+import { cacheRoot } from '../infra/xdg.ts';
+import type { ResolvedKernel } from './types.ts';
+import { resolveDebian } from './debian-source.ts';
+import { resolveDeb } from './deb-source.ts';
+import { resolveFile } from './file-source.ts';
+import { listKernelEntries } from './kernel-store.ts';
+
+// The kernel catalog's entry points: a matrix profile's kernel source → a kernel in the cache.
+
+export interface ResolveOptions {
+  cacheDir?: string;
+  /** Use only what is cached (also env BPFCOMPAT_OFFLINE=1). */
+  offline?: boolean;
+  signal?: AbortSignal;
+  /** Plain progress lines ("debian-12: downloading linux-image-… (12.3 MB)"); the caller decides where they go. */
+  onProgress?: (msg: string) => void;
+}
+
+export async function resolveKernel(profile: Profile, opts: ResolveOptions = {}): Promise<ResolvedKernel> {
+  const ctx = {
+    profileId: profile.id,
+    cacheDir: opts.cacheDir ?? cacheRoot(),
+    offline: opts.offline ?? process.env.BPFCOMPAT_OFFLINE === '1',
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
+  const k = profile.kernel;
+  if ('debian' in k) return resolveDebian(k.debian, ctx);
+  if ('deb' in k) return resolveDeb({ package: k.deb.package, sha256: k.deb.sha256 }, k.deb.modules, ctx);
+  return resolveFile(k.file, profile.id);
+}
+
+/** Every kernel in the cache with its size on disk. */
+export function listCachedKernels(cacheDir: string = cacheRoot()): Promise<Array<ResolvedKernel & { sizeBytes: number }>> {
+  return listKernelEntries(cacheDir);
+}

@@ -1,0 +1,93 @@
+import type { Report, TargetReport } from './schema.ts';
+import { mdCell, mdFence } from './escape.ts';
+
+const SYMBOL: Record<TargetReport['status'], string> = { pass: '✅ pass', fail: '❌ fail', infra_error: '⚠️ infra_error' };
+
+function targetRow(t: TargetReport): string {
+  const cells = [
+    t.profile_id,
+    t.kernel.release,
+    SYMBOL[t.status],
+    t.required ? 'yes' : 'no',
+    t.failed_stage ?? '',
+    t.validation.load_status,
+    t.validation.attach_status,
+    t.btf.kernel_btf_available ? 'yes' : 'no',
+    t.classification_code ? `${t.classification_code} (${t.classification_confidence})` : '',
+    t.reused ? 'reused' : `${t.vm.accel} ${(t.duration_ms / 1000).toFixed(1)} s`,
+  ];
+  return `| ${cells.map(mdCell).join(' | ')} |`;
+}
+
+function details(t: TargetReport): string[] {
+  const out = [`### ${mdCell(t.profile_id)} — ${mdCell(t.kernel.release)}`, ''];
+  out.push(`- Status: **${t.status}**${t.required ? ' (required)' : ' (optional)'}${t.reused ? ` — reused from run ${mdCell(t.reused_from_run ?? '')}` : ''}`);
+  out.push(`- Kernel: ${mdCell(t.kernel.release)}, sha256 \`${t.kernel.sha256.slice(0, 16)}\`; VM: ${t.vm.accel}, boot ${t.vm.boot_ms} ms`);
+  if (t.infra_error) out.push(`- Infrastructure error: ${mdCell(t.infra_error)}`);
+  if (t.classification_code) {
+    out.push(`- Classification: **${t.classification_code}** (${t.classification_confidence}) — ${mdCell(t.classification_reason)}`);
+    out.push(`- Remediation: ${mdCell(t.remediation)}`);
+  }
+  if (t.programs.length > 0) {
+    out.push('', '| Program | Section | Type | Load | Attach | Detail |', '|---|---|---|---|---|---|');
+    for (const p of t.programs) {
+      const detail = p.attach === 'skipped' ? p.attach_reason : p.error || (p.attach_target ? `on ${p.attach_target}` : '');
+      out.push(`| ${[p.name, p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell).join(' | ')} |`);
+    }
+    for (const p of t.programs.filter((x) => x.verifier_log_tail.trim() !== '')) {
+      out.push('', `<details><summary>Verifier log of ${mdCell(p.name)}</summary>`, '', mdFence(p.verifier_log_tail), '', '</details>');
+    }
+  }
+  if (t.functional.status !== 'skipped') out.push(`- Functional tests: ${t.functional.status}`);
+  if (t.console_tail) out.push('', '<details><summary>Console tail</summary>', '', mdFence(t.console_tail), '', '</details>');
+  out.push('');
+  return out;
+}
+
+export function renderMarkdown(r: Report): string {
+  const lines = [
+    `# bpfcompat report: ${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)}`,
+    '',
+    `- Status: **${r.summary.status}** (exit ${r.summary.exit_code}) — ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.infra_errors} infra errors, ${r.summary.reused} reused`,
+    `- Artifact: ${mdCell(r.artifact.path)} (\`${r.artifact.identity.slice(0, 23)}\`, ${r.artifact.size_bytes} bytes)`,
+    `- Validator: \`${r.validator.sha256.slice(0, 16)}\` · mode ${r.validation_mode}${r.manifest ? ` · manifest ${mdCell(r.manifest.path)}` : ''}`,
+    `- Matrix: ${mdCell(r.matrix.name)} (${r.matrix.profiles.length} profiles) · run ${r.run.id} · ${(r.run.duration_ms / 1000).toFixed(1)} s on ${r.run.jobs} job(s), ${r.run.accel}`,
+    '',
+    '## Targets',
+    '',
+    '| Profile | Kernel | Status | Required | Failed stage | Load | Attach | BTF | Classification | Run |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...r.targets.map(targetRow),
+    '',
+    '## Target details',
+    '',
+    ...r.targets.flatMap(details),
+    '## Notes',
+    '',
+    ...r.summary.notes.map((n) => `- ${mdCell(n)}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** The GitHub job summary: the gate status, failure classes and the matrix. */
+export function renderJobSummary(r: Report): string {
+  const classes = new Map<string, number>();
+  for (const t of r.targets) {
+    const c = t.status === 'infra_error' ? 'INFRA_ERROR' : t.status === 'fail' ? (t.classification_code ?? 'UNCLASSIFIED_FAILURE') : null;
+    if (c) classes.set(c, (classes.get(c) ?? 0) + 1);
+  }
+  const lines = [
+    `## bpfcompat compatibility gate: ${r.summary.status === 'pass' ? '✅ pass' : r.summary.status === 'fail' ? '❌ fail' : '⚠️ error'}`,
+    '',
+    `${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)} · ${r.summary.required_passed} required passed, ${r.summary.required_failed} required failed, ${r.summary.infra_errors} infra errors`,
+    '',
+  ];
+  if (classes.size > 0) {
+    lines.push('| Failure class | Count |', '|---|---|', ...[...classes].map(([c, n]) => `| ${c} | ${n} |`), '');
+  }
+  lines.push('| Profile | Kernel | Status | Class |', '|---|---|---|---|');
+  for (const t of r.targets.slice(0, 25)) lines.push(`| ${mdCell(t.profile_id)} | ${mdCell(t.kernel.release)} | ${SYMBOL[t.status]} | ${mdCell(t.classification_code ?? '')} |`);
+  lines.push('');
+  return lines.join('\n');
+}

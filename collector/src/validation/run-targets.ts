@@ -1,0 +1,147 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Matrix, Profile } from '../config/matrix.ts';
+import { parseDuration } from '../config/matrix.ts';
+import type { Manifest } from '../config/manifest.ts';
+import type { TargetReport } from '../report/schema.ts';
+import type { ResolvedKernel } from '../kernels/types.ts';
+import type { Accel, GuestJob, GuestOutcome, JobOutput } from '../vm/types.ts';
+import { resolveKernel } from '../kernels/resolve.ts';
+import { detectAccel } from '../vm/accel.ts';
+import { runGuest } from '../vm/runner.ts';
+import { ValidatorResult } from './validator-result.ts';
+import { attachModeFor, type ValidationMode } from './modes.ts';
+import { functionalPlan, validatorArgs } from './validator-args.ts';
+import { resultKey } from './result-key.ts';
+import { targetFromInfraError, targetFromValidator, type TargetContext } from './target.ts';
+import { mapPool } from './pool.ts';
+import type { RunEventSink } from './events.ts';
+import type { ArtifactInfo } from './artifact.ts';
+import type { ValidatorBinary } from './validator-binary.ts';
+import { BpfcompatError } from '../errors.ts';
+
+export interface ArtifactRunInput {
+  matrix: Matrix;
+  artifact: ArtifactInfo;
+  manifest: Manifest | null;
+  manifestSha256: string | null;
+  mode: ValidationMode;
+  validator: ValidatorBinary;
+  jobs: number;
+  /** Per-target budget unless the profile sets its own timeout. */
+  timeoutMs: number;
+  /** Where evidence (console logs, validator results) of this run is kept. */
+  runDir: string;
+  cacheDir?: string;
+  offline?: boolean;
+  /** A stored verdict for this key, or null: reuse without booting. */
+  reuse?: (key: string) => TargetReport | null;
+  onEvent?: RunEventSink;
+  signal?: AbortSignal;
+}
+
+const JOB_DIR = '/bpfcompat/jobs/validate';
+
+export function validatorJob(input: Pick<ArtifactRunInput, 'artifact' | 'manifest' | 'mode'>, timeoutMs: number): GuestJob {
+  const paths = { artifact: `${JOB_DIR}/artifact.bpf.o`, out: `${JOB_DIR}/out/result.json`, functionalPlan: `${JOB_DIR}/functional-plan.txt` };
+  const files: GuestJob['files'] = [{ guestPath: paths.artifact, hostPath: input.artifact.path, mode: 0o644 }];
+  if (input.manifest && input.manifest.functional_tests.length > 0) files.push({ guestPath: paths.functionalPlan, data: functionalPlan(input.manifest), mode: 0o644 });
+  return { id: 'validate', kind: 'validator', argv: validatorArgs(input.mode, input.manifest, paths), files, timeoutMs };
+}
+
+/** The file a job returned under out/, whichever way the channel named it. */
+export function jobFile(job: JobOutput, name: string): Buffer | undefined {
+  return job.files[`out/${name}`] ?? job.files[name];
+}
+
+function tail(text: string, lines = 40): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+/** Turns a guest outcome into a target verdict (or an infra error). */
+export async function targetFromOutcome(ctx: Omit<TargetContext, 'validatorResultPath' | 'bootMs' | 'consoleLogPath'>, outcome: GuestOutcome, attachMode: ReturnType<typeof attachModeFor>, dir: string): Promise<TargetReport> {
+  const full = { ...ctx, bootMs: outcome.kind === 'completed' ? outcome.bootMs : 0, consoleLogPath: outcome.consoleLogPath, validatorResultPath: null as string | null };
+  if (outcome.kind === 'infra_error') return targetFromInfraError(full, `${outcome.reason}: ${outcome.message}`, outcome.consoleTail, attachMode);
+  const job = outcome.jobs.find((j) => j.id === 'validate');
+  const raw = job ? jobFile(job, 'result.json') : undefined;
+  if (!job || !raw) {
+    const stderr = job ? (job.files.stderr?.toString('utf8') ?? '') : '';
+    const why = !job ? 'the validator job did not report' : job.exitCode === 124 ? 'the validator timed out' : `the validator exited ${job.exitCode} without a result`;
+    return targetFromInfraError(full, why, tail(stderr || ''), attachMode);
+  }
+  const resultPath = join(dir, 'validator-result.json');
+  await writeFile(resultPath, raw);
+  full.validatorResultPath = resultPath;
+  let parsed;
+  try {
+    parsed = ValidatorResult.safeParse(JSON.parse(raw.toString('utf8')));
+  } catch (err) {
+    return targetFromInfraError(full, `the validator result is not JSON: ${(err as Error).message}`, '', attachMode);
+  }
+  if (!parsed.success) return targetFromInfraError(full, `the validator result does not match its schema: ${parsed.error.issues[0]?.message ?? ''} at ${parsed.error.issues[0]?.path.join('.') ?? ''}`, '', attachMode);
+  return targetFromValidator(full, parsed.data);
+}
+
+/** Resolves, boots and judges every profile of the matrix for one artifact. */
+export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ targets: TargetReport[]; accel: Accel | 'none' }> {
+  const emit = input.onEvent ?? (() => {});
+  const attachMode = attachModeFor(input.mode, input.manifest);
+  const profiles = input.matrix.profiles;
+  emit({ type: 'plan', profiles: profiles.map((p) => p.id), jobs: input.jobs });
+
+  let accelPromise: Promise<{ accel: Accel; reason: string }> | null = null;
+  let accelUsed: Accel | 'none' = 'none';
+  const accelFor = (kernel: ResolvedKernel) => {
+    accelPromise ??= detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
+      emit({ type: 'accel', accel: a.accel, reason: a.reason });
+      accelUsed = a.accel;
+      return a;
+    });
+    return accelPromise;
+  };
+
+  const targets = await mapPool(profiles, input.jobs, async (profile: Profile) => {
+    const started = new Date();
+    let kernel: ResolvedKernel;
+    try {
+      kernel = await resolveKernel(profile, { cacheDir: input.cacheDir, offline: input.offline, signal: input.signal, onProgress: (message) => emit({ type: 'kernel', profile: profile.id, message }) });
+    } catch (err) {
+      // A kernel that cannot be had is no verdict on the artifact: an infra error for this target only.
+      const message = err instanceof BpfcompatError ? err.message : String(err);
+      const unknown: ResolvedKernel = { release: 'unresolved', arch: 'x86_64', imagePath: '', imageSha256: '', modulesDir: null, configPath: null, origin: { kind: 'file', image: '' } };
+      const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey: '', kernel: unknown, accel: 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, `kernel: ${message}`, '', attachMode);
+      emit({ type: 'target-done', profile: profile.id, status: t.status, code: null, ms: t.duration_ms, reused: false });
+      return t;
+    }
+    const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: input.validator.sha256, manifest: input.manifestSha256, mode: input.mode });
+    const stored = input.reuse?.(key) ?? null;
+    if (stored) {
+      const t: TargetReport = { ...stored, profile_id: profile.id, required: profile.required, reused: true };
+      emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: 0, reused: true });
+      return t;
+    }
+    const { accel } = await accelFor(kernel);
+    emit({ type: 'target-start', profile: profile.id, release: kernel.release });
+    const dir = join(input.runDir, 'targets', profile.id);
+    await mkdir(dir, { recursive: true });
+    const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : input.timeoutMs;
+    const outcome = await runGuest({
+      kernel,
+      jobs: [validatorJob(input, timeoutMs)],
+      memoryMb: profile.memory_mb,
+      cpus: profile.cpus,
+      accel,
+      timeoutMs,
+      workDir: dir,
+      validatorPath: input.validator.path,
+      ...(input.signal ? { signal: input.signal } : {}),
+      onEvent: (e) => {
+        if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
+      },
+    } as Parameters<typeof runGuest>[0]);
+    const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel, accel, startedAt: started, finishedAt: new Date() }, outcome, attachMode, dir);
+    emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false });
+    return t;
+  });
+  return { targets, accel: accelUsed };
+}

@@ -1,0 +1,25 @@
+import { sha256Hex, canonicalJson } from '../../collector/src/infra/hash.ts';
+
+// history/ imports only two leaf modules of the collector: the error catalogue (the CLI must see the
+// same BpfcompatError class) and these hashing primitives (one definition of canonical JSON).
+export { sha256Hex, canonicalJson };
+
+/** The inputs that decide a verdict; a result's key is the hash of exactly these fields. */
+export interface ResultKeyInputs {
+  /** sha256 hex of the artifact (object bytes, or the command identity hash) */
+  artifact: string;
+  /** sha256 hex of the kernel image */
+  kernel: string;
+  /** sha256 hex of the validator binary */
+  validator: string;
+  /** sha256 hex of the normalised manifest, or null without a manifest */
+  manifest: string | null;
+  /** the validation mode (load_only, load_attach, behavior, default) */
+  mode: string;
+}
+
+/** result_key = sha256(canonical JSON of {artifact, kernel, validator, manifest, mode}). */
+export function resultKey(inputs: ResultKeyInputs): string {
+  const { artifact, kernel, validator, manifest, mode } = inputs;
+  return sha256Hex(canonicalJson({ artifact, kernel, validator, manifest, mode }));
+}

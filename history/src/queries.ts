@@ -1,0 +1,205 @@
+import type Database from 'better-sqlite3';
+import { decompressText } from './codec.ts';
+import type {
+  ArtifactSummary, ArtifactVersion, ClassOccurrence, KernelSummary, LatestVerdict, RunDetail, RunMember, RunSummary, Status, StoredResult,
+} from './types.ts';
+
+// Every read query. Rows come back as the plain types in types.ts; the site and the CLI use only these.
+
+type Row = Record<string, unknown>;
+
+const RUN_COLUMNS = `r.id, r.started_at, r.finished_at, r.duration_ms, r.tool_version, r.matrix_name, r.matrix_path, r.artifact_name,
+  r.artifact_version, r.artifact_variant, r.artifact_sha256, a.identity AS artifact_identity, r.mode, r.validation_mode, r.accel,
+  r.summary_status, r.exit_code, r.total, r.passed, r.failed, r.infra_errors, r.required_passed, r.required_failed, r.reused,
+  r.git_revision, r.git_describe, r.ci`;
+
+function toRun(row: Row): RunSummary {
+  const { git_revision, git_describe, ci, ...rest } = row;
+  return {
+    ...(rest as unknown as Omit<RunSummary, 'git' | 'ci'>),
+    git: git_revision === null ? null : { revision: String(git_revision), describe: String(git_describe ?? '') },
+    ci: ci === null ? null : (JSON.parse(String(ci)) as Record<string, string>),
+  };
+}
+
+const MEMBER_COLUMNS = `rr.run_id, rr.profile_id, rr.required, rr.result_key, rr.reused, rr.reused_from_run, rr.status, rr.failed_stage,
+  rr.classification_code, rr.confidence, rr.reason, rr.kernel_sha256, k.release AS kernel_release, rr.kernel_btf, rr.accel,
+  rr.target_sha256, rr.console_log_sha256, rr.verifier_log_sha256`;
+
+function toMember(row: Row): RunMember {
+  return { ...(row as unknown as RunMember), required: row.required === 1, reused: row.reused === 1, kernel_btf: row.kernel_btf === 1 };
+}
+
+export class Queries {
+  private readonly db: Database.Database;
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Newest first (started_at, then id). */
+  listRuns(opts: { artifactName?: string; limit?: number } = {}): RunSummary[] {
+    const limit = opts.limit ?? 50;
+    const rows = opts.artifactName === undefined
+      ? this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r JOIN artifacts a ON a.sha256 = r.artifact_sha256 ORDER BY r.started_at DESC, r.id DESC LIMIT ?`).all(limit)
+      : this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r JOIN artifacts a ON a.sha256 = r.artifact_sha256 WHERE r.artifact_name = ? ORDER BY r.started_at DESC, r.id DESC LIMIT ?`).all(opts.artifactName, limit);
+    return (rows as Row[]).map(toRun);
+  }
+
+  getRun(id: string): RunDetail | null {
+    const row = this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r JOIN artifacts a ON a.sha256 = r.artifact_sha256 WHERE r.id = ?`).get(id) as Row | undefined;
+    if (!row) return null;
+    return { ...toRun(row), members: this.resultsForRun(id) };
+  }
+
+  /** The members of a run, by profile id. */
+  resultsForRun(id: string): RunMember[] {
+    const rows = this.stmt(`SELECT ${MEMBER_COLUMNS} FROM run_results rr JOIN kernels k ON k.sha256 = rr.kernel_sha256 WHERE rr.run_id = ? ORDER BY rr.profile_id`).all(id);
+    return (rows as Row[]).map(toMember);
+  }
+
+  /** The newest run of an artifact version (variant null = any), or null. */
+  latestRunOfVersion(name: string, version: string): RunSummary | null {
+    const row = this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r JOIN artifacts a ON a.sha256 = r.artifact_sha256
+      WHERE r.artifact_name = ? AND r.artifact_version = ? ORDER BY r.started_at DESC, r.id DESC LIMIT 1`).get(name, version) as Row | undefined;
+    return row ? toRun(row) : null;
+  }
+
+  /** The members of the newest run of an artifact version. */
+  resultsForVersion(name: string, version: string): RunMember[] {
+    const run = this.latestRunOfVersion(name, version);
+    return run ? this.resultsForRun(run.id) : [];
+  }
+
+  listArtifacts(): ArtifactSummary[] {
+    const rows = this.stmt(`
+      SELECT r.artifact_name AS name, r.artifact_version AS latest_version, r.id AS latest_run_id, r.started_at AS latest_started_at,
+             r.summary_status AS latest_summary_status,
+             (SELECT count(DISTINCT artifact_version) FROM runs x WHERE x.artifact_name = r.artifact_name) AS versions,
+             (SELECT count(*) FROM runs x WHERE x.artifact_name = r.artifact_name) AS runs
+      FROM runs r
+      WHERE r.id = (SELECT id FROM runs x WHERE x.artifact_name = r.artifact_name ORDER BY x.started_at DESC, x.id DESC LIMIT 1)
+      ORDER BY r.artifact_name`).all();
+    return rows as ArtifactSummary[];
+  }
+
+  /** The versions of an artifact in the order they first appeared. */
+  artifactVersions(name: string): ArtifactVersion[] {
+    const rows = this.stmt(`
+      SELECT v.name, v.version, NULLIF(v.variant, '') AS variant, v.artifact_sha256, v.first_seen_run, v.first_seen_at,
+             l.id AS latest_run_id, l.summary_status AS latest_summary_status,
+             (SELECT count(*) FROM runs x WHERE x.artifact_name = v.name AND x.artifact_version = v.version
+                AND coalesce(x.artifact_variant, '') = v.variant AND x.artifact_sha256 = v.artifact_sha256) AS runs
+      FROM artifact_versions v
+      JOIN runs l ON l.id = (SELECT id FROM runs x WHERE x.artifact_name = v.name AND x.artifact_version = v.version
+                AND coalesce(x.artifact_variant, '') = v.variant AND x.artifact_sha256 = v.artifact_sha256
+                ORDER BY x.started_at DESC, x.id DESC LIMIT 1)
+      WHERE v.name = ?
+      ORDER BY v.first_seen_at, v.first_seen_run`).all(name);
+    return rows as ArtifactVersion[];
+  }
+
+  listKernels(): KernelSummary[] {
+    const rows = this.stmt(`
+      SELECT k.sha256, k.release, k.source,
+             (SELECT max(kernel_btf) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status != 'infra_error') AS btf,
+             (SELECT group_concat(DISTINCT accel) FROM run_results x WHERE x.kernel_sha256 = k.sha256) AS accels,
+             (SELECT count(*) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status = 'pass') AS pass,
+             (SELECT count(*) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status = 'fail') AS fail,
+             (SELECT count(*) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status = 'infra_error') AS infra_error
+      FROM kernels k ORDER BY k.release, k.sha256`).all() as Row[];
+    return rows.map((r) => ({
+      sha256: String(r.sha256),
+      release: String(r.release),
+      source: JSON.parse(String(r.source)) as Record<string, unknown>,
+      btf: r.btf === null ? null : r.btf === 1,
+      accels: r.accels === null ? [] : String(r.accels).split(',').sort(),
+      pass: Number(r.pass),
+      fail: Number(r.fail),
+      infra_error: Number(r.infra_error),
+    }));
+  }
+
+  /** Per artifact name × profile id, the newest result (any status), sorted by name then profile. */
+  latestVerdicts(opts: { artifactName?: string } = {}): LatestVerdict[] {
+    const cols = `artifact_name, profile_id, run_id, started_at, version, variant, required, status, classification_code, confidence,
+      kernel_sha256, kernel_release, result_key`;
+    const rows = opts.artifactName === undefined
+      ? this.stmt(`SELECT ${cols} FROM latest_verdicts ORDER BY artifact_name, profile_id`).all()
+      : this.stmt(`SELECT ${cols} FROM latest_verdicts WHERE artifact_name = ? ORDER BY profile_id`).all(opts.artifactName);
+    return (rows as Row[]).map((r) => ({ ...(r as unknown as LatestVerdict), required: r.required === 1 }));
+  }
+
+  /** Every artifact × kernel that recorded a classification code (all codes, or one). */
+  classOccurrences(code?: string): ClassOccurrence[] {
+    const where = code === undefined ? 'rr.classification_code IS NOT NULL' : 'rr.classification_code = ?';
+    const sql = `
+      SELECT rr.classification_code, r.artifact_name, r.artifact_sha256, rr.kernel_sha256, k.release AS kernel_release,
+             rr.profile_id, count(*) AS occurrences,
+             max(r.started_at || char(0) || r.id) AS latest_key,
+             max(r.started_at || char(0) || r.artifact_version) AS latest_version_key
+      FROM run_results rr JOIN runs r ON r.id = rr.run_id JOIN kernels k ON k.sha256 = rr.kernel_sha256
+      WHERE ${where}
+      GROUP BY rr.classification_code, r.artifact_name, r.artifact_sha256, rr.kernel_sha256, rr.profile_id
+      ORDER BY rr.classification_code, r.artifact_name, k.release, rr.profile_id`;
+    const rows = (code === undefined ? this.stmt(sql).all() : this.stmt(sql).all(code)) as Row[];
+    return rows.map((r) => {
+      const { latest_key, latest_version_key, ...rest } = r;
+      return {
+        ...(rest as unknown as ClassOccurrence),
+        latest_run_id: String(latest_key).split('\0')[1] ?? '',
+        latest_version: String(latest_version_key).split('\0')[1] ?? '',
+      };
+    });
+  }
+
+  getLog(sha256: string): string | null {
+    const blob = this.stmt('SELECT data FROM logs WHERE sha256 = ?').pluck().get(sha256) as Buffer | undefined;
+    return blob ? decompressText(blob) : null;
+  }
+
+  /** The stored target JSON of one run member, with that run's per-run fields put back. */
+  getTarget(runId: string, profileId: string): Record<string, unknown> | null {
+    const row = this.stmt('SELECT rr.profile_id, rr.required, rr.reused, rr.reused_from_run, t.data FROM run_results rr JOIN targets t ON t.sha256 = rr.target_sha256 WHERE rr.run_id = ? AND rr.profile_id = ?')
+      .get(runId, profileId) as Row | undefined;
+    return row ? withRunFields(row) : null;
+  }
+
+  /**
+   * The verdict a new run may reuse for this key: the newest pass or fail from a fresh boot (a reuse
+   * row only when no fresh one is stored), never an infra_error.
+   */
+  findReusable(resultKey: string): StoredResult | null {
+    const row = this.stmt(`
+      SELECT rr.run_id, rr.profile_id, rr.required, rr.reused, rr.reused_from_run, rr.status, t.data
+      FROM run_results rr JOIN runs r ON r.id = rr.run_id JOIN targets t ON t.sha256 = rr.target_sha256
+      WHERE rr.result_key = ? AND rr.status IN ('pass', 'fail')
+      ORDER BY rr.reused, r.started_at DESC, r.id DESC LIMIT 1`).get(resultKey) as Row | undefined;
+    if (!row) return null;
+    const origin = row.reused === 1 && row.reused_from_run !== null ? String(row.reused_from_run) : String(row.run_id);
+    return { result_key: resultKey, status: row.status as Status as 'pass' | 'fail', run_id: origin, target: withRunFields(row) };
+  }
+
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const t of TABLES) out[t] = this.stmt(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+    return out;
+  }
+}
+
+export const TABLES = ['artifacts', 'artifact_versions', 'kernels', 'validators', 'manifests', 'logs', 'targets', 'runs', 'results', 'run_results', 'latest_verdicts'] as const;
+
+function withRunFields(row: Row): Record<string, unknown> {
+  const target = JSON.parse(decompressText(row.data as Buffer)) as Record<string, unknown>;
+  return { ...target, profile_id: row.profile_id, required: row.required === 1, reused: row.reused === 1, reused_from_run: row.reused_from_run ?? null };
+}

@@ -1,0 +1,187 @@
+import type { TargetReport } from '../../../collector/src/report/schema.ts';
+import { detailKey, type DetailedResult, type ResultRow, type SiteSnapshot, type SnapshotRun, type Status } from './snapshot.ts';
+import { safeSlug } from './paths.ts';
+
+// The whole site's data in one pass over the snapshot: every page module reads from this model
+// and does only per-page work, which keeps a 1,000-artifact build inside its time budget.
+
+export interface LatestCell {
+  artifact: string;
+  profile_id: string;
+  status: Status;
+  classification_code: string | null;
+  version: string;
+  run_id: string;
+  kernel_release: string;
+}
+
+export interface RunTally {
+  run_id: string;
+  started_at: string;
+  version: string;
+  passed: number;
+  failed: number;
+  infra: number;
+  reused: number;
+}
+
+export interface VersionInfo {
+  version: string;
+  slug: string;
+  sha256: string;
+  first_seen: string;
+  last_seen: string;
+  run_ids: string[];
+}
+
+export interface ArtifactEntry {
+  name: string;
+  slug: string;
+  /** Oldest first, by the first run that tested the version. */
+  versions: VersionInfo[];
+  /** Latest verdict per profile (any version), keyed by profile id. */
+  latest: Map<string, LatestCell>;
+  /** One tally per run that tested this artifact, oldest first. */
+  tallies: RunTally[];
+}
+
+export interface KernelBuild {
+  sha256: string;
+  release: string;
+  source: Record<string, unknown>;
+}
+
+export interface KernelEntry {
+  profile_id: string;
+  slug: string;
+  /** The release of the newest build seen for this profile. */
+  release: string;
+  builds: KernelBuild[];
+  btf: boolean | null;
+  accels: string[];
+}
+
+export interface RunEntry extends SnapshotRun {
+  slug: string;
+  artifacts: Map<string, RunTally>;
+  profiles: Set<string>;
+  results: number;
+  reused: number;
+}
+
+export interface SiteModel {
+  artifacts: ArtifactEntry[];
+  artifactByName: Map<string, ArtifactEntry>;
+  kernels: KernelEntry[];
+  kernelById: Map<string, KernelEntry>;
+  runs: RunEntry[];
+  runById: Map<string, RunEntry>;
+  details: Map<string, DetailedResult>;
+  /** Class code → latest cells carrying it. */
+  classCells: Map<string, LatestCell[]>;
+  generated_at: string;
+}
+
+export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new Date().toISOString()): SiteModel {
+  const runById = new Map<string, RunEntry>();
+  const runOrder = new Map<string, number>();
+  snapshot.runs.forEach((r, i) => {
+    runOrder.set(r.id, i);
+    runById.set(r.id, { ...r, slug: safeSlug(r.id), artifacts: new Map(), profiles: new Set(), results: 0, reused: 0 });
+  });
+
+  const artifactByName = new Map<string, ArtifactEntry>();
+  const kernelById = new Map<string, KernelEntry>();
+  const versionIndex = new Map<string, VersionInfo>();
+
+  for (const row of snapshot.rows) {
+    const run = runById.get(row.run_id);
+    if (!run) continue; // a result of a run the snapshot did not include: not renderable
+    let art = artifactByName.get(row.artifact);
+    if (!art) {
+      art = { name: row.artifact, slug: safeSlug(row.artifact), versions: [], latest: new Map(), tallies: [] };
+      artifactByName.set(row.artifact, art);
+    }
+    const vkey = `${row.artifact}\u0000${row.version}`;
+    let ver = versionIndex.get(vkey);
+    if (!ver) {
+      ver = { version: row.version, slug: safeSlug(row.version), sha256: row.artifact_sha256, first_seen: run.started_at, last_seen: run.started_at, run_ids: [] };
+      versionIndex.set(vkey, ver);
+      art.versions.push(ver);
+    }
+    ver.last_seen = run.started_at;
+    if (ver.run_ids[ver.run_ids.length - 1] !== run.id) ver.run_ids.push(run.id);
+
+    // Rows arrive in run order, so the last one seen per cell is the latest verdict.
+    art.latest.set(row.profile_id, {
+      artifact: row.artifact,
+      profile_id: row.profile_id,
+      status: row.status,
+      classification_code: row.classification_code,
+      version: row.version,
+      run_id: row.run_id,
+      kernel_release: row.kernel_release,
+    });
+
+    let tally = run.artifacts.get(row.artifact);
+    if (!tally) {
+      tally = { run_id: run.id, started_at: run.started_at, version: row.version, passed: 0, failed: 0, infra: 0, reused: 0 };
+      run.artifacts.set(row.artifact, tally);
+      art.tallies.push(tally);
+    }
+    if (row.status === 'pass') tally.passed++;
+    else if (row.status === 'fail') tally.failed++;
+    else tally.infra++;
+    if (row.reused) {
+      tally.reused++;
+      run.reused++;
+    }
+    run.results++;
+    run.profiles.add(row.profile_id);
+
+    let k = kernelById.get(row.profile_id);
+    if (!k) {
+      k = { profile_id: row.profile_id, slug: safeSlug(row.profile_id), release: row.kernel_release, builds: [], btf: null, accels: [] };
+      kernelById.set(row.profile_id, k);
+    }
+    k.release = row.kernel_release;
+    if (!k.builds.some((b) => b.sha256 === row.kernel_sha256)) k.builds.push({ sha256: row.kernel_sha256, release: row.kernel_release, source: {} });
+  }
+
+  const details = new Map<string, DetailedResult>();
+  for (const d of snapshot.details) {
+    details.set(detailKey(d.artifact, d.version, d.target.profile_id), d);
+    enrichKernel(kernelById.get(d.target.profile_id), d.target);
+  }
+
+  const classCells = new Map<string, LatestCell[]>();
+  const artifacts = [...artifactByName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  for (const art of artifacts) {
+    art.tallies.sort((a, b) => (runOrder.get(a.run_id) ?? 0) - (runOrder.get(b.run_id) ?? 0));
+    for (const cell of art.latest.values()) {
+      const code = cell.status === 'infra_error' ? (cell.classification_code ?? 'INFRA_ERROR') : cell.classification_code;
+      if (cell.status === 'pass' || code === null) continue;
+      let list = classCells.get(code);
+      if (!list) classCells.set(code, (list = []));
+      list.push(cell);
+    }
+  }
+
+  const kernels = [...kernelById.values()].sort((a, b) => a.profile_id.localeCompare(b.profile_id, 'en', { numeric: true }));
+  return { artifacts, artifactByName, kernels, kernelById, runs: [...runById.values()], runById, details, classCells, generated_at: generatedAt };
+}
+
+function enrichKernel(k: KernelEntry | undefined, t: TargetReport): void {
+  if (!k) return;
+  const build = k.builds.find((b) => b.sha256 === t.kernel.sha256);
+  if (build && Object.keys(build.source).length === 0) build.source = t.kernel.source;
+  if (t.status !== 'infra_error') k.btf = t.btf.kernel_btf_available;
+  if (!k.accels.includes(t.vm.accel)) k.accels.push(t.vm.accel);
+}
+
+/** The latest detailed result of one artifact version on one profile, when the snapshot holds it. */
+export function detailFor(model: SiteModel, artifact: string, version: string, profile: string): DetailedResult | undefined {
+  return model.details.get(detailKey(artifact, version, profile));
+}
+
+export type { ResultRow };

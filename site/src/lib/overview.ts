@@ -1,0 +1,58 @@
+import type { KernelEntry, LatestCell, SiteModel } from './model.ts';
+import { verdictView, type VerdictView } from './verdict.ts';
+
+// The overview grid: artifacts × kernel profiles, the latest verdict per cell. A filter (kernel or
+// class) is applied at build time so that every filtered view is a plain static page.
+
+export interface OverviewCell {
+  profile_id: string;
+  view: VerdictView;
+  code: string | null;
+  version: string | null;
+  title: string;
+}
+
+export interface OverviewRow {
+  artifact: string;
+  slug: string;
+  latestVersion: string;
+  cells: OverviewCell[];
+  passed: number;
+  total: number;
+}
+
+export type OverviewFilter = { kind: 'all' } | { kind: 'kernel'; profile_id: string } | { kind: 'class'; code: string };
+
+export interface OverviewData {
+  kernels: KernelEntry[];
+  rows: OverviewRow[];
+  classCounts: { code: string; count: number }[];
+}
+
+function cellTitle(artifact: string, profile: string, c: LatestCell | undefined): string {
+  if (!c) return `${artifact} on ${profile}: not tested`;
+  const v = verdictView(c.status);
+  return `${artifact} ${c.version} on ${profile} (${c.kernel_release}): ${v.label}${c.classification_code ? ` — ${c.classification_code}` : ''}`;
+}
+
+export function overviewData(model: SiteModel, filter: OverviewFilter = { kind: 'all' }): OverviewData {
+  const kernels = filter.kind === 'kernel' ? model.kernels.filter((k) => k.profile_id === filter.profile_id) : model.kernels;
+  const rows: OverviewRow[] = [];
+  for (const art of model.artifacts) {
+    if (filter.kind === 'class' && ![...art.latest.values()].some((c) => c.classification_code === filter.code && c.status !== 'pass')) continue;
+    let passed = 0;
+    let total = 0;
+    const cells = kernels.map((k): OverviewCell => {
+      const c = art.latest.get(k.profile_id);
+      if (c) {
+        total++;
+        if (c.status === 'pass') passed++;
+      }
+      return { profile_id: k.profile_id, view: verdictView(c?.status), code: c?.status === 'pass' ? null : (c?.classification_code ?? null), version: c?.version ?? null, title: cellTitle(art.name, k.profile_id, c) };
+    });
+    if (filter.kind === 'kernel' && total === 0) continue;
+    rows.push({ artifact: art.name, slug: art.slug, latestVersion: art.versions[art.versions.length - 1]?.version ?? '', cells, passed, total });
+  }
+  const classCounts = [...model.classCells.entries()].map(([code, cells]) => ({ code, count: cells.length })).sort((a, b) => a.code.localeCompare(b.code));
+  return { kernels, rows, classCounts };
+}

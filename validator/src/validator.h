@@ -1,0 +1,259 @@
+/* Shared data model of the validator: options from the command line and the evidence gathered. */
+#ifndef BPFCOMPAT_VALIDATOR_H
+#define BPFCOMPAT_VALIDATOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+#include <sys/types.h>
+
+#define MAX_LIST 64          /* entries per repeatable flag */
+#define MAX_VARIANT_MEMBERS 16
+#define MAX_TESTS 32
+#define AUTO_MAX_ENTRIES 4096
+
+enum attach_mode { ATTACH_DISABLED, ATTACH_BEST_EFFORT, ATTACH_REQUIRED };
+
+enum map_fixup_kind { FIXUP_MAX_ENTRIES, FIXUP_INNER_RINGBUF, FIXUP_INNER_MAP };
+
+struct map_fixup {
+	enum map_fixup_kind kind;
+	char *map;
+	bool cpus;                /* max_entries=cpus */
+	unsigned int value;       /* max_entries or ringbuf bytes */
+	enum bpf_map_type inner_type;
+	unsigned int inner_key, inner_value, inner_entries;
+};
+
+struct prog_type_override {
+	char *selector;           /* program name or ELF section */
+	enum bpf_prog_type type;
+};
+
+struct variant_member {
+	char *prog;
+	int helper_id;            /* 0: unconditional */
+	bool trial;
+};
+
+struct variant_group {
+	char *group;
+	struct variant_member members[MAX_VARIANT_MEMBERS];
+	int n_members;
+};
+
+struct functional_test {
+	char *name;
+	bool required;
+	int timeout_seconds;
+	int expect_exit_code;
+	char *expect_stdout_contains;
+	char *expect_stderr_contains;
+	char *command;
+};
+
+struct options {
+	const char *artifact;
+	const char *out;
+	const char *functional_plan;
+	const char *log_dir;
+	bool probe_features;
+	enum attach_mode attach_mode;
+	char *require_attach[MAX_LIST];
+	int n_require_attach;
+	struct map_fixup map_fixups[MAX_LIST];
+	int n_map_fixups;
+	struct prog_type_override prog_types[MAX_LIST];
+	int n_prog_types;
+	struct variant_group variants[MAX_LIST];
+	int n_variants;
+	char *companions[MAX_LIST];
+	int n_companions;
+	struct functional_test tests[MAX_TESTS];
+	int n_tests;
+};
+
+enum outcome { OUT_PASS, OUT_FAIL, OUT_SKIPPED, OUT_WARN };
+const char *outcome_str(enum outcome o);
+
+struct probe_result {
+	const char *name;
+	const char *status;       /* supported | unsupported | permission_denied | inconclusive | probe_error */
+	int err;                  /* positive errno */
+};
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+struct environment {
+	struct kv facts[32];
+	int n;
+	bool bpf_lsm_active;
+};
+
+struct program_ev {
+	char *name;
+	char *section;
+	const char *type;
+	const char *expected_attach_type;
+	int *helpers;
+	int n_helpers;
+	int insn_count;
+	bool autoload;            /* false when a variant group disabled it */
+	bool required;
+	struct {
+		enum outcome status;
+		int err;
+		char *error;
+		char *verifier_log_tail;
+	} trial;
+	struct {
+		enum outcome status;
+		int err;
+	} load;
+	struct {
+		enum outcome status;
+		const char *method;
+		char *target;
+		int err;
+		char *error;
+		char *reason;
+	} attach;
+};
+
+struct map_ev {
+	char *name;
+	const char *type;
+	int type_id;
+	unsigned int key_size, value_size, max_entries;
+	enum outcome create;
+	int create_err;
+};
+
+struct fixup_ev {
+	const char *kind;
+	char *target;
+	const char *status;
+	char *detail;
+};
+
+struct variant_ev {
+	char *group;
+	char *chosen;
+	char *disabled[MAX_VARIANT_MEMBERS];
+	int n_disabled;
+};
+
+struct test_ev {
+	const struct functional_test *test;
+	enum outcome status;
+	int exit_code;
+	bool timed_out;
+	char *stdout_tail;
+	size_t stdout_len;
+	char *stderr_tail;
+	size_t stderr_len;
+	char *error;
+};
+
+struct evidence {
+	char kernel_release[128], kernel_version[256], machine[64];
+	bool kernel_btf_available;
+	long long kernel_btf_size;
+	bool artifact_has_btf, artifact_has_btf_ext;
+	char *license;
+	struct probe_result map_probes[40];
+	int n_map_probes;
+	struct probe_result prog_probes[40];
+	int n_prog_probes;
+	struct environment env;
+
+	bool open_ok;
+	int open_err;
+	char *open_error;
+
+	struct program_ev *programs;
+	int n_programs;
+	struct map_ev *maps;
+	int n_maps;
+	struct fixup_ev fixups[4 * MAX_LIST];
+	int n_fixups;
+	struct variant_ev variants[MAX_LIST];
+	int n_variants;
+
+	bool load_ok;
+	int load_err;
+	char *load_error;
+
+	enum outcome attach_status;
+	int attach_attempted, attach_passed, attach_failed;
+
+	enum outcome functional_status;
+	struct test_ev tests[MAX_TESTS];
+	int n_tests;
+
+	bool pass;
+	long long duration_ms;
+};
+
+/* main.c / args.c */
+int parse_args(int argc, char **argv, struct options *opts);
+
+/* plan.c */
+int parse_functional_plan(const char *path, struct options *opts);
+
+/* probe.c */
+void probe_kernel(struct evidence *ev);
+void probe_features(struct evidence *ev);
+void probe_environment(struct evidence *ev);
+void env_set(struct environment *env, const char *key, const char *value);
+
+/* inspect.c */
+void inspect_elf(const char *path, struct evidence *ev);
+int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct options *opts);
+void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbpf_log);
+void collect_helpers(const struct bpf_program *prog, struct program_ev *pe);
+
+/* prepare.c: fixups and program types applied to every opened copy of the object */
+struct prepare_ctx {
+	int inner_fds[MAX_LIST];
+	int n_inner_fds;
+};
+void prepare_object(struct bpf_object *obj, const struct options *opts, struct evidence *record, struct prepare_ctx *ctx);
+void prepare_release(struct prepare_ctx *ctx);
+void fixup_add(struct evidence *ev, const char *kind, const char *target, const char *status, const char *detail);
+
+/* trial.c */
+struct bpf_object *open_object(const char *path, int *err);
+void trial_load_all(const struct options *opts, struct evidence *ev);
+void select_variants(struct bpf_object *obj, const struct options *opts, struct evidence *ev);
+
+/* attach.c */
+struct attachments;
+struct attachments *attach_all(struct bpf_object *obj, const struct options *opts, struct evidence *ev);
+void detach_all(struct attachments *a);
+
+/* functional.c */
+void run_functional_tests(const struct options *opts, struct evidence *ev, const char *cgroup_dir);
+
+/* report.c */
+int write_report(const char *out, const struct evidence *ev, const struct options *opts);
+
+/* liblog.c: everything libbpf prints is captured here */
+void liblog_install(void);
+size_t liblog_mark(void);
+bool liblog_contains_since(size_t mark, const char *needle);
+const char *liblog_text(size_t *len);
+
+/* util.c */
+/* Last max bytes of buf starting at a line, prefixed "(N lines omitted)" when cut. */
+char *text_tail(const char *buf, size_t len, size_t max);
+char *errstr(int err);   /* malloc'd text for a positive or negative errno (libbpf-aware) */
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int find_program(const struct evidence *ev, const char *name);
+
+#endif
