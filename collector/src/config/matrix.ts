@@ -31,11 +31,10 @@ export const FileKernelSource = z.strictObject({
   release: z.string().min(1).optional(),
 });
 
-export const KernelSource = z.union([
-  z.strictObject({ debian: DebianKernelSource }),
-  z.strictObject({ deb: DebKernelSource }),
-  z.strictObject({ file: FileKernelSource }),
-], { error: 'must have exactly one of debian, deb or file' });
+// One object with three optional keys (not a union) so that an error inside one names its exact key path.
+export const KernelSource = z
+  .strictObject({ debian: DebianKernelSource.optional(), deb: DebKernelSource.optional(), file: FileKernelSource.optional() })
+  .refine((k) => [k.debian, k.deb, k.file].filter((x) => x !== undefined).length === 1, { message: 'must have exactly one of debian, deb or file' });
 
 export const Profile = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),

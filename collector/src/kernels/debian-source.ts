@@ -57,7 +57,7 @@ export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext
   const known = await remembered(ctx, key);
   if (known) return known;
 
-  const stanzas = await kernelStanzas(ref, entry, ctx);
+  const stanzas = await kernelStanzas(ref, entry, { ...ctx, onProgress: (m) => ctx.onProgress?.(`${ctx.profileId}: ${m}`) });
   const pick = pickKernel(stanzas, src.flavour, src.version);
   if (!pick) throw noMatch(ctx, src, kernelCandidates(stanzas, src.flavour));
   if (src.sha256 !== undefined && pick.image.sha256 !== src.sha256) {

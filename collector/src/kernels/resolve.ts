@@ -1,4 +1,5 @@
 import type { Profile } from '../config/matrix.ts';
+import { BpfcompatError } from '../errors.ts';
 import { cacheRoot } from '../infra/xdg.ts';
 import type { ResolvedKernel } from './types.ts';
 import { resolveDebian } from './debian-source.ts';
@@ -26,9 +27,10 @@ export async function resolveKernel(profile: Profile, opts: ResolveOptions = {})
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   const k = profile.kernel;
-  if ('debian' in k) return resolveDebian(k.debian, ctx);
-  if ('deb' in k) return resolveDeb({ package: k.deb.package, sha256: k.deb.sha256 }, k.deb.modules, ctx);
-  return resolveFile(k.file, profile.id);
+  if ('debian' in k && k.debian) return resolveDebian(k.debian, ctx);
+  if ('deb' in k && k.deb) return resolveDeb({ package: k.deb.package, sha256: k.deb.sha256 }, k.deb.modules, ctx);
+  if ('file' in k && k.file) return resolveFile(k.file, profile.id);
+  throw new BpfcompatError('CONFIG_INVALID', `profile ${profile.id}: kernel must have one of debian, deb or file`, { hint: 'see docs/matrix.md' });
 }
 
 /** Every kernel in the cache with its size on disk. */

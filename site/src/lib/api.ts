@@ -16,10 +16,11 @@ export function apiIndex(model: SiteModel, base: string) {
     endpoints: {
       artifacts: routes.api(base, 'artifacts.json'),
       kernels: routes.api(base, 'kernels.json'),
-      results: routes.api(base, 'artifacts', '{slug}', 'results.json'),
-      compare: routes.api(base, 'compare', '{slug}', '{base}--{head}.json'),
+      // URI templates: {slug} is an artifact slug, {base}/{head} version slugs.
+      results: `${routes.api(base)}artifacts/{slug}/results.json`,
+      compare: `${routes.api(base)}compare/{slug}/{base}--{head}.json`,
       search: routes.api(base, 'search.json'),
-      badge: routes.badge(base, '{slug}'),
+      badge: `${routes.overview(base)}badge/{slug}.svg`,
     },
   };
 }

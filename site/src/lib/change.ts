@@ -1,10 +1,10 @@
-// The change vocabulary of the reference tool, shared by the static compare pages and the client-side
-// picker (this file has no imports so the browser bundle stays tiny). An infrastructure error is not a
-// compatibility verdict: it never counts as a regression or an improvement, the entry is 'inconclusive'.
+import { changeOf, classificationDelta, type Change } from '../../../history/src/compare.ts';
+
+// The change vocabulary is history/'s (the same rules as `bpfcompat compare`), wrapped for the site's
+// shapes. history/src/compare.ts has no imports, so the client-side picker bundles it as well.
 
 export type Status = 'pass' | 'fail' | 'infra_error';
-
-export type Change = 'added' | 'removed' | 'unchanged' | 'classification_changed' | 'improved' | 'regressed' | 'inconclusive';
+export type { Change };
 
 export interface CompareSide {
   status: Status;
@@ -15,18 +15,17 @@ export interface CompareSide {
 export interface CompareEntry {
   profile_id: string;
   change: Change;
+  classification_delta: string;
   base: CompareSide | null;
   head: CompareSide | null;
 }
 
+const asVerdict = (s: CompareSide) => ({ status: s.status, classification_code: s.classification_code, confidence: null, required: true });
+
 export function classifyChange(base: CompareSide | null, head: CompareSide | null): Change {
-  if (!base && !head) return 'unchanged';
-  if (!base) return 'added';
-  if (!head) return 'removed';
-  if (base.status === 'infra_error' || head.status === 'infra_error') return base.status === head.status ? 'unchanged' : 'inconclusive';
-  if (base.status === 'pass' && head.status === 'fail') return 'regressed';
-  if (base.status === 'fail' && head.status === 'pass') return 'improved';
-  if (base.status === 'fail' && base.classification_code !== head.classification_code) return 'classification_changed';
-  return 'unchanged';
+  return changeOf(base ? asVerdict(base) : undefined, head ? asVerdict(head) : undefined);
 }
 
+export function compareEntry(profile_id: string, base: CompareSide | null, head: CompareSide | null): CompareEntry {
+  return { profile_id, change: classifyChange(base, head), classification_delta: classificationDelta(base?.classification_code ?? null, head?.classification_code ?? null), base, head };
+}

@@ -1,4 +1,4 @@
-import { classifyChange, type Change, type CompareEntry, type CompareSide } from './change.ts';
+import { classifyChange, compareEntry, type Change, type CompareEntry, type CompareSide } from './change.ts';
 import { detailFor, type ArtifactEntry, type SiteModel, type VersionInfo } from './model.ts';
 
 // Version-to-version comparison of one artifact, per kernel profile (static compare pages).
@@ -47,14 +47,12 @@ export function compareVersions(model: SiteModel, art: ArtifactEntry, base: stri
   return [...profiles]
     .sort((x, y) => x.localeCompare(y, 'en', { numeric: true }))
     .map((p) => {
-      const bs = b.get(p) ?? null;
-      const hs = h.get(p) ?? null;
-      return { profile_id: p, change: classifyChange(bs, hs), base: bs, head: hs };
+      return compareEntry(p, b.get(p) ?? null, h.get(p) ?? null);
     });
 }
 
 export function countChanges(entries: CompareEntry[]): Record<Change, number> {
-  const out: Record<Change, number> = { added: 0, removed: 0, unchanged: 0, classification_changed: 0, improved: 0, regressed: 0, inconclusive: 0 };
+  const out: Record<Change, number> = { added: 0, removed: 0, unchanged: 0, classification_changed: 0, improved: 0, regressed: 0, changed: 0 };
   for (const e of entries) out[e.change]++;
   return out;
 }

@@ -29,7 +29,6 @@ export interface ResultRow {
   reused: boolean;
   kernel_release: string;
   kernel_sha256: string;
-  duration_ms: number;
 }
 
 /** The latest full result of one artifact version on one profile. */

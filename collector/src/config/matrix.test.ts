@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMatrix } from './matrix.ts';
+import { BpfcompatError } from '../errors.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-matrix-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function errorOf(yaml: string): Promise<BpfcompatError> {
+  const file = join(dir, `m${Math.random().toString(16).slice(2)}.yaml`);
+  writeFileSync(file, yaml);
+  try {
+    await loadMatrix(file);
+  } catch (err) {
+    assert.ok(err instanceof BpfcompatError);
+    assert.ok(err.message.startsWith(file), `message names the file: ${err.message}`);
+    assert.ok(!err.message.includes('\n'), 'one line');
+    return err;
+  }
+  assert.fail('expected an error');
+}
+
+test('the shipped matrices parse, with defaults applied', async () => {
+  const m = await loadMatrix('matrices/debian.yaml');
+  assert.deepEqual(m.profiles.map((p) => p.id), ['debian-11', 'debian-12', 'debian-13', 'debian-13-backports', 'debian-sid']);
+  assert.ok(m.profiles.every((p) => p.required && 'debian' in p.kernel && p.kernel.debian.flavour === 'cloud-amd64'));
+  const one = await loadMatrix('matrices/dev-one.yaml');
+  assert.equal(one.profiles.length, 1);
+});
+
+test('an unknown key is named with its path', async () => {
+  const e = await errorOf('name: x\nprofiles:\n  - id: a\n    kernel: { debian: { suite: bookworm, flavor: cloud-amd64 } }\n');
+  assert.match(e.message, /profiles\[0\]\.kernel\.debian\.flavor: unknown key/);
+  assert.equal(e.code, 'CONFIG_INVALID');
+});
+
+test('a bad suite, a bad id and a duplicate id are refused with the key path', async () => {
+  assert.match((await errorOf('name: x\nprofiles:\n  - id: a\n    kernel: { debian: { suite: hamm } }\n')).message, /profiles\[0\]\.kernel\.debian\.suite/);
+  assert.match((await errorOf('name: x\nprofiles:\n  - id: "bad id"\n    kernel: { file: { image: /x } }\n')).message, /profiles\[0\]\.id/);
+  assert.match((await errorOf('name: x\nprofiles:\n  - id: a\n    kernel: { file: { image: /x } }\n  - id: a\n    kernel: { file: { image: /x } }\n')).message, /profiles\[1\]\.id: duplicate profile id a/);
+});
+
+test('empty files, invalid YAML and missing files get one-line errors', async () => {
+  assert.match((await errorOf('')).message, /the file is empty/);
+  const bad = await errorOf('name: [unclosed\n');
+  assert.equal(bad.code, 'YAML_INVALID');
+  await assert.rejects(loadMatrix(join(dir, 'nope.yaml')), (e: unknown) => e instanceof BpfcompatError && /nope\.yaml: no such file/.test(e.message));
+});
+
+test('a kernel source needs exactly one kind', async () => {
+  const e = await errorOf('name: x\nprofiles:\n  - id: a\n    kernel: { file: { image: /x }, deb: { package: /y.deb } }\n');
+  assert.match(e.message, /profiles\[0\]\.kernel/);
+});

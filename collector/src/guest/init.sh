@@ -1,0 +1,92 @@
+#!/bin/busybox sh
+# bpfcompat guest init (PID 1 of the generated initramfs).
+# Sets up the kernel interfaces BPF programs need, loads the staged modules, runs the jobs listed in
+# /bpfcompat/jobs.list and returns every result over the dedicated channel /dev/ttyS1 in frames the
+# host verifies (format: collector/src/vm/frames.ts). The console (ttyS0) only carries evidence.
+
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run /bin /sbin /usr/bin /usr/sbin
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox --install -s
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/ TERM=dumb
+
+try_mount() { # type dir: a missing filesystem is evidence, not a reason to stop
+  mkdir -p "$2"
+  mount -t "$1" "$1" "$2" 2>/dev/null || echo "bpfcompat-init: cannot mount $1 on $2"
+}
+try_mount tmpfs /tmp
+try_mount tracefs /sys/kernel/tracing
+try_mount debugfs /sys/kernel/debug
+try_mount bpf /sys/fs/bpf
+try_mount cgroup2 /sys/fs/cgroup
+try_mount securityfs /sys/kernel/security
+ip link set lo up 2>/dev/null || echo "bpfcompat-init: cannot bring lo up"
+
+# raw: no newline translation or echo on the result channel.
+CH=/dev/ttyS1
+stty -F "$CH" raw -echo 2>/dev/null
+exec 3>"$CH"
+frame() { echo "@@BPFC $*" >&3; }
+
+send_file() { # job name path
+  [ -f "$3" ] || return 0
+  len=$(stat -c %s "$3")
+  sum=$(sha256sum "$3")
+  frame "file $1 $len ${sum%% *} $2"
+  base64 "$3" >&3
+  frame "end $1"
+}
+
+# Modules are listed dependencies first by the host (collector/src/guest/modules.ts).
+if [ -f /bpfcompat/modules.list ]; then
+  while read -r m; do
+    [ -n "$m" ] || continue
+    insmod "$m" 2>&1 || echo "bpfcompat-init: insmod $m failed"
+  done < /bpfcompat/modules.list
+fi
+
+frame booted
+
+# Each job runs in its own session so a timeout kills everything it started, not just its shell;
+# exit 124 on timeout like timeout(1).
+run_job() {
+  id=$1
+  d=/bpfcompat/jobs/$id
+  mkdir -p "$d/out"
+  t=$(cat "$d/timeout" 2>/dev/null || echo 60)
+  rm -f "$d/.rc" "$d/.timedout"
+  frame "job-start $id"
+  setsid /bpfcompat/bin/run-job "$d" > "$d/.stdout" 2> "$d/.stderr" < /dev/null &
+  pid=$!
+  ( sleep "$t"; touch "$d/.timedout"; kill -TERM -"$pid" 2>/dev/null; sleep 2; kill -KILL -"$pid" 2>/dev/null ) &
+  dog=$!
+  wait "$pid"
+  rc=$?
+  kill "$dog" 2>/dev/null
+  kill -KILL -"$pid" 2>/dev/null
+  if [ -f "$d/.timedout" ]; then
+    rc=124
+  elif [ -s "$d/.rc" ]; then
+    rc=$(cat "$d/.rc")
+  fi
+  tail -c 65536 "$d/.stdout" > "$d/.stdout.tail"
+  tail -c 65536 "$d/.stderr" > "$d/.stderr.tail"
+  send_file "$id" stdout "$d/.stdout.tail"
+  send_file "$id" stderr "$d/.stderr.tail"
+  (cd "$d/out" && find . -type f) | while read -r f; do
+    send_file "$id" "out/${f#./}" "$d/out/${f#./}"
+  done
+  frame "job-end $id $rc"
+}
+
+if [ -f /bpfcompat/jobs.list ]; then
+  while read -r id; do
+    [ -n "$id" ] && run_job "$id"
+  done < /bpfcompat/jobs.list
+fi
+
+frame done
+exec 3>&-
+sync
+poweroff -f

@@ -1,0 +1,176 @@
+/* Static inspection of the object: ELF sections, programs (type, instructions, helper calls) and maps. */
+#include "validator.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Uses libelf directly so BTF presence and the license are known even when libbpf cannot open the object. */
+void inspect_elf(const char *path, struct evidence *ev)
+{
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int fd;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		goto out;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name)
+			continue;
+		if (strcmp(name, ".BTF") == 0)
+			ev->artifact_has_btf = true;
+		else if (strcmp(name, ".BTF.ext") == 0)
+			ev->artifact_has_btf_ext = true;
+		else if (strcmp(name, "license") == 0 && !ev->license) {
+			Elf_Data *d = elf_getdata(scn, NULL);
+
+			if (d && d->d_buf && d->d_size > 0)
+				ev->license = strndup(d->d_buf, d->d_size);
+		}
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Helper calls are BPF_JMP|BPF_CALL with src_reg 0 (1 is a bpf-to-bpf call, 2 a kfunc). Merges into pe->helpers. */
+void collect_helpers(const struct bpf_program *prog, struct program_ev *pe)
+{
+	const struct bpf_insn *insns = bpf_program__insns(prog);
+	size_t cnt = bpf_program__insn_cnt(prog);
+
+	if (!insns)
+		return;
+	for (size_t i = 0; i < cnt; i++) {
+		const struct bpf_insn *in = &insns[i];
+		bool seen = false;
+		int *grown;
+
+		if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != 0)
+			continue;
+		for (int k = 0; k < pe->n_helpers; k++)
+			if (pe->helpers[k] == in->imm)
+				seen = true;
+		if (seen)
+			continue;
+		grown = realloc(pe->helpers, sizeof(int) * (size_t)(pe->n_helpers + 1));
+		if (!grown)
+			return;
+		pe->helpers = grown;
+		pe->helpers[pe->n_helpers++] = in->imm;
+	}
+	qsort(pe->helpers, (size_t)pe->n_helpers, sizeof(int), cmp_int);
+}
+
+static bool is_required(const struct options *opts, const char *name)
+{
+	if (opts->attach_mode == ATTACH_REQUIRED)
+		return true;
+	for (int i = 0; i < opts->n_require_attach; i++)
+		if (strcmp(opts->require_attach[i], name) == 0)
+			return true;
+	return false;
+}
+
+static const char *str_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct options *opts)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program(prog, obj)
+		n++;
+	ev->programs = calloc((size_t)(n ? n : 1), sizeof(*ev->programs));
+	if (!ev->programs)
+		return -ENOMEM;
+	bpf_object__for_each_program(prog, obj) {
+		struct program_ev *pe = &ev->programs[ev->n_programs++];
+
+		pe->name = xstrdup(bpf_program__name(prog));
+		pe->section = xstrdup(bpf_program__section_name(prog));
+		pe->type = str_or_empty(libbpf_bpf_prog_type_str(bpf_program__type(prog)));
+		/* attach type 0 is cgroup_inet_ingress; for other program types 0 just means "none set" */
+		pe->expected_attach_type = "";
+		if (bpf_program__expected_attach_type(prog) != 0 || bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SKB)
+			pe->expected_attach_type = str_or_empty(libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(prog)));
+		pe->insn_count = (int)bpf_program__insn_cnt(prog);
+		pe->autoload = bpf_program__autoload(prog);
+		pe->required = is_required(opts, pe->name);
+		pe->trial.status = OUT_SKIPPED;
+		pe->trial.error = xstrdup("");
+		pe->trial.verifier_log_tail = xstrdup("");
+		pe->load.status = OUT_SKIPPED;
+		pe->attach.status = OUT_SKIPPED;
+		pe->attach.method = "none";
+		pe->attach.target = xstrdup("");
+		pe->attach.error = xstrdup("");
+		pe->attach.reason = xstrdup("");
+		collect_helpers(prog, pe);
+	}
+	return 0;
+}
+
+/* "map 'NAME': failed to create" is libbpf's only per-map evidence when the whole load fails. */
+static bool log_says_create_failed(const char *log, const char *name)
+{
+	char *needle = xasprintf("map '%s': failed to create", name);
+	bool found = log && strstr(log, needle) != NULL;
+
+	free(needle);
+	return found;
+}
+
+void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbpf_log)
+{
+	struct bpf_map *map;
+	int n = 0;
+
+	bpf_object__for_each_map(map, obj)
+		n++;
+	ev->maps = calloc((size_t)(n ? n : 1), sizeof(*ev->maps));
+	if (!ev->maps)
+		return;
+	bpf_object__for_each_map(map, obj) {
+		struct map_ev *me = &ev->maps[ev->n_maps++];
+
+		me->name = xstrdup(bpf_map__name(map));
+		me->type_id = (int)bpf_map__type(map);
+		me->type = str_or_empty(libbpf_bpf_map_type_str(bpf_map__type(map)));
+		me->key_size = bpf_map__key_size(map);
+		me->value_size = bpf_map__value_size(map);
+		me->max_entries = bpf_map__max_entries(map);
+		if (bpf_map__fd(map) >= 0)
+			me->create = OUT_PASS;
+		else if (bpf_map__autocreate(map) && log_says_create_failed(libbpf_log, me->name))
+			me->create = OUT_FAIL;
+		else
+			me->create = OUT_SKIPPED;
+	}
+}
