@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'HISTORY_CORRUPT'
   | 'REPORT_INVALID'
   | 'WRITE_FAILED'
+  | 'VM_FAILED'
   | 'INTERNAL';
 
 export class BpfcompatError extends Error {

@@ -39,11 +39,11 @@ const m1: Migration = {
       CREATE TABLE logs (
         sha256 TEXT PRIMARY KEY,                 -- of the uncompressed text
         size   INTEGER NOT NULL,
-        data   BLOB NOT NULL                     -- brotli
+        data   BLOB NOT NULL                     -- raw deflate
       ) WITHOUT ROWID;
       CREATE TABLE targets (
         sha256 TEXT PRIMARY KEY,                 -- of the uncompressed target JSON
-        data   BLOB NOT NULL                     -- brotli
+        data   BLOB NOT NULL                     -- raw deflate
       );
       CREATE TABLE runs (
         id               TEXT PRIMARY KEY,

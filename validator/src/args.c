@@ -1,4 +1,5 @@
 /* Command-line parsing. Bad arguments are reported on stderr and make main exit 1. */
+#define _GNU_SOURCE
 #include "validator.h"
 
 #include <errno.h>

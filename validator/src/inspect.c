@@ -1,4 +1,5 @@
 /* Static inspection of the object: ELF sections, programs (type, instructions, helper calls) and maps. */
+#define _GNU_SOURCE
 #include "validator.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* Captures everything libbpf prints (all levels) so it becomes evidence instead of noise on stdout/stderr. */
+#define _GNU_SOURCE
 #include "validator.h"
 
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* Functional plan (functional_plan.v0.1): BEGIN/END blocks of key=value lines, one test per block. */
+#define _GNU_SOURCE
 #include "validator.h"
 
 #include <errno.h>

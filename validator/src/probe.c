@@ -1,4 +1,5 @@
 /* Kernel facts and feature probes: features are detected by trying them, never by version numbers. */
+#define _GNU_SOURCE
 #include "validator.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "validator.h"
 
 #include <errno.h>

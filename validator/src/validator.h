@@ -160,7 +160,7 @@ struct test_ev {
 };
 
 struct evidence {
-	char kernel_release[128], kernel_version[256], machine[64];
+	char kernel_release[128], kernel_version[256], machine[80];
 	bool kernel_btf_available;
 	long long kernel_btf_size;
 	bool artifact_has_btf, artifact_has_btf_ext;
@@ -235,9 +235,11 @@ void select_variants(struct bpf_object *obj, const struct options *opts, struct 
 struct attachments;
 struct attachments *attach_all(struct bpf_object *obj, const struct options *opts, struct evidence *ev);
 void detach_all(struct attachments *a);
+const char *attachments_cgroup_dir(const struct attachments *a);
 
 /* functional.c */
 void run_functional_tests(const struct options *opts, struct evidence *ev, const char *cgroup_dir);
+void skip_functional_tests(const struct options *opts, struct evidence *ev, const char *why);
 
 /* report.c */
 int write_report(const char *out, const struct evidence *ev, const struct options *opts);

@@ -59,11 +59,13 @@ run_job() {
   frame "job-start $id"
   setsid /bpfcompat/bin/run-job "$d" > "$d/.stdout" 2> "$d/.stderr" < /dev/null &
   pid=$!
-  ( sleep "$t"; touch "$d/.timedout"; kill -TERM -"$pid" 2>/dev/null; sleep 2; kill -KILL -"$pid" 2>/dev/null ) &
+  # The watchdog has a session of its own too, so stopping it also stops its sleep.
+  setsid sh -c 'sleep "$1"; touch "$2/.timedout"; kill -TERM -"$3"; sleep 2; kill -KILL -"$3"' watchdog "$t" "$d" "$pid" > /dev/null 2>&1 &
   dog=$!
   wait "$pid"
   rc=$?
-  kill "$dog" 2>/dev/null
+  kill -KILL -"$dog" 2>/dev/null
+  # Whatever the job left running in its session goes too, so the next job starts clean.
   kill -KILL -"$pid" 2>/dev/null
   if [ -f "$d/.timedout" ]; then
     rc=124

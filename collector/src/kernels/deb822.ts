@@ -1,5 +1,5 @@
 // Debian control-file stanzas (Packages, Release): "Field: value" lines, continuation lines start
-// with a space, stanzas are separated by blank lines. Field names are case-insensitive per policy;
+// with a space, stanzas are separated by blank lines ('#' lines are comments, as in our testdata). Field names are case-insensitive per policy;
 // we keep the spelling the archive uses, which is consistent.
 
 export type Stanza = Record<string, string>;
@@ -8,7 +8,7 @@ export function parseStanza(text: string): Stanza {
   const out: Stanza = {};
   let last: string | null = null;
   for (const line of text.split('\n')) {
-    if (line === '') continue;
+    if (line === '' || line.startsWith('#')) continue;
     if ((line.startsWith(' ') || line.startsWith('\t')) && last !== null) {
       out[last] += '\n' + line.slice(1);
       continue;

@@ -51,7 +51,8 @@ async function attempt(url: string, dest: string, opts: DownloadOptions): Promis
     const hash = createHash('sha256');
     let size = 0;
     try {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      // Node's web streams are async-iterable at run time; the lib typings here do not say so.
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         clearTimeout(timer);
         timer = setTimeout(() => idle.abort(new Error(`no data for ${idleMs / 1000}s`)), idleMs);
         hash.update(chunk);
@@ -85,7 +86,9 @@ export async function download(url: string, dest: string, opts: DownloadOptions 
       return await attempt(url, dest, opts);
     } catch (err) {
       if (err instanceof BpfcompatError) throw err;
-      if (opts.signal?.aborted) throw err;
+      if (opts.signal?.aborted) {
+        throw new BpfcompatError('DOWNLOAD', `download of ${url} interrupted`, { hint: 'run again to resume from the cache', cause: err });
+      }
       lastErr = err;
       if (!transient(err)) break;
     }

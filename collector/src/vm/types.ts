@@ -57,4 +57,8 @@ export interface GuestRunRequest {
   workDir: string;
   signal?: AbortSignal;
   onEvent?: (e: GuestEvent) => void;
+  /** Static validator to put in the guest; default validator/build/bpfcompat-validator when it exists. */
+  validatorPath?: string | null;
+  /** Cache root for the base initramfs layer; default cacheRoot(). */
+  cacheDir?: string;
 }

@@ -1,6 +1,7 @@
 import type { TargetReport } from '../../../collector/src/report/schema.ts';
 import { detailKey, type DetailedResult, type ResultRow, type SiteSnapshot, type SnapshotRun, type Status } from './snapshot.ts';
 import { safeSlug } from './paths.ts';
+import { classPageCode } from './classes.ts';
 
 // The whole site's data in one pass over the snapshot: every page module reads from this model
 // and does only per-page work, which keeps a 1,000-artifact build inside its time budget.
@@ -77,7 +78,7 @@ export interface SiteModel {
   runs: RunEntry[];
   runById: Map<string, RunEntry>;
   details: Map<string, DetailedResult>;
-  /** Class code → latest cells carrying it. */
+  /** Catalogue class code → latest failing cells carrying it (codes outside the catalogue under UNKNOWN). */
   classCells: Map<string, LatestCell[]>;
   generated_at: string;
 }
@@ -159,8 +160,9 @@ export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new
   for (const art of artifacts) {
     art.tallies.sort((a, b) => (runOrder.get(a.run_id) ?? 0) - (runOrder.get(b.run_id) ?? 0));
     for (const cell of art.latest.values()) {
-      const code = cell.status === 'infra_error' ? (cell.classification_code ?? 'INFRA_ERROR') : cell.classification_code;
-      if (cell.status === 'pass' || code === null) continue;
+      if (cell.status === 'pass') continue;
+      // Unknown codes are user data: they are filed under UNKNOWN and never reach a URL.
+      const code = classPageCode(cell.classification_code ?? (cell.status === 'infra_error' ? 'INFRA_ERROR' : 'UNKNOWN'));
       let list = classCells.get(code);
       if (!list) classCells.set(code, (list = []));
       list.push(cell);

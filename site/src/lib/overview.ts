@@ -1,5 +1,6 @@
 import type { KernelEntry, LatestCell, SiteModel } from './model.ts';
 import { verdictView, type VerdictView } from './verdict.ts';
+import { classPageCode } from './classes.ts';
 
 // The overview grid: artifacts × kernel profiles, the latest verdict per cell. A filter (kernel or
 // class) is applied at build time so that every filtered view is a plain static page.
@@ -8,6 +9,8 @@ export interface OverviewCell {
   profile_id: string;
   view: VerdictView;
   code: string | null;
+  /** The catalogue class the cell is filed under (the live filter matches on it). */
+  classKey: string | null;
   version: string | null;
   title: string;
 }
@@ -35,11 +38,17 @@ function cellTitle(artifact: string, profile: string, c: LatestCell | undefined)
   return `${artifact} ${c.version} on ${profile} (${c.kernel_release}): ${v.label}${c.classification_code ? ` — ${c.classification_code}` : ''}`;
 }
 
+/** The catalogue class of a failing cell; null for a pass or an untested cell. */
+export function cellClass(c: LatestCell | undefined): string | null {
+  if (!c || c.status === 'pass') return null;
+  return classPageCode(c.classification_code ?? (c.status === 'infra_error' ? 'INFRA_ERROR' : 'UNKNOWN'));
+}
+
 export function overviewData(model: SiteModel, filter: OverviewFilter = { kind: 'all' }): OverviewData {
   const kernels = filter.kind === 'kernel' ? model.kernels.filter((k) => k.profile_id === filter.profile_id) : model.kernels;
   const rows: OverviewRow[] = [];
   for (const art of model.artifacts) {
-    if (filter.kind === 'class' && ![...art.latest.values()].some((c) => c.classification_code === filter.code && c.status !== 'pass')) continue;
+    if (filter.kind === 'class' && ![...art.latest.values()].some((c) => cellClass(c) === filter.code)) continue;
     let passed = 0;
     let total = 0;
     const cells = kernels.map((k): OverviewCell => {
@@ -48,7 +57,7 @@ export function overviewData(model: SiteModel, filter: OverviewFilter = { kind: 
         total++;
         if (c.status === 'pass') passed++;
       }
-      return { profile_id: k.profile_id, view: verdictView(c?.status), code: c?.status === 'pass' ? null : (c?.classification_code ?? null), version: c?.version ?? null, title: cellTitle(art.name, k.profile_id, c) };
+      return { profile_id: k.profile_id, view: verdictView(c?.status), classKey: cellClass(c), code: c?.status === 'pass' ? null : (c?.classification_code ?? null), version: c?.version ?? null, title: cellTitle(art.name, k.profile_id, c) };
     });
     if (filter.kind === 'kernel' && total === 0) continue;
     rows.push({ artifact: art.name, slug: art.slug, latestVersion: art.versions[art.versions.length - 1]?.version ?? '', cells, passed, total });

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Progressive enhancement of the overview: filter rows by artifact text and class, columns by kernel,
 // without leaving the page. The static filter links keep working without JS.
 

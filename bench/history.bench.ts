@@ -1,0 +1,90 @@
+// Appends 1,000,000 results (2,000 artifacts × 10 kernels × 50 runs; a new version every 10 runs, the
+// other runs reuse its verdicts, as nightly CI does) and prints append time, size per result and the
+// time of the queries the CLI and site run at that size. Prints figures; asserts nothing.
+//   node bench/history.bench.ts [--artifacts 2000] [--runs 50] [--out /tmp/h.sqlite]
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openHistory, type RunInput, type TargetInput } from '../history/src/index.ts';
+import { makeRun, type KernelSpec } from '../history/src/testdata/factory.ts';
+
+const { values } = parseArgs({ options: { artifacts: { type: 'string', default: '2000' }, runs: { type: 'string', default: '50' }, out: { type: 'string' } } });
+const ARTIFACTS = Number(values.artifacts);
+const RUNS = Number(values.runs);
+const VERSION_EVERY = 10;
+const BATCH = 200;
+const KERNELS: KernelSpec[] = Array.from({ length: 10 }, (_, i) => ({ profile_id: `debian-k${i}`, release: `6.${i}.0-${i + 1}-cloud-amd64`, required: i < 8 }));
+
+const dir = values.out ? undefined : mkdtempSync(join(tmpdir(), 'bpfcompat-bench-'));
+const path = values.out ?? join(dir!, 'history.sqlite');
+rmSync(path, { force: true });
+const h = openHistory(path);
+const t0Epoch = Date.UTC(2025, 0, 1);
+
+/** Run j of artifact i: fresh on a version change, else a reuse of that version's first run. */
+function runOf(i: number, j: number, fresh: Map<number, RunInput>): RunInput {
+  const startedAt = new Date(t0Epoch + (j * ARTIFACTS + i) * 1000).toISOString();
+  const id = `run-${j}-${i}`;
+  const version = `v${Math.floor(j / VERSION_EVERY)}`;
+  if (j % VERSION_EVERY === 0) {
+    const status = (k: number) => ((i + k + j) % 17 === 0 ? 'infra_error' : (i * 7 + k) % 5 === 0 ? 'fail' : 'pass') as 'pass' | 'fail' | 'infra_error';
+    const r = makeRun({ id, name: `artifact-${i}`, version, startedAt, kernels: KERNELS, targets: Object.fromEntries(KERNELS.map((k, n) => [k.profile_id, { status: status(n) }])) });
+    fresh.set(i, r);
+    return r;
+  }
+  const base = fresh.get(i)!;
+  const targets: TargetInput[] = base.targets.map((t) => (t.status === 'infra_error' ? t : { ...t, reused: true, reused_from_run: base.run.id }));
+  return { ...base, run: { ...base.run, id, started_at: startedAt, finished_at: startedAt }, targets, summary: { ...base.summary, reused: targets.filter((t) => t.reused).length } };
+}
+
+let appendMs = 0;
+let genMs = 0;
+let results = 0;
+const fresh = new Map<number, RunInput>();
+for (let j = 0; j < RUNS; j++) {
+  for (let i0 = 0; i0 < ARTIFACTS; i0 += BATCH) {
+    const g = performance.now();
+    const batch: { input: RunInput }[] = [];
+    for (let i = i0; i < Math.min(ARTIFACTS, i0 + BATCH); i++) batch.push({ input: runOf(i, j, fresh) });
+    const a = performance.now();
+    h.appendRuns(batch);
+    appendMs += performance.now() - a;
+    genMs += a - g;
+    results += batch.length * KERNELS.length;
+  }
+}
+h.close();
+
+const time = (fn: () => unknown, n = 20) => {
+  const first = performance.now();
+  fn();
+  const firstMs = performance.now() - first;
+  const all: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const s = performance.now();
+    fn();
+    all.push(performance.now() - s);
+  }
+  all.sort((x, y) => x - y);
+  return `first ${firstMs.toFixed(2)} ms, median ${all[Math.floor(n / 2)]!.toFixed(2)} ms`;
+};
+
+const r = openHistory(path, { readonly: true });
+const size = ['', '-wal'].reduce((s, ext) => { try { return s + statSync(path + ext).size; } catch { return s; } }, 0);
+const counts = r.counts();
+console.log(`history bench: ${ARTIFACTS} artifacts × ${KERNELS.length} kernels × ${RUNS} runs = ${results.toLocaleString('en')} results`);
+console.log(`  append:            ${(appendMs / 1000).toFixed(2)} s (${((appendMs * 1000) / results).toFixed(2)} µs/result; generating inputs took another ${(genMs / 1000).toFixed(2)} s)`);
+console.log(`  rows:              runs ${counts.runs}, run_results ${counts.run_results}, results ${counts.results}, stored targets ${counts.targets}`);
+console.log(`  database size:     ${(size / 1e6).toFixed(1)} MB, ${(size / results).toFixed(1)} bytes/result`);
+const mid = Math.floor(ARTIFACTS / 2);
+console.log(`  compare (2 runs):  ${time(() => r.compare(`run-0-${mid}`, `run-${RUNS - 1}-${mid}`))}`);
+console.log(`  compare (2 versions of an artifact): ${time(() => r.compare({ name: `artifact-${mid}`, version: 'v0' }, { name: `artifact-${mid}`, version: `v${Math.floor((RUNS - 1) / VERSION_EVERY)}` }))}`);
+console.log(`  latest verdict per cell (${r.latestVerdicts().length} cells): ${time(() => r.latestVerdicts(), 10)}`);
+const key = r.resultsForRun(`run-0-${mid}`)[0]!.result_key;
+console.log(`  findReusable:      ${time(() => r.findReusable(key))}`);
+console.log(`  listRuns(50):      ${time(() => r.listRuns())}`);
+console.log(`  artifactVersions:  ${time(() => r.artifactVersions(`artifact-${mid}`))}`);
+console.log(`  listArtifacts:     ${time(() => r.listArtifacts(), 3)}`);
+r.close();
+if (dir) rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openHistory, resultKey } from '../../../history/src/index.ts';
+import { makeRun } from '../../../history/src/testdata/factory.ts';
+import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import { Report } from '../report/schema.ts';
+import { historyPath } from './history-path.ts';
+import { lookupReusable } from './reuse.ts';
+import { toRunInput } from './run-input.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-recording-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A schema-valid Report around the history factory's run. */
+function report(spec: Parameters<typeof makeRun>[0]): Report {
+  const r = makeRun(spec);
+  return Report.parse({
+    schema_version: 'bpfcompat.report.v1',
+    tool: { name: 'bpfcompat', version: r.tool.version },
+    run: { ...r.run, jobs: 2 },
+    mode: r.mode,
+    artifact: { ...r.artifact, path: `/src/${r.artifact.basename}` },
+    command: null,
+    validator: r.validator,
+    manifest: r.manifest ? { path: 'manifest.yaml', sha256: r.manifest.sha256 } : null,
+    validation_mode: r.validation_mode,
+    matrix: { ...r.matrix, profiles: r.targets.map((t) => t.profile_id) },
+    targets: r.targets,
+    summary: { ...r.summary, notes: [] },
+    paths: { json: 'report.json', markdown: null, junit: null },
+  });
+}
+
+test('a parsed report is appended via toRunInput and its verdicts come back as reusable TargetReports', () => {
+  const h = openHistory(join(dir, 'h.sqlite'));
+  const rep = report({ id: 'r1', manifest: 'programs: []\n', targets: { 'debian-11-5.10': { status: 'infra_error' }, 'debian-12-6.1': { status: 'fail' } } });
+  h.appendRun(toRunInput(rep, { manifestContent: 'programs: []\n' }));
+  assert.equal(h.counts().manifests, 1);
+  assert.equal(h.verify().ok, true);
+  const failed = rep.targets.find((t) => t.profile_id === 'debian-12-6.1')!;
+  const reused = lookupReusable(h, failed.result_key, { profile_id: 'other-matrix-6.1', required: false })!;
+  assert.deepEqual(reused, { ...failed, profile_id: 'other-matrix-6.1', required: false, reused: true, reused_from_run: 'r1' });
+  const infra = rep.targets.find((t) => t.profile_id === 'debian-11-5.10')!;
+  assert.equal(lookupReusable(h, infra.result_key), null);
+  h.close();
+});
+
+test("history's result key is the collector's canonical JSON hash of the five inputs", () => {
+  const inputs = { mode: 'load_attach', manifest: null, validator: 'v', kernel: 'k', artifact: 'a' };
+  assert.equal(resultKey(inputs), sha256Hex(canonicalJson({ artifact: 'a', kernel: 'k', validator: 'v', manifest: null, mode: 'load_attach' })));
+  assert.equal(resultKey(inputs), sha256Hex('{"artifact":"a","kernel":"k","manifest":null,"mode":"load_attach","validator":"v"}'));
+});
+
+test('default history path follows XDG_DATA_HOME unless --history is given', () => {
+  assert.equal(historyPath(undefined, { XDG_DATA_HOME: '/data' }), '/data/bpfcompat/history.sqlite');
+  assert.equal(historyPath('/x/h.sqlite', { XDG_DATA_HOME: '/data' }), '/x/h.sqlite');
+});
