@@ -21,6 +21,14 @@ export function targetBlobJson(target: TargetInput): string {
 export class Appender {
   private readonly db: Database.Database;
   private readonly s: ReturnType<typeof prepare>;
+  /**
+   * Facts known to be committed in this file, to skip statements on the hot path: content-addressed rows
+   * present (they are never deleted), verified result keys, and the blob of (run, key) pairs. Cleared on
+   * rollback and when large; a miss only costs the statement.
+   */
+  private readonly known = new Set<string>();
+  private readonly keyInputs = new Map<string, string>();
+  private readonly blobOf = new Map<string, string>();
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -29,8 +37,26 @@ export class Appender {
 
   /** Appends runs in one transaction (one run for `bpfcompat test`, batches for imports). */
   appendMany(items: readonly { input: RunInput; logs?: RunLogs | undefined }[]): AppendResult[] {
+    if (this.known.size + this.keyInputs.size + this.blobOf.size > 500_000) this.forget();
     const tx = this.db.transaction(() => items.map(({ input, logs }) => this.appendOne(input, logs ?? {})));
-    return tx.immediate();
+    try {
+      return tx.immediate();
+    } catch (err) {
+      this.forget();
+      throw err;
+    }
+  }
+
+  private forget(): void {
+    this.known.clear();
+    this.keyInputs.clear();
+    this.blobOf.clear();
+  }
+
+  private once(tag: string, fn: () => void): void {
+    if (this.known.has(tag)) return;
+    fn();
+    this.known.add(tag);
   }
 
   private appendOne(run: RunInput, logs: RunLogs): AppendResult {
@@ -38,8 +64,8 @@ export class Appender {
     const r = run.run;
     if (s.runExists.get(r.id)) return { runId: r.id, newResults: 0, inserted: false };
     const a = run.artifact;
-    s.artifact.run(a.sha256, a.identity, run.mode === 'command' ? 'command' : 'object', a.basename, a.size_bytes);
-    s.validator.run(run.validator.sha256, run.validator.basename, run.validator.size_bytes);
+    this.once(`a${a.sha256}`, () => s.artifact.run(a.sha256, a.identity, run.mode === 'command' ? 'command' : 'object', a.basename, a.size_bytes));
+    this.once(`v${run.validator.sha256}`, () => s.validator.run(run.validator.sha256, run.validator.basename, run.validator.size_bytes));
     const manifestSha = run.manifest?.sha256 ?? null;
     if (run.manifest) s.manifest.run(run.manifest.sha256, run.manifest.content ?? null);
     const sm = run.summary;
@@ -51,29 +77,32 @@ export class Appender {
     );
     s.version.run(a.name, a.version, a.variant ?? '', a.sha256, r.id, r.started_at);
     let newResults = 0;
-    const kernelsSeen = new Set<string>();
     for (const t of run.targets) {
-      const key = resultKey({ artifact: a.sha256, kernel: t.kernel.sha256, validator: run.validator.sha256, manifest: manifestSha, mode: run.validation_mode });
+      const inputs = `${a.sha256}/${t.kernel.sha256}/${run.validator.sha256}/${manifestSha}/${run.validation_mode}`;
+      const key = this.keyInputs.get(t.result_key) === inputs ? t.result_key
+        : resultKey({ artifact: a.sha256, kernel: t.kernel.sha256, validator: run.validator.sha256, manifest: manifestSha, mode: run.validation_mode });
       if (key !== t.result_key) {
         throw new BpfcompatError('HISTORY', `target ${t.profile_id}: result_key ${t.result_key} is not the hash of its inputs (expected ${key})`, {
           hint: 'compute result keys with resultKey() from history/src/hash.ts',
         });
       }
-      if (!kernelsSeen.has(t.kernel.sha256)) {
-        kernelsSeen.add(t.kernel.sha256);
-        s.kernel.run(t.kernel.sha256, t.kernel.release, canonicalJson(t.kernel.source));
-      }
+      this.keyInputs.set(key, inputs);
+      this.once(`k${t.kernel.sha256}`, () => s.kernel.run(t.kernel.sha256, t.kernel.release, canonicalJson(t.kernel.source)));
       newResults += s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at).changes;
       // A reused verdict is the stored one: point at its blob instead of hashing and compressing it again.
       let targetSha: string | undefined;
       if (t.reused && t.reused_from_run !== null) {
-        targetSha = (s.reusedBlob.get(t.reused_from_run, key) as { target_sha256: string } | undefined)?.target_sha256;
+        targetSha = this.blobOf.get(`${t.reused_from_run}/${key}`) ?? (s.reusedBlob.get(t.reused_from_run, key) as string | undefined);
       }
       if (targetSha === undefined) {
         const json = targetBlobJson(t);
-        targetSha = sha256Hex(json);
-        if (!s.targetExists.get(targetSha)) s.target.run(targetSha, compressText(json));
+        const sha = sha256Hex(json);
+        this.once(`t${sha}`, () => {
+          if (!s.targetExists.get(sha)) s.target.run(sha, compressText(json));
+        });
+        targetSha = sha;
       }
+      this.blobOf.set(`${r.id}/${key}`, targetSha);
       const consoleSha = storeLog(s, logs[t.profile_id]);
       const verifierSha = storeLog(s, logs[`${t.profile_id}#verifier`]);
       s.member.run(
@@ -81,11 +110,8 @@ export class Appender {
         t.classification_code, t.classification_confidence, t.classification_reason, t.kernel.sha256,
         t.btf.kernel_btf_available ? 1 : 0, t.vm.accel, targetSha, consoleSha, verifierSha,
       );
-      s.latest.run(
-        a.name, t.profile_id, r.id, r.started_at, a.version, a.variant, t.required ? 1 : 0, t.status,
-        t.classification_code, t.classification_confidence, t.kernel.sha256, t.kernel.release, key,
-      );
     }
+    s.latest.run(r.id);
     if (process.env.BPFCOMPAT_HISTORY_TEST_HOLD) holdForTest(process.env.BPFCOMPAT_HISTORY_TEST_HOLD);
     return { runId: r.id, newResults, inserted: true };
   }
@@ -127,7 +153,7 @@ function prepare(db: Database.Database) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
       WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)`),
-    reusedBlob: db.prepare('SELECT target_sha256 FROM run_results WHERE run_id = ? AND result_key = ? LIMIT 1'),
+    reusedBlob: db.prepare('SELECT target_sha256 FROM run_results WHERE run_id = ? AND result_key = ? LIMIT 1').pluck(),
     targetExists: db.prepare('SELECT 1 FROM targets WHERE sha256 = ?').pluck(),
     target: db.prepare('INSERT INTO targets (sha256, data) VALUES (?, ?)'),
     logExists: db.prepare('SELECT 1 FROM logs WHERE sha256 = ?').pluck(),
@@ -136,8 +162,12 @@ function prepare(db: Database.Database) {
       classification_code, confidence, reason, kernel_sha256, kernel_btf, accel, target_sha256, console_log_sha256, verifier_log_sha256)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // Newest (started_at, run id) wins, so merges in any order agree.
+    // One statement per run (not per target) keeps the hot path short; WHERE true disambiguates the upsert.
     latest: db.prepare(`INSERT INTO latest_verdicts (artifact_name, profile_id, run_id, started_at, version, variant, required, status,
-      classification_code, confidence, kernel_sha256, kernel_release, result_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      classification_code, confidence, kernel_sha256, kernel_release, result_key)
+      SELECT r.artifact_name, rr.profile_id, r.id, r.started_at, r.artifact_version, r.artifact_variant, rr.required, rr.status,
+        rr.classification_code, rr.confidence, rr.kernel_sha256, k.release, rr.result_key
+      FROM run_results rr JOIN runs r ON r.id = rr.run_id JOIN kernels k ON k.sha256 = rr.kernel_sha256 WHERE rr.run_id = ? AND true
       ON CONFLICT DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at, version = excluded.version, variant = excluded.variant,
         required = excluded.required, status = excluded.status, classification_code = excluded.classification_code, confidence = excluded.confidence,
         kernel_sha256 = excluded.kernel_sha256, kernel_release = excluded.kernel_release, result_key = excluded.result_key

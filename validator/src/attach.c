@@ -7,7 +7,6 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -17,7 +16,6 @@
 #endif
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define CGROUP_DIR CGROUP_ROOT "/bpfcompat"
 #define NET_IFACE "lo"
 
 enum family { FAM_AUTO, FAM_LSM, FAM_XDP, FAM_TC, FAM_TCX, FAM_CGROUP, FAM_SKIP };
@@ -37,6 +35,7 @@ struct attachments {
 	int n;
 	int cgroup_fd;
 	bool cgroup_made;
+	char cgroup_path[300];
 	char *cgroup_error;
 };
 
@@ -149,36 +148,39 @@ static bool cgroup2_at(const char *path)
 	return statfs(path, &s) == 0 && (long)s.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* Lazily prepares the cgroup v2 directory cgroup programs attach to; returns its fd or -errno. */
+/* Lazily prepares the cgroup v2 directory cgroup programs attach to; returns its fd or -errno.
+ * An existing cgroup2 mount is reused (hybrid hosts have it at /sys/fs/cgroup/unified); else it is mounted. */
 static int cgroup_fd(struct attachments *a, struct evidence *ev)
 {
+	char root[256];
+	int err;
+
 	if (a->cgroup_fd >= 0)
 		return a->cgroup_fd;
 	if (a->cgroup_error)
 		return -EIO;
-	if (!cgroup2_at(CGROUP_ROOT)) {
-		mkdir(CGROUP_ROOT, 0755);
-		if (mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL) != 0) {
-			int err = errno;
-
-			a->cgroup_error = xasprintf("mount cgroup2 at " CGROUP_ROOT ": %s", strerror(err));
-			return -err;
+	if (!cgroup2_at(CGROUP_ROOT) && !mount_find("cgroup2", root, sizeof(root))) {
+		err = mount_tracked("cgroup2", CGROUP_ROOT);
+		if (err) {
+			a->cgroup_error = xasprintf("mount cgroup2 at " CGROUP_ROOT ": %s", strerror(-err));
+			return err;
 		}
 		env_set(&ev->env, "cgroup2_mounted_by_validator", "yes");
 	}
-	if (mkdir(CGROUP_DIR, 0755) == 0)
+	if (cgroup2_at(CGROUP_ROOT))
+		snprintf(root, sizeof(root), "%s", CGROUP_ROOT);
+	snprintf(a->cgroup_path, sizeof(a->cgroup_path), "%s/bpfcompat", root);
+	if (mkdir(a->cgroup_path, 0755) == 0)
 		a->cgroup_made = true;
 	else if (errno != EEXIST) {
-		int err = errno;
-
-		a->cgroup_error = xasprintf("mkdir " CGROUP_DIR ": %s", strerror(err));
+		err = errno;
+		a->cgroup_error = xasprintf("mkdir %s: %s", a->cgroup_path, strerror(err));
 		return -err;
 	}
-	a->cgroup_fd = open(CGROUP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	a->cgroup_fd = open(a->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (a->cgroup_fd < 0) {
-		int err = errno;
-
-		a->cgroup_error = xasprintf("open " CGROUP_DIR ": %s", strerror(err));
+		err = errno;
+		a->cgroup_error = xasprintf("open %s: %s", a->cgroup_path, strerror(err));
 		return -err;
 	}
 	return a->cgroup_fd;
@@ -328,9 +330,9 @@ static void attach_one(struct bpf_program *prog, int idx, struct attachments *a,
 		break;
 	case FAM_CGROUP:
 		pe->attach.method = "cgroup";
-		free(pe->attach.target);
-		pe->attach.target = xstrdup(CGROUP_DIR);
 		fd = cgroup_fd(a, ev);
+		free(pe->attach.target);
+		pe->attach.target = xstrdup(a->cgroup_path);
 		if (fd < 0)
 			err = fd;
 		else
@@ -400,7 +402,7 @@ struct attachments *attach_all(struct bpf_object *obj, const struct options *opt
 
 const char *attachments_cgroup_dir(const struct attachments *a)
 {
-	return a && a->cgroup_fd >= 0 ? CGROUP_DIR : NULL;
+	return a && a->cgroup_fd >= 0 ? a->cgroup_path : NULL;
 }
 
 void detach_all(struct attachments *a)
@@ -413,7 +415,7 @@ void detach_all(struct attachments *a)
 	if (a->cgroup_fd >= 0)
 		close(a->cgroup_fd);
 	if (a->cgroup_made)
-		rmdir(CGROUP_DIR);
+		rmdir(a->cgroup_path);
 	free(a->cgroup_error);
 	free(a->items);
 	free(a);

@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 		return 1;
 	liblog_install();
 	validate(&opts, &ev);
+	unmount_tracked();
 	ev.pass = ev.open_ok && ev.load_ok && ev.attach_status != OUT_FAIL && ev.functional_status != OUT_FAIL;
 	ev.duration_ms = now_ms() - start;
 	if (opts.log_dir)

@@ -12,6 +12,8 @@
 #include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -89,6 +91,49 @@ static const enum bpf_prog_type probed_progs[] = {
 	BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_EXT,
 };
 
+/* libbpf's tracing/lsm probes match a verifier message that newer kernels word differently; a real
+ * fentry/LSM load against a kernel BTF function settles it. Returns 1, 0 or -errno like libbpf's probes. */
+static int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id, fd, err;
+
+	if (!vmlinux)
+		return -errno;
+	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	if (id <= 0)
+		return -ENOENT;
+	{
+		LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = eat, .attach_btf_id = (__u32)id);
+
+		fd = bpf_prog_load(type, NULL, "GPL", insns, 2, &o);
+	}
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	err = -errno;
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */ ? 0 : err;
+}
+
+static int probe_prog_type(enum bpf_prog_type t)
+{
+	int ret = libbpf_probe_bpf_prog_type(t, NULL);
+
+	if (ret == 1)
+		return ret;
+	if (t == BPF_PROG_TYPE_TRACING)
+		return probe_btf_prog(t, BPF_TRACE_FENTRY, "bpf_fentry_test1");
+	if (t == BPF_PROG_TYPE_LSM)
+		return probe_btf_prog(t, BPF_LSM_MAC, "bpf_lsm_file_open");
+	return ret;
+}
+
 void probe_features(struct evidence *ev)
 {
 	for (size_t i = 0; i < sizeof(probed_maps) / sizeof(probed_maps[0]) && ev->n_map_probes < 40; i++) {
@@ -103,7 +148,7 @@ void probe_features(struct evidence *ev)
 
 		if (name)
 			record_probe(&ev->prog_probes[ev->n_prog_probes++], name,
-				     libbpf_probe_bpf_prog_type(probed_progs[i], NULL));
+				     probe_prog_type(probed_progs[i]));
 	}
 }
 
@@ -153,13 +198,16 @@ static bool fs_is(const char *path, long magic)
 /* Mounts a pseudo-filesystem the validator itself needs (attach reads tracefs, LSM facts need securityfs). */
 static void ensure_mount(struct environment *env, const char *fstype, const char *path, long magic, const char *fact)
 {
-	if (fs_is(path, magic))
+	char existing[256];
+	int err;
+
+	if (fs_is(path, magic) || mount_find(fstype, existing, sizeof(existing)))
 		return;
-	mkdir(path, 0755);
-	if (mount(fstype, path, fstype, 0, NULL) == 0) {
+	err = mount_tracked(fstype, path);
+	if (err == 0) {
 		env_set(env, fact, "yes");
 	} else {
-		char *e = xasprintf("failed: %s", strerror(errno));
+		char *e = xasprintf("failed: %s", strerror(-err));
 
 		env_set(env, fact, e);
 		free(e);

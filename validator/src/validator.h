@@ -211,6 +211,11 @@ void probe_features(struct evidence *ev);
 void probe_environment(struct evidence *ev);
 void env_set(struct environment *env, const char *key, const char *value);
 
+/* mounts.c */
+bool mount_find(const char *fstype, char *path, size_t size);
+int mount_tracked(const char *fstype, const char *path);
+void unmount_tracked(void);
+
 /* inspect.c */
 void inspect_elf(const char *path, struct evidence *ev);
 int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct options *opts);

@@ -1,10 +1,11 @@
-// One program the verifier rejects (unchecked map value dereference) beside one that is fine:
+// One program the verifier rejects (unchecked hash lookup result dereference) beside one that is fine:
 // the isolated trial loads must tell them apart even though the whole-object load fails.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	/* a hash map: newer kernels know constant-key array lookups cannot return NULL */
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bootArgs, chardevArg, isolationArgs, machineArgs, qemuArgs, resourceArgs, serialArgs } from './qemu-args.ts';
+
+test('machine: KVM uses the host CPU, TCG the richest emulated one', () => {
+  assert.deepEqual(machineArgs('kvm'), ['-machine', 'pc', '-accel', 'kvm', '-cpu', 'host']);
+  assert.deepEqual(machineArgs('tcg'), ['-machine', 'pc', '-accel', 'tcg', '-cpu', 'max']);
+});
+
+test('resources are validated', () => {
+  assert.deepEqual(resourceArgs(512, 2), ['-m', '512', '-smp', '2']);
+  assert.throws(() => resourceArgs(10, 1), /memoryMb/);
+  assert.throws(() => resourceArgs(512, 0), /cpus/);
+  assert.throws(() => resourceArgs(512.5, 1), /memoryMb/);
+});
+
+test('boot: kernel, initrd and a command line that sends panics to a QEMU exit', () => {
+  const a = bootArgs('/k/vmlinuz', '/w/initrd.cpio', ['foo=1']);
+  assert.deepEqual(a.slice(0, 4), ['-kernel', '/k/vmlinuz', '-initrd', '/w/initrd.cpio']);
+  assert.equal(a[4], '-append');
+  assert.deepEqual(a[5]!.split(' '), ['console=ttyS0', 'panic=-1', 'quiet', 'foo=1']);
+});
+
+test('serial: console first (ttyS0), results second (ttyS1); paths with commas are escaped', () => {
+  assert.deepEqual(serialArgs({ kind: 'stdio' }, { kind: 'fd', fd: 3 }), [
+    '-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console',
+    '-chardev', 'socket,id=results,fd=3', '-serial', 'chardev:results',
+  ]);
+  assert.equal(chardevArg('c', { kind: 'file', path: '/tmp/a,b.log' }), 'file,id=c,path=/tmp/a,,b.log');
+});
+
+test('isolation: no devices, network, display or monitor, and no reboot', () => {
+  const a = isolationArgs();
+  for (const flag of ['-nodefaults', '-no-reboot']) assert.ok(a.includes(flag), flag);
+  assert.deepEqual(a.slice(a.indexOf('-nic'), a.indexOf('-nic') + 2), ['-nic', 'none']);
+  assert.deepEqual(a.slice(a.indexOf('-display'), a.indexOf('-display') + 2), ['-display', 'none']);
+  assert.deepEqual(a.slice(a.indexOf('-monitor'), a.indexOf('-monitor') + 2), ['-monitor', 'none']);
+});
+
+test('qemuArgs composes every part, with the name marker first', () => {
+  const a = qemuArgs({ name: 'bpfcompat-x', accel: 'tcg', memoryMb: 256, cpus: 1, kernelPath: '/k', initrdPath: '/i', console: { kind: 'stdio' }, results: { kind: 'fd', fd: 3 } });
+  assert.deepEqual(a.slice(0, 2), ['-name', 'bpfcompat-x']);
+  assert.deepEqual(a, [
+    '-name', 'bpfcompat-x',
+    ...isolationArgs(),
+    ...machineArgs('tcg'),
+    ...resourceArgs(256, 1),
+    ...bootArgs('/k', '/i'),
+    ...serialArgs({ kind: 'stdio' }, { kind: 'fd', fd: 3 }),
+  ]);
+});

@@ -1,0 +1,124 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { loadYamlFile } from '../config/load.ts';
+import { Matrix } from '../config/matrix.ts';
+import { resolveKernel } from '../kernels/resolve.ts';
+import type { ResolvedKernel } from '../kernels/types.ts';
+import { runGuest, bareBoot } from './runner.ts';
+import type { GuestEvent, GuestJob, GuestOutcome, GuestRunRequest } from './types.ts';
+
+// Boots the real Debian bookworm kernel of matrices/dev-one.yaml under TCG (KVM hangs on our machines).
+
+let kernel: ResolvedKernel;
+let dir: string;
+
+before(async () => {
+  const matrix = await loadYamlFile(new URL('../../../matrices/dev-one.yaml', import.meta.url).pathname, Matrix, 'dev-one');
+  kernel = await resolveKernel(matrix.profiles[0]!);
+  dir = await mkdtemp(join(tmpdir(), 'bpfcompat-runner-e2e-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const cmd = (id: string, command: string, timeoutMs = 20_000): GuestJob => ({ id, kind: 'command', command, files: [], timeoutMs });
+
+async function run(name: string, jobs: GuestJob[], extra: Partial<GuestRunRequest> = {}): Promise<{ outcome: GuestOutcome; events: GuestEvent[]; workDir: string }> {
+  const events: GuestEvent[] = [];
+  const workDir = join(dir, name);
+  const outcome = await runGuest({ kernel, jobs, memoryMb: 256, cpus: 1, accel: 'tcg', timeoutMs: 60_000, workDir, validatorPath: null, onEvent: (e) => events.push(e), ...extra });
+  return { outcome, events, workDir };
+}
+
+/** QEMU processes whose argv mentions this run's directory. */
+async function qemuFor(workDir: string): Promise<string> {
+  const r = await execa('pgrep', ['-af', workDir], { reject: false });
+  return r.stdout.split('\n').filter((l) => l.includes('qemu-system')).join('\n');
+}
+
+test('command jobs: output, exit codes, a per-job timeout that does not stop the next job', async () => {
+  const { outcome, events, workDir } = await run('jobs', [
+    { ...cmd('uname', 'uname -r; echo to-stderr >&2; echo "$GREETING" > out/greeting.txt; lsmod'), env: { GREETING: 'hello guest' } },
+    cmd('three', 'exit 3'),
+    cmd('hang', 'sleep 300', 2000),
+    { ...cmd('after', 'cat /bpfcompat/jobs/after/input.txt; grep -c " /sys/fs/bpf bpf " /proc/mounts'), files: [{ guestPath: '/bpfcompat/jobs/after/input.txt', data: 'payload\n' }] },
+  ]);
+  assert.equal(outcome.kind, 'completed', JSON.stringify(outcome.kind === 'infra_error' ? outcome.message : ''));
+  if (outcome.kind !== 'completed') return;
+  const byId = new Map(outcome.jobs.map((j) => [j.id, j]));
+  const uname = byId.get('uname')!;
+  assert.equal(uname.exitCode, 0);
+  const stdout = uname.files.stdout!.toString();
+  assert.equal(stdout.split('\n')[0], kernel.release);
+  for (const m of ['sch_ingress', 'cls_bpf', 'veth', 'dummy']) assert.match(stdout, new RegExp(`^${m} `, 'm'), `module ${m} loaded`);
+  assert.equal(uname.files.stderr!.toString(), 'to-stderr\n');
+  assert.equal(uname.files['out/greeting.txt']!.toString(), 'hello guest\n');
+  assert.equal(byId.get('three')!.exitCode, 3);
+  assert.equal(byId.get('hang')!.exitCode, 124);
+  assert.equal(byId.get('after')!.exitCode, 0);
+  assert.equal(byId.get('after')!.files.stdout!.toString(), 'payload\n1\n');
+  assert.deepEqual(outcome.jobs.map((j) => j.id), ['uname', 'three', 'hang', 'after']);
+  assert.ok(outcome.bootMs > 0);
+  const kinds = events.filter((e) => e.type !== 'console').map((e) => (e.type === 'job-started' || e.type === 'job-finished' ? `${e.type}:${e.id}` : e.type));
+  assert.deepEqual(kinds, ['booting', 'booted', 'job-started:uname', 'job-finished:uname', 'job-started:three', 'job-finished:three', 'job-started:hang', 'job-finished:hang', 'job-started:after', 'job-finished:after']);
+  assert.ok((await readFile(join(workDir, 'console.log'))).length > 0);
+  assert.equal(await qemuFor(workDir), '');
+});
+
+test('a kernel panic is an infra error with the console tail; earlier jobs are kept', async () => {
+  const { outcome, workDir } = await run('panic', [cmd('first', 'echo ok'), cmd('crash', 'echo c > /proc/sysrq-trigger')]);
+  assert.equal(outcome.kind, 'infra_error');
+  if (outcome.kind !== 'infra_error') return;
+  assert.equal(outcome.reason, 'panic');
+  assert.match(outcome.message, /Kernel panic - not syncing/);
+  assert.match(outcome.consoleTail, /sysrq/i);
+  assert.deepEqual(outcome.jobs.map((j) => [j.id, j.exitCode]), [['first', 0]]);
+  assert.match(await readFile(join(workDir, 'console.log'), 'utf8'), /Kernel panic/);
+  assert.equal(await qemuFor(workDir), '');
+});
+
+test('a run over its whole budget is killed: infra error timeout, no QEMU left', async () => {
+  const { outcome, workDir } = await run('timeout', [cmd('forever', 'sleep 600', 600_000)], { timeoutMs: 20_000 });
+  assert.equal(outcome.kind, 'infra_error');
+  if (outcome.kind !== 'infra_error') return;
+  assert.equal(outcome.reason, 'timeout');
+  assert.match(outcome.message, /20000 ms budget during job forever/);
+  assert.equal(await qemuFor(workDir), '');
+});
+
+test('a bad frame on the result channel is channel_corrupt', async () => {
+  const { outcome } = await run('corrupt', [cmd('liar', 'echo "@@BPFC launch" > /dev/ttyS1; sleep 30')]);
+  assert.equal(outcome.kind === 'infra_error' && outcome.reason, 'channel_corrupt');
+});
+
+test('a guest that powers off mid-job is channel_lost', async () => {
+  const { outcome } = await run('lost', [cmd('ok', 'true'), cmd('off', 'poweroff -f')]);
+  assert.equal(outcome.kind, 'infra_error');
+  if (outcome.kind !== 'infra_error') return;
+  assert.equal(outcome.reason, 'channel_lost');
+  assert.match(outcome.message, /during job off/);
+  assert.deepEqual(outcome.jobs.map((j) => j.id), ['ok']);
+});
+
+test('abort stops QEMU and rejects with AbortError', async () => {
+  const ac = new AbortController();
+  const workDir = join(dir, 'abort');
+  const p = runGuest({ kernel, jobs: [cmd('forever', 'sleep 600', 600_000)], memoryMb: 256, cpus: 1, accel: 'tcg', timeoutMs: 60_000, workDir, validatorPath: null, signal: ac.signal, onEvent: (e) => e.type === 'job-started' && ac.abort() });
+  await assert.rejects(p, { name: 'AbortError' });
+  assert.equal(await qemuFor(workDir), '');
+});
+
+test('QEMU that cannot start is qemu_failed with its stderr', async () => {
+  const { outcome } = await run('nokernel', [cmd('x', 'true')], { kernel: { ...kernel, imagePath: join(dir, 'no-such-vmlinuz') } });
+  assert.equal(outcome.kind === 'infra_error' && outcome.reason, 'qemu_failed');
+  assert.match(outcome.kind === 'infra_error' ? outcome.message : '', /no-such-vmlinuz/);
+});
+
+test('bare boot powers off and reports its wall time', async () => {
+  const ms = await bareBoot(kernel, 'tcg', join(dir, 'bare'));
+  assert.ok(ms > 0);
+});
