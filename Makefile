@@ -10,7 +10,7 @@ MATRIX ?= matrices/debian.yaml
 
 APT_PACKAGES := qemu-system-x86 busybox-static clang llvm libelf-dev zlib1g-dev libzstd-dev gpgv \
 	debian-archive-keyring cpio xz-utils zstd pkg-config dpkg-dev curl file ca-certificates make gcc \
-	libc6-dev chromium git kmod
+	libc6-dev chromium git kmod libxml2-utils
 EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
 vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))

@@ -30,8 +30,11 @@ export class Appender {
   private readonly keyInputs = new Map<string, string>();
   private readonly blobOf = new Map<string, string>();
 
-  constructor(db: Database.Database) {
+  private readonly path: string;
+
+  constructor(db: Database.Database, path: string) {
     this.db = db;
+    this.path = path;
     this.s = prepare(db);
   }
 
@@ -82,7 +85,7 @@ export class Appender {
       const key = this.keyInputs.get(t.result_key) === inputs ? t.result_key
         : resultKey({ artifact: a.sha256, kernel: t.kernel.sha256, validator: run.validator.sha256, manifest: manifestSha, mode: run.validation_mode });
       if (key !== t.result_key) {
-        throw new BpfcompatError('HISTORY', `target ${t.profile_id}: result_key ${t.result_key} is not the hash of its inputs (expected ${key})`, {
+        throw new BpfcompatError('HISTORY', `${this.path}: history not updated: target ${t.profile_id}: result_key ${t.result_key} is not the hash of its inputs (expected ${key})`, {
           hint: 'compute result keys with resultKey() from history/src/hash.ts',
         });
       }

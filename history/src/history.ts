@@ -44,7 +44,7 @@ export class History {
   /** Appends many runs in one transaction (imports, benchmarks). */
   appendRuns(items: readonly { input: RunInput; logs?: RunLogs | undefined }[]): AppendResult[] {
     try {
-      this.appender ??= new Appender(this.db);
+      this.appender ??= new Appender(this.db, this.path);
       return this.appender.appendMany(items);
     } catch (err) {
       throw writeError(this.path, err);

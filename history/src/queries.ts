@@ -82,14 +82,15 @@ export class Queries {
   }
 
   listArtifacts(): ArtifactSummary[] {
+    // One grouped pass over the covering index runs_by_version, then the newest run per name.
     const rows = this.stmt(`
-      SELECT r.artifact_name AS name, r.artifact_version AS latest_version, r.id AS latest_run_id, r.started_at AS latest_started_at,
-             r.summary_status AS latest_summary_status,
-             (SELECT count(DISTINCT artifact_version) FROM runs x WHERE x.artifact_name = r.artifact_name) AS versions,
-             (SELECT count(*) FROM runs x WHERE x.artifact_name = r.artifact_name) AS runs
-      FROM runs r
-      WHERE r.id = (SELECT id FROM runs x WHERE x.artifact_name = r.artifact_name ORDER BY x.started_at DESC, x.id DESC LIMIT 1)
-      ORDER BY r.artifact_name`).all();
+      WITH agg AS (
+        SELECT artifact_name AS name, count(*) AS runs, count(DISTINCT artifact_version) AS versions, max(started_at) AS latest_started_at
+        FROM runs GROUP BY artifact_name)
+      SELECT agg.name, r.artifact_version AS latest_version, r.id AS latest_run_id, agg.latest_started_at,
+             r.summary_status AS latest_summary_status, agg.versions, agg.runs
+      FROM agg JOIN runs r ON r.id = (SELECT id FROM runs x WHERE x.artifact_name = agg.name AND x.started_at = agg.latest_started_at ORDER BY x.id DESC LIMIT 1)
+      ORDER BY agg.name`).all();
     return rows as ArtifactSummary[];
   }
 

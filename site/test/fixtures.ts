@@ -169,7 +169,7 @@ export function fixtureRuns(opts: { xss?: boolean } = {}): RunSpec[] {
     { id: 'run-0004', startedAt: day(3), artifact: xdp, version: x ? `v1.1.0${XSS.script}` : 'v1.1.0', programs: xdpProgs, kernels: K,
       outcome: (k) => (k.profile_id === old ? { status: 'fail', code: 'VERIFIER_REJECTION', verifierLog: log, reason: 'R1 type=inv expected=fp', remediation: 'initialise the stack buffer before passing it to bpf_probe_read_kernel', rootCause: { kind: 'helper', name: 'bpf_probe_read_kernel', id: 113 } } : pass()) },
     { id: 'run-0005', startedAt: day(4), artifact: lsm, version: 'v1.0.0', programs: lsmProgs, kernels: K,
-      outcome: (k) => (k.profile_id === old ? { status: 'fail', code: 'UNSUPPORTED_PROGRAM_TYPE' } : pass()) },
+      outcome: (k) => (k.profile_id === old ? { status: 'fail', code: 'UNSUPPORTED_PROGRAM_TYPE', verifierLog: log } : pass()) },
     { id: 'run-0006', startedAt: day(5), artifact: tc, version: 'v2.1.0', programs: tcProgs, kernels: K,
       outcome: (k) => (k.profile_id === old ? { status: 'fail', code: 'CORE_RELOCATION_FAILURE', rootCause: { kind: 'core_relo', name: 'sk_buff', field: 'tstamp_type' } } : pass()) },
     { id: 'run-0007', startedAt: day(6), artifact: xdp, version: 'v1.2.0', programs: xdpProgs, kernels: K, outcome: pass },

@@ -1,7 +1,15 @@
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
 import { runChecks } from '../doctor/checks.ts';
-import { probeHostAccel } from '../vm/accel.ts';
+import { detectAccel } from '../vm/accel.ts';
+import { listCachedKernels } from '../kernels/resolve.ts';
+
+/** A real short KVM boot needs a kernel: the first cached one. */
+async function probeHostAccel(): Promise<{ accel: string; reason: string }> {
+  const [kernel] = await listCachedKernels();
+  if (!kernel) return { accel: 'unknown', reason: "no cached kernel to probe with (run 'bpfcompat kernels fetch --matrix dev-one')" };
+  return detectAccel(kernel);
+}
 
 const HELP = `Usage: bpfcompat doctor [--json]
 

@@ -1,9 +1,10 @@
 import type { Verb } from './verb.ts';
 import { testVerb } from './test.ts';
 import { kernelsVerb } from './kernels.ts';
+import { doctorVerb } from './doctor.ts';
 import { historyVerb } from './history.ts';
 import { compareVerb } from './compare.ts';
 import { siteVerb } from './site.ts';
 
 // The verb registry: each verb lives in its own file under cli/ and only parses flags and calls the core.
-export const verbs: Verb[] = [testVerb, kernelsVerb, siteVerb, historyVerb, compareVerb];
+export const verbs: Verb[] = [testVerb, kernelsVerb, siteVerb, historyVerb, compareVerb, doctorVerb];

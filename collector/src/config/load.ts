@@ -15,9 +15,10 @@ export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
 
 /** One line for the first problem zod found, naming file and key path. */
 export function describeZodError(file: string, err: z.ZodError, hint: string): BpfcompatError {
-  const issue = err.issues[0]!;
+  // An unknown key usually explains the other issues (a misspelt key is also a missing one): report it first.
+  const issue = err.issues.find((i) => i.code === 'unrecognized_keys') ?? err.issues[0]!;
   let where = formatKeyPath(issue.path);
-  let message = issue.message;
+  let message = issue.code === 'invalid_type' && /received undefined/.test(issue.message) ? 'missing (required)' : issue.message;
   if (issue.code === 'unrecognized_keys') {
     const keys = (issue as { keys: string[] }).keys;
     where = formatKeyPath([...issue.path, keys[0]!]);
@@ -43,11 +44,11 @@ export async function loadYamlFile<S extends z.ZodType>(file: string, schema: S,
 
 export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S, hint: string): z.infer<S> {
   if (text.trim() === '') throw new BpfcompatError('CONFIG_INVALID', `${file}: the file is empty`, { hint });
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0] ? ` line ${e.linePos[0].line}:` : '';
-    throw new BpfcompatError('YAML_INVALID', `${file}:${line} invalid YAML: ${e.message.split('\n')[0]}`, { hint });
+    throw new BpfcompatError('YAML_INVALID', `${file}:${line} invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, { hint });
   }
   const result = schema.safeParse(doc.toJS());
   if (!result.success) throw describeZodError(file, result.error, hint);

@@ -17,7 +17,8 @@ async function version(cmd: string, args: string[]): Promise<string | null> {
     const r = await execa(cmd, args, { timeout: 10_000, reject: false, all: true });
     if (r.failed && !r.all) return null;
     if (r.exitCode === undefined) return null;
-    return (r.all ?? '').split('\n')[0]!.trim();
+    const lines = (r.all ?? '').split('\n').map((l) => l.trim());
+    return lines.find((l) => /\d+\.\d+/.test(l) && !l.includes('unexpected operator')) ?? lines[0] ?? '';
   } catch {
     return null;
   }
@@ -50,7 +51,7 @@ export async function runChecks(kvmProbe: () => Promise<{ accel: string; reason:
   const checks: Check[] = [
     major! >= 22 ? { name: 'node', status: 'ok', detail: process.version, fix: '' } : { name: 'node', status: 'missing', detail: process.version, fix: "run 'make setup' (installs Node 24 into node_modules/.bin)" },
     await toolCheck('qemu', 'qemu-system-x86_64', ['--version'], 'qemu-system-x86'),
-    await toolCheck('busybox (static)', '/bin/busybox', ['true'], 'busybox-static'),
+    await toolCheck('busybox (static)', '/bin/busybox', ['--help'], 'busybox-static'),
     await toolCheck('clang (examples)', 'clang', ['--version'], 'clang'),
     await toolCheck('gpgv (index signatures)', 'gpgv', ['--version'], 'gpgv'),
     await toolCheck('dpkg-deb (kernel packages)', 'dpkg-deb', ['--version'], 'dpkg'),

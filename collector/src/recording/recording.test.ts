@@ -58,3 +58,26 @@ test('default history path follows XDG_DATA_HOME unless --history is given', () 
   assert.equal(historyPath(undefined, { XDG_DATA_HOME: '/data' }), '/data/bpfcompat/history.sqlite');
   assert.equal(historyPath('/x/h.sqlite', { XDG_DATA_HOME: '/data' }), '/x/h.sqlite');
 });
+
+test('openRecordingHistory appends with console logs from the run dir and reports an unwritable history as a line', async () => {
+  const { openRecordingHistory } = await import('./run-history.ts');
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const runDir = join(dir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, 'console-6.1.log'), 'Linux version 6.1');
+  const rep = report({ id: 'rec-1' });
+  const withLog = { ...rep, targets: rep.targets.map((t) => (t.profile_id === 'debian-12-6.1' ? { ...t, evidence: { console_log: 'console-6.1.log', validator_result: null } } : t)) };
+  const path = join(dir, 'rec.sqlite');
+  const rh = openRecordingHistory(path);
+  assert.match(rh.append(withLog, runDir), /run rec-1 recorded .* \(5 new results\)/);
+  assert.equal(rh.reusable(rep.targets[0]!.result_key)!.reused_from_run, 'rec-1');
+  rh.close();
+  const h = openHistory(path, { readonly: true });
+  const m = h.getRun('rec-1')!.members.find((x) => x.profile_id === 'debian-12-6.1')!;
+  assert.equal(h.getLog(m.console_log_sha256!), 'Linux version 6.1');
+  h.close();
+  const bad = { ...rep, run: { ...rep.run, id: 'rec-2' }, targets: [{ ...rep.targets[0]!, result_key: '0'.repeat(64) }] };
+  const rh2 = openRecordingHistory(path);
+  assert.match(rh2.append(bad, runDir), new RegExp(`^${path.replace(/[.]/g, '\\.')}: history not updated: `));
+  rh2.close();
+});

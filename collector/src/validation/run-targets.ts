@@ -138,7 +138,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       onEvent: (e) => {
         if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
       },
-    } as Parameters<typeof runGuest>[0]);
+    });
     const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel, accel, startedAt: started, finishedAt: new Date() }, outcome, attachMode, dir);
     emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false });
     return t;

@@ -4,6 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { DEFAULT_VALIDATOR_PATH } from '../guest/initramfs.ts';
+import { ValidatorResult } from '../validation/validator-result.ts';
 import { loadYamlFile } from '../config/load.ts';
 import { Matrix } from '../config/matrix.ts';
 import { resolveKernel } from '../kernels/resolve.ts';
@@ -116,6 +120,27 @@ test('QEMU that cannot start is qemu_failed with its stderr', async () => {
   const { outcome } = await run('nokernel', [cmd('x', 'true')], { kernel: { ...kernel, imagePath: join(dir, 'no-such-vmlinuz') } });
   assert.equal(outcome.kind === 'infra_error' && outcome.reason, 'qemu_failed');
   assert.match(outcome.kind === 'infra_error' ? outcome.message : '', /no-such-vmlinuz/);
+});
+
+test('a validator job returns a result.json that parses as ValidatorResult', async () => {
+  assert.ok(existsSync(DEFAULT_VALIDATOR_PATH), `build the validator first: make -C validator (${DEFAULT_VALIDATOR_PATH})`);
+  // The smallest valid XDP object, compiled here so the test needs no checked-in binary.
+  const src = join(dir, 'tiny.bpf.c');
+  const obj = join(dir, 'tiny.bpf.o');
+  await writeFile(src, 'char _license[] __attribute__((section("license"), used)) = "GPL";\n__attribute__((section("xdp"), used)) int pass_all(void *ctx) { return 2; }\n');
+  await execa('clang', ['-O2', '-g', '-target', 'bpf', '-c', src, '-o', obj]);
+  const jobDir = '/bpfcompat/jobs/validate';
+  const { outcome } = await run('validator', [
+    { id: 'validate', kind: 'validator', argv: ['--artifact', `${jobDir}/tiny.bpf.o`, '--out', `${jobDir}/out/result.json`, '--attach-mode', 'best-effort'], files: [{ guestPath: `${jobDir}/tiny.bpf.o`, hostPath: obj }], timeoutMs: 30_000 },
+  ], { validatorPath: DEFAULT_VALIDATOR_PATH });
+  assert.equal(outcome.kind, 'completed', outcome.kind === 'infra_error' ? outcome.message : '');
+  if (outcome.kind !== 'completed') return;
+  const job = outcome.jobs[0]!;
+  const raw = job.files['out/result.json'];
+  assert.ok(raw, `no result.json; exit ${job.exitCode}, stderr: ${job.files.stderr?.toString()}`);
+  const result = ValidatorResult.parse(JSON.parse(raw.toString('utf8')));
+  const prog = result.programs.find((p) => p.name === 'pass_all');
+  assert.equal(prog?.load.status, 'pass');
 });
 
 test('bare boot powers off and reports its wall time', async () => {

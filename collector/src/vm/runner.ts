@@ -32,6 +32,7 @@ export async function runGuest(req: GuestRunRequest): Promise<GuestOutcome> {
   await writeInitrd(initrdPath, base, await buildJobLayer(req.jobs));
   const consoleLogPath = join(req.workDir, 'console.log');
 
+  req.signal?.throwIfAborted();
   emit({ type: 'booting', accel: req.accel });
   const spawnedAt = performance.now();
   const qemu = startQemu({

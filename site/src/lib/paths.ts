@@ -56,4 +56,5 @@ export const routes = {
   search: (base: string) => siteHref(base, 'search'),
   badge: (base: string, slug: string) => siteHref(base, 'badge', `${slug}.svg`),
   api: (base: string, ...rest: string[]) => siteHref(base, 'api', 'v1', ...rest),
+  asset: (base: string, file: string) => siteHref(base, file),
 };

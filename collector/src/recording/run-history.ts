@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { openHistory, type History } from '../../../history/src/index.ts';
+import { BpfcompatError } from '../errors.ts';
+import type { Report, TargetReport } from '../report/schema.ts';
+import { historyPath } from './history-path.ts';
+import { lookupReusable } from './reuse.ts';
+import { toRunInput } from './run-input.ts';
+
+// The history as `bpfcompat test` uses it (cli/history-options.ts's RunHistory shape): reuse lookups
+// before booting, one append after the report is written. A history that cannot be written never
+// costs the run its report: append returns the one-line reason instead of throwing.
+
+export interface RecordingHistory {
+  readonly path: string;
+  reusable(key: string, current?: { profile_id: string; required: boolean }): TargetReport | null;
+  append(report: Report, runDir: string, manifestContent?: string): string;
+  close(): void;
+}
+
+/** Console logs named by the report's evidence paths (relative to the run directory), when present. */
+function consoleLogs(report: Report, runDir: string): Record<string, string> {
+  const logs: Record<string, string> = {};
+  for (const t of report.targets) {
+    const p = t.evidence.console_log;
+    if (t.reused || p === null) continue;
+    const abs = isAbsolute(p) ? p : join(runDir, p);
+    if (existsSync(abs)) logs[t.profile_id] = readFileSync(abs, 'utf8');
+  }
+  return logs;
+}
+
+/** Opens --history PATH (or the default); throws BpfcompatError (HISTORY*) when it cannot be opened. */
+export function openRecordingHistory(flag: string | undefined): RecordingHistory {
+  const path = historyPath(flag);
+  const h: History = openHistory(path);
+  return {
+    path,
+    reusable: (key, current) => lookupReusable(h, key, current),
+    append(report, runDir, manifestContent) {
+      try {
+        const res = h.appendRun(toRunInput(report, manifestContent === undefined ? {} : { manifestContent }), consoleLogs(report, runDir));
+        return `history: run ${res.runId} recorded in ${path} (${res.newResults} new results)`;
+      } catch (err) {
+        if (err instanceof BpfcompatError) return err.message;
+        throw err;
+      }
+    },
+    close: () => h.close(),
+  };
+}
