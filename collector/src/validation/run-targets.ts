@@ -41,6 +41,7 @@ export interface ArtifactRunInput {
 }
 
 const JOB_DIR = '/bpfcompat/jobs/validate';
+const BOOT_HEADROOM_MS = 30_000;
 
 export function validatorJob(input: Pick<ArtifactRunInput, 'artifact' | 'manifest' | 'mode'>, timeoutMs: number): GuestJob {
   const paths = { artifact: `${JOB_DIR}/artifact.bpf.o`, out: `${JOB_DIR}/out/result.json`, functionalPlan: `${JOB_DIR}/functional-plan.txt` };
@@ -128,10 +129,11 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
     const outcome = await runGuest({
       kernel,
       jobs: [validatorJob(input, timeoutMs)],
+      // The whole boot gets headroom beyond the job's budget, so a slow validator is its own timeout (exit 124), not a hung VM.
       memoryMb: profile.memory_mb,
       cpus: profile.cpus,
       accel,
-      timeoutMs,
+      timeoutMs: timeoutMs + BOOT_HEADROOM_MS,
       workDir: dir,
       validatorPath: input.validator.path,
       ...(input.signal ? { signal: input.signal } : {}),
