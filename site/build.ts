@@ -1,9 +1,11 @@
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { BpfcompatError } from '../collector/src/errors.ts';
 import { normaliseBase } from './src/lib/paths.ts';
 import { forgetSiteData } from './src/lib/load.ts';
+import { openDatabase } from '../history/src/database.ts';
 
 // The programmatic site build behind `bpfcompat site build`: checks the inputs, runs Astro's build
 // with the environment astro.config.mjs reads, and counts what was written. Prints nothing itself.
@@ -43,6 +45,8 @@ async function checkHistory(path: string): Promise<void> {
     throw new BpfcompatError('FILE_NOT_FOUND', `--history ${path}: no such file`, { hint: 'pass the history SQLite file written by bpfcompat test (--history PATH)' });
   }
   if (!st.isFile()) throw new BpfcompatError('HISTORY', `--history ${path}: not a file`, { hint: 'pass the history SQLite file, not a directory' });
+  // Refuse a corrupt, foreign or newer-schema file before Astro creates the output directory.
+  openDatabase(path, { readonly: true }).close();
 }
 
 async function countOutput(dir: string): Promise<{ pages: number; files: number; bytes: number }> {
@@ -85,12 +89,21 @@ export async function buildSite(opts: SiteBuildOptions): Promise<SiteBuildResult
   process.env.ASTRO_TELEMETRY_DISABLED = '1';
   forgetSiteData();
   const started = performance.now();
+  // Astro stages prerendered chunks in <cwd>/.astro/.prerender (outDir outside cwd) and imports them from
+  // there, so the staging directory must sit inside the repository (node_modules resolution). Building
+  // from a fresh directory under site/.astro keeps concurrent builds (parallel test files, CI jobs) apart.
+  const cwd = process.cwd();
+  const staging = join(REPO_ROOT, 'site', '.astro', `build-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(staging, { recursive: true });
+  process.chdir(staging);
   try {
     const { build } = await import('astro');
     await build({ root: REPO_ROOT, logLevel: opts.logLevel ?? 'warn' });
   } catch (err) {
     throw asBpfcompatError(err) ?? new BpfcompatError('INTERNAL', `site build failed: ${(err as Error).message.split('\n')[0]}`, { hint: 'set BPFCOMPAT_DEBUG=1 for the stack trace', cause: err });
   } finally {
+    process.chdir(cwd);
+    await rm(staging, { recursive: true, force: true });
     forgetSiteData();
     for (const [k, v] of [['BPFCOMPAT_SITE_HISTORY', saved.h], ['BPFCOMPAT_SITE_OUT', saved.o], ['BPFCOMPAT_SITE_BASE', saved.b], ['ASTRO_TELEMETRY_DISABLED', saved.t]] as const) {
       if (v === undefined) delete process.env[k];

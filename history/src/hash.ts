@@ -18,8 +18,15 @@ export interface ResultKeyInputs {
   mode: string;
 }
 
-/** result_key = sha256(canonical JSON of {artifact, kernel, validator, manifest, mode}). */
+/**
+ * Everything a verdict depends on. A new input to a run must be added here or deliberately left out:
+ * collector/src/validation/result-key.test.ts pins this list so that decision is made in review.
+ */
+export const RESULT_KEY_FIELDS = ['artifact', 'kernel', 'validator', 'manifest', 'mode'] as const;
+
+/** result_key = sha256(canonical JSON of exactly RESULT_KEY_FIELDS). */
 export function resultKey(inputs: ResultKeyInputs): string {
-  const { artifact, kernel, validator, manifest, mode } = inputs;
-  return sha256Hex(canonicalJson({ artifact, kernel, validator, manifest, mode }));
+  const picked: Record<string, unknown> = {};
+  for (const f of RESULT_KEY_FIELDS) picked[f] = inputs[f];
+  return sha256Hex(canonicalJson(picked));
 }

@@ -15,7 +15,8 @@ import { reporterFor } from '../ui/progress.ts';
 import { canonicalJson, sha256Hex } from '../infra/hash.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { assembleReport, writeReports } from '../report/write.ts';
-import { openRunHistory } from './history-options.ts';
+import { openRecordingHistory } from '../recording/run-history.ts';
+import { readFile } from 'node:fs/promises';
 
 const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX --out report.json [flags]
 
@@ -105,7 +106,7 @@ export const testVerb: Verb = {
     const runId = newRunId();
     const workdir = resolve(values.workdir ?? '.bpfcompat');
     const runDir = resolve(workdir, 'runs', runId);
-    const history = values['no-history'] ? null : openRunHistory(values.history);
+    const history = values['no-history'] ? null : openRecordingHistory(values.history);
     const git = await gitInfo(process.cwd());
     const startedAt = new Date();
     const reporter = reporterFor(process.stderr, values.quiet === true || values.json === true);
@@ -137,7 +138,7 @@ export const testVerb: Verb = {
       paths: { json: values.out, markdown: values.markdown ?? null, junit: values.junit ?? null },
     });
     await writeReports(report, process.env.GITHUB_STEP_SUMMARY);
-    const historyNote = history ? history.append(report, runDir) : null;
+    const historyNote = history ? history.append(report, runDir, values.manifest ? await readFile(values.manifest, 'utf8') : undefined) : null;
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);

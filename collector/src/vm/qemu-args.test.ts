@@ -4,7 +4,7 @@ import { bootArgs, chardevArg, isolationArgs, machineArgs, qemuArgs, resourceArg
 
 test('machine: KVM uses the host CPU, TCG the richest emulated one', () => {
   assert.deepEqual(machineArgs('kvm'), ['-machine', 'pc', '-accel', 'kvm', '-cpu', 'host']);
-  assert.deepEqual(machineArgs('tcg'), ['-machine', 'pc', '-accel', 'tcg', '-cpu', 'max']);
+  assert.deepEqual(machineArgs('tcg'), ['-machine', 'pc', '-accel', 'tcg', '-cpu', 'max,cx16=off']);
 });
 
 test('resources are validated', () => {
