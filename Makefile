@@ -40,7 +40,8 @@ apt:
 # npm's own node may be older than 22: the `node` package in package.json puts Node 24 in node_modules/.bin.
 npm: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	# npm ci refuses this lockfile (npm leaves out other platforms' optional bindings); install honours the locked versions.
+	npm install --no-save --no-audit --no-fund --loglevel=error
 	@$(NODE) -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 22) { console.error("bpfcompat: node_modules/.bin/node is " + process.version + ", need >= 22"); process.exit(1) }'
 	@$(NODE) -e 'new (require("better-sqlite3"))(":memory:").prepare("select 1").get()' || { echo "bpfcompat: better-sqlite3 does not load under $$($(NODE) --version)" >&2; exit 1; }
 	@touch $@

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { ValidatorResult } from '../validation/validator-result.ts';
+import { targetFromInfraError, targetFromValidator } from '../validation/target.ts';
+import { assembleReport } from './write.ts';
+import { renderMarkdown, renderJobSummary } from './markdown.ts';
+import { renderJunit } from './junit.ts';
+import type { ResolvedKernel } from '../kernels/types.ts';
+import type { Report } from './schema.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const evidence = join(here, '..', 'classify', 'testdata');
+const t0 = new Date('2026-11-21T12:00:00Z');
+const t1 = new Date('2026-11-21T12:00:04Z');
+
+function kernel(release: string): ResolvedKernel {
+  return { release, arch: 'x86_64', imagePath: '/k', imageSha256: 'ab'.repeat(32), modulesDir: null, configPath: null, origin: { kind: 'debian', suite: 'bullseye', flavour: 'cloud-amd64', package: `linux-image-${release}`, version: '1', url: 'http://deb.debian.org/x.deb', deb_sha256: 'cd'.repeat(32), extra_packages: [] } };
+}
+
+function fixtureReport(artifactName = 'bpf-loop'): Report {
+  const ctx = (id: string, release: string, required = true) => ({ profileId: id, required, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, bootMs: 2300, startedAt: t0, finishedAt: t1, consoleLogPath: null, validatorResultPath: null });
+  const v = (f: string) => ValidatorResult.parse(JSON.parse(readFileSync(join(evidence, f), 'utf8')));
+  const targets = [
+    targetFromValidator(ctx('debian-11', '5.10.0-32-cloud-amd64'), v('bpf-loop--debian-11.json')),
+    targetFromValidator(ctx('debian-12', '6.1.0-50-cloud-amd64'), v('bpf-loop--debian-12.json')),
+    targetFromInfraError(ctx('debian-13', '6.12.107+deb13-cloud-amd64', false), 'panic: Kernel panic - not syncing', '[    2.0] Kernel panic - not syncing: Fatal exception', 'best-effort'),
+  ];
+  return assembleReport({
+    runId: '20261121T120000Z-abcdef', startedAt: t0, finishedAt: t1, jobs: 2, accel: 'tcg', git: null, ci: null,
+    artifact: { name: artifactName, version: 'v1.0.0', variant: null, identity: `sha256:${'12'.repeat(32)}`, path: 'build/examples/bpf_loop.bpf.o', basename: 'bpf_loop.bpf.o', sha256: '12'.repeat(32), size_bytes: 4242 },
+    command: null, validator: { basename: 'bpfcompat-validator', sha256: '34'.repeat(32), size_bytes: 1342664 }, manifest: null, mode: 'default',
+    matrix: { path: 'matrices/debian.yaml', name: 'debian', profiles: ['debian-11', 'debian-12', 'debian-13'] },
+    targets, paths: { json: 'r.json', markdown: 'r.md', junit: 'r.xml' },
+  });
+}
+
+function golden(name: string, text: string) {
+  const file = join(here, 'testdata', name);
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  assert.equal(text, readFileSync(file, 'utf8'), `${name} changed: review, then UPDATE_GOLDEN=1`);
+}
+
+test('summary: an infra error (even optional) gives error and exit 1; a required failure alone gives 2', () => {
+  const r = fixtureReport();
+  assert.equal(r.summary.status, 'error');
+  assert.equal(r.summary.exit_code, 1);
+  assert.equal(r.summary.required_failed, 1);
+  const noInfra = { ...r, targets: r.targets.filter((t) => t.status !== 'infra_error') };
+  const again = assembleReport({ ...r, runId: r.run.id, startedAt: t0, finishedAt: t1, jobs: 2, accel: 'tcg', git: null, ci: null, mode: 'default', targets: noInfra.targets } as never);
+  assert.equal(again.summary.exit_code, 2);
+});
+
+test('golden Markdown, job summary and JUnit from real evidence', () => {
+  const r = fixtureReport();
+  golden('report.golden.md', renderMarkdown(r));
+  golden('job-summary.golden.md', renderJobSummary(r));
+  const xml = renderJunit(r);
+  golden('report.golden.xml', xml);
+  const file = join(here, 'testdata', 'report.golden.xml');
+  execFileSync('xmllint', ['--noout', file]);
+});
+
+test('artifact-derived strings cannot inject Markdown, HTML or XML', () => {
+  const r = fixtureReport('<script>alert(1)</script>|`x`\n# h');
+  r.targets[0]!.programs[0]!.name = '<img src=x onerror=alert(1)>';
+  r.targets[0]!.programs[0]!.verifier_log_tail = 'line ```\n</details><script>alert(2)</script>';
+  const md = renderMarkdown(r);
+  // Inside a fenced code block text is rendered literally; everywhere else no raw tag may survive.
+  const outsideFences = md.replace(/^(`{3,})text\n[\s\S]*?\n\1$/gm, '');
+  assert.ok(md.includes('</details><script>alert(2)</script>'), 'the log is kept verbatim inside its fence');
+  assert.ok(!outsideFences.includes('<script>'), 'no raw script tag outside fences');
+  assert.ok(!outsideFences.includes('</details><script>'), 'the log cannot close the details element');
+  assert.ok(!outsideFences.includes('<img'), 'no raw img tag');
+  assert.ok(md.includes('&lt;script&gt;'));
+  const fenceOpen = md.indexOf('````text');
+  assert.ok(fenceOpen > 0, 'a fence longer than any backtick run in the log');
+  const xml = renderJunit(r);
+  assert.ok(!xml.includes('<script>'));
+});
