@@ -47,7 +47,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 validator:
-	$(MAKE) -C validator
+	$(MAKE) -C validator all testdata
 
 examples: $(EXAMPLE_OBJS)
 build/examples/%.bpf.o: %.bpf.c | $(LIBBPF_INCLUDE)
