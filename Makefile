@@ -61,11 +61,13 @@ kernels: npm
 
 demo: setup
 	@mkdir -p reports
-	@rc=0; \
-	$(BPFCOMPAT) test --artifact build/examples/pass_everywhere.bpf.o --matrix $(MATRIX) --out reports/pass-everywhere.json --markdown reports/pass-everywhere.md --artifact-name pass-everywhere || rc=$$?; \
-	$(BPFCOMPAT) test --artifact build/examples/bpf_loop.bpf.o --matrix $(MATRIX) --out reports/bpf-loop.json --markdown reports/bpf-loop.md --artifact-name bpf-loop || rc=$$?; \
-	$(BPFCOMPAT) test --artifact build/examples/missing_kprobe.bpf.o --manifest examples/missing-kprobe/manifest.yaml --matrix $(MATRIX) --out reports/missing-kprobe.json --markdown reports/missing-kprobe.md --artifact-name missing-kprobe || rc=$$?; \
-	echo; echo "Reports: $(CURDIR)/reports/{pass-everywhere,bpf-loop,missing-kprobe}.{json,md} (exit codes 0/2 are verdicts; 2 = a required kernel failed)"; \
+	@rc=0; H=reports/history.sqlite; \
+	$(BPFCOMPAT) test --artifact build/examples/pass_everywhere.bpf.o --matrix $(MATRIX) --out reports/pass-everywhere.json --markdown reports/pass-everywhere.md --artifact-name pass-everywhere --history $$H || rc=$$?; \
+	$(BPFCOMPAT) test --artifact build/examples/bpf_loop.bpf.o --matrix $(MATRIX) --out reports/bpf-loop.json --markdown reports/bpf-loop.md --artifact-name bpf-loop --history $$H || rc=$$?; \
+	$(BPFCOMPAT) test --artifact build/examples/missing_kprobe.bpf.o --manifest examples/missing-kprobe/manifest.yaml --matrix $(MATRIX) --out reports/missing-kprobe.json --markdown reports/missing-kprobe.md --artifact-name missing-kprobe --history $$H || rc=$$?; \
+	$(BPFCOMPAT) site build --history $$H --out reports/site || rc=1; \
+	echo; echo "Reports: $(CURDIR)/reports/{pass-everywhere,bpf-loop,missing-kprobe}.{json,md} (exit 0/2 are verdicts; 2 = a required kernel failed)"; \
+	echo "History: $(CURDIR)/reports/history.sqlite   Site: $(CURDIR)/reports/site/index.html (npx astro preview needs BPFCOMPAT_SITE_OUT=reports/site)"; \
 	[ $$rc -le 2 ]
 
 typecheck: npm

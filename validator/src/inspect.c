@@ -122,6 +122,12 @@ int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct o
 		if (bpf_program__expected_attach_type(prog) != 0 || bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SKB)
 			pe->expected_attach_type = str_or_empty(libbpf_bpf_attach_type_str(bpf_program__expected_attach_type(prog)));
 		pe->insn_count = (int)bpf_program__insn_cnt(prog);
+		pe->prog_type = bpf_program__type(prog);
+		pe->eat = bpf_program__expected_attach_type(prog);
+		pe->attach_type_status = "";
+		pe->target_kind = "";
+		pe->target_status = "";
+		pe->trial.rejected_insn_idx = -1;
 		pe->autoload = bpf_program__autoload(prog);
 		pe->required = is_required(opts, pe->name);
 		pe->trial.status = OUT_SKIPPED;

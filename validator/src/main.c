@@ -69,6 +69,7 @@ static void validate(const struct options *opts, struct evidence *ev)
 
 	probe_kernel(ev);
 	inspect_elf(opts->artifact, ev);
+	scan_externs(opts->artifact, ev);
 	raise_memlock(ev);
 	probe_environment(ev);
 	if (opts->probe_features)
@@ -103,8 +104,10 @@ static void validate(const struct options *opts, struct evidence *ev)
 	for (int i = 0; i < opts->n_require_attach; i++)
 		if (find_program(ev, opts->require_attach[i]) < 0)
 			fixup_add(ev, "require_attach", opts->require_attach[i], "not_found", "no program with this name");
-	if (opts->probe_features)
+	if (opts->probe_features) {
 		trial_load_all(opts, ev);
+		probe_root_causes(ev);
+	}
 	select_variants(obj, opts, ev);
 
 	err = bpf_object__load(obj);

@@ -30,6 +30,57 @@ static void write_probes(struct json *j, const char *key, const struct probe_res
 	json_obj_end(j);
 }
 
+/* What the program needs from the kernel and whether this kernel has it (rootcause.c). */
+static void write_needs(struct json *j, const struct program_ev *p)
+{
+	json_key(j, "helper_probes");
+	json_arr_begin(j);
+	for (int i = 0; p->helper_status && i < p->n_helpers; i++) {
+		json_obj_begin(j);
+		json_kv_int(j, "id", p->helpers[i]);
+		json_kv_str(j, "name", helper_name(p->helpers[i]));
+		json_kv_str(j, "status", p->helper_status[i]);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "kfuncs");
+	json_arr_begin(j);
+	for (int i = 0; i < p->n_kfuncs; i++) {
+		json_obj_begin(j);
+		json_kv_str(j, "name", p->kfuncs[i].ref->name);
+		json_kv_bool(j, "weak", p->kfuncs[i].ref->weak);
+		json_kv_str(j, "status", p->kfuncs[i].status);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "core_relos");
+	json_arr_begin(j);
+	for (int i = 0; i < p->n_cores; i++) {
+		const struct core_ref *r = p->cores[i].ref;
+
+		json_obj_begin(j);
+		json_kv_str(j, "kind", core_kind_str(r->kind));
+		json_kv_str(j, "type", r->type);
+		json_kv_str(j, "field", r->field);
+		json_kv_str(j, "access", r->access);
+		json_kv_bool(j, "guard", core_kind_is_guard(r->kind));
+		json_kv_str(j, "status", p->cores[i].status);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "attach_type_probe");
+	json_obj_begin(j);
+	json_kv_str(j, "status", p->attach_type_status ? p->attach_type_status : "");
+	json_kv_int(j, "errno", p->attach_type_err);
+	json_obj_end(j);
+	json_key(j, "attach_target");
+	json_obj_begin(j);
+	json_kv_str(j, "kind", p->target_kind ? p->target_kind : "");
+	json_kv_str(j, "name", p->target_name ? p->target_name : "");
+	json_kv_str(j, "status", p->target_status ? p->target_status : "");
+	json_obj_end(j);
+}
+
 static void write_program(struct json *j, const struct program_ev *p)
 {
 	json_obj_begin(j);
@@ -50,6 +101,9 @@ static void write_program(struct json *j, const struct program_ev *p)
 	json_kv_int(j, "errno", p->trial.err);
 	json_kv_str(j, "error", p->trial.error);
 	json_kv_str(j, "verifier_log_tail", p->trial.verifier_log_tail);
+	json_kv_int(j, "rejected_insn_idx", p->trial.rejected_insn_idx);
+	json_kv_str(j, "rejected_insn", p->trial.rejected_insn ? p->trial.rejected_insn : "");
+	json_kv_str(j, "verifier_reason", p->trial.verifier_reason ? p->trial.verifier_reason : "");
 	json_obj_end(j);
 
 	json_key(j, "load");
@@ -68,6 +122,7 @@ static void write_program(struct json *j, const struct program_ev *p)
 	json_kv_str(j, "reason", p->attach.reason);
 	json_obj_end(j);
 	json_kv_bool(j, "required", p->required);
+	write_needs(j, p);
 	json_obj_end(j);
 }
 
@@ -152,6 +207,7 @@ static void write_json(FILE *f, const struct evidence *ev, const struct options 
 	json_kv_int(&j, "open_errno", ev->open_err);
 	json_kv_str(&j, "open_error", ev->open_error);
 	json_kv_str(&j, "license", ev->license);
+	json_kv_bool(&j, "license_gpl_compatible", license_gpl_compatible(ev->license));
 	json_obj_end(&j);
 
 	json_key(&j, "programs");

@@ -89,6 +89,8 @@ static void trial_program(const struct options *opts, struct program_ev *pe, cha
 	} else
 		pe->trial.status = OUT_FAIL;
 	pe->trial.verifier_log_tail = text_tail(log, strlen(log), TRIAL_LOG_TAIL);
+	if (pe->trial.status == OUT_FAIL)
+		verifier_summary(log, &pe->trial.rejected_insn_idx, &pe->trial.rejected_insn, &pe->trial.verifier_reason);
 }
 
 void trial_load_all(const struct options *opts, struct evidence *ev)

@@ -94,6 +94,32 @@ struct environment {
 	bool bpf_lsm_active;
 };
 
+/* kfunc call and CO-RE relocation found in the ELF, keyed by the program section that holds them */
+struct kfunc_ref {
+	char *section;
+	char *name;
+	bool weak;                /* __weak __ksym: the program guards it with bpf_ksym_exists() */
+};
+
+struct core_ref {
+	char *section;
+	int kind;                 /* enum bpf_core_relo_kind */
+	int btf_kind;             /* BTF kind of the local root type */
+	char *type;               /* local root type name, possibly with a ___flavour suffix */
+	char *access;             /* raw access spec "0:1:2" */
+	char *field;              /* member path "a.b[2]" or enumerator name */
+};
+
+struct kfunc_ev {
+	const struct kfunc_ref *ref;
+	const char *status;       /* present | missing | inconclusive */
+};
+
+struct core_ev {
+	const struct core_ref *ref;
+	const char *status;       /* present | missing | no_kernel_btf | inconclusive */
+};
+
 struct program_ev {
 	char *name;
 	char *section;
@@ -102,6 +128,19 @@ struct program_ev {
 	int *helpers;
 	int n_helpers;
 	int insn_count;
+	enum bpf_prog_type prog_type;
+	enum bpf_attach_type eat;
+	/* root-cause probes (rootcause.c); helper_status[i] belongs to helpers[i] */
+	const char **helper_status;
+	struct kfunc_ev *kfuncs;
+	int n_kfuncs;
+	struct core_ev *cores;
+	int n_cores;
+	const char *attach_type_status;
+	int attach_type_err;
+	const char *target_kind;
+	char *target_name;
+	const char *target_status;
 	bool autoload;            /* false when a variant group disabled it */
 	bool required;
 	struct {
@@ -109,6 +148,9 @@ struct program_ev {
 		int err;
 		char *error;
 		char *verifier_log_tail;
+		int rejected_insn_idx;    /* -1: the verifier named no instruction */
+		char *rejected_insn;
+		char *verifier_reason;
 	} trial;
 	struct {
 		enum outcome status;
@@ -165,6 +207,11 @@ struct evidence {
 	long long kernel_btf_size;
 	bool artifact_has_btf, artifact_has_btf_ext;
 	char *license;
+	bool license_gpl_compatible;
+	struct kfunc_ref *kfunc_refs;
+	int n_kfunc_refs;
+	struct core_ref *core_refs;
+	int n_core_refs;
 	struct probe_result map_probes[40];
 	int n_map_probes;
 	struct probe_result prog_probes[40];
@@ -221,6 +268,19 @@ void inspect_elf(const char *path, struct evidence *ev);
 int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct options *opts);
 void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbpf_log);
 void collect_helpers(const struct bpf_program *prog, struct program_ev *pe);
+
+/* externs.c: kfunc calls and CO-RE relocations read from the ELF */
+void scan_externs(const char *path, struct evidence *ev);
+
+/* rootcause.c */
+void probe_root_causes(struct evidence *ev);
+const char *helper_name(int id);
+bool license_gpl_compatible(const char *license);
+const char *core_kind_str(int kind);
+bool core_kind_is_guard(int kind);
+
+/* verifier.c */
+void verifier_summary(const char *log, int *insn_idx, char **insn, char **reason);
 
 /* prepare.c: fixups and program types applied to every opened copy of the object */
 struct prepare_ctx {

@@ -48,6 +48,18 @@ fi
 
 frame booted
 
+# Between jobs of one boot (a suite runs every case for a kernel in one guest): the job's processes are gone
+# (so are its fd-held links); remove what outlives them: pinned objects, XDP and tc programs on lo, kprobe
+# events. iproute2's ip/tc are staged when the host has them; busybox's lack XDP, so failures are evidence only.
+reset_between_jobs() {
+  rm -rf /sys/fs/bpf/* 2>/dev/null
+  ip link set dev lo xdp off 2>/dev/null || ip link set dev lo xdpgeneric off 2>/dev/null
+  tc qdisc del dev lo clsact 2>/dev/null
+  [ -w /sys/kernel/tracing/kprobe_events ] && echo > /sys/kernel/tracing/kprobe_events 2>/dev/null
+  ip link set lo up 2>/dev/null
+  return 0
+}
+
 # Each job runs in its own session so a timeout kills everything it started, not just its shell;
 # exit 124 on timeout like timeout(1).
 run_job() {
@@ -80,6 +92,7 @@ run_job() {
     send_file "$id" "out/${f#./}" "$d/out/${f#./}"
   done
   frame "job-end $id $rc"
+  reset_between_jobs
 }
 
 if [ -f /bpfcompat/jobs.list ]; then

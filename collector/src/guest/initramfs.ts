@@ -118,6 +118,7 @@ function jobError(message: string): BpfcompatError {
 export async function buildJobLayer(jobs: readonly InitrdJob[]): Promise<Buffer> {
   const w = new CpioWriter();
   const ids = new Set<string>();
+  const staged = new Map<string, string>();
   for (const job of jobs) {
     if (!JOB_ID.test(job.id)) throw jobError(`id "${job.id}" must match ${JOB_ID.source}`);
     if (ids.has(job.id)) throw jobError(`id "${job.id}" is used twice`);
@@ -143,6 +144,14 @@ export async function buildJobLayer(jobs: readonly InitrdJob[]): Promise<Buffer>
       if (!f.guestPath.startsWith('/')) throw jobError(`file ${f.guestPath} of job ${job.id} must be an absolute guest path`);
       const data = f.data ?? (f.hostPath ? await readFile(f.hostPath) : null);
       if (data === null) throw jobError(`file ${f.guestPath} of job ${job.id} has neither hostPath nor data`);
+      // Jobs of one boot share tools (bash, libc …): each path is written once; two contents for one path is a bug.
+      const digest = sha256Hex(data);
+      const seen = staged.get(f.guestPath);
+      if (seen !== undefined) {
+        if (seen !== digest) throw jobError(`file ${f.guestPath} of job ${job.id} differs from the one another job staged there`);
+        continue;
+      }
+      staged.set(f.guestPath, digest);
       w.file(f.guestPath, data, f.mode ?? 0o644);
     }
   }

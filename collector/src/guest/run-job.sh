@@ -9,7 +9,13 @@ case $(cat kind) in
     echo $? > .rc
     ;;
   command)
-    xargs -0 sh -c 'env "$@" /bin/sh -c "$(cat command)"; echo $? > .rc' run-job < env
+    # Command mode stages Debian's bash (collector/src/guest/tools.ts): the command is one `bash -lc` operand,
+    # read from the job's file here, so nothing in it passes through a host shell.
+    sh=/bin/sh
+    [ -x /usr/bin/bash ] && sh=/usr/bin/bash
+    flag=-c
+    [ "$sh" = /usr/bin/bash ] && flag=-lc
+    xargs -0 sh -c 'f=$1; shift; env "$@" "$0" "$f" "$(cat command)"; echo $? > .rc' "$sh" "$flag" < env
     ;;
   *)
     echo "bpfcompat run-job: unknown job kind in $d/kind" >&2

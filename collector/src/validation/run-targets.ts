@@ -43,11 +43,13 @@ export interface ArtifactRunInput {
 const JOB_DIR = '/bpfcompat/jobs/validate';
 const BOOT_HEADROOM_MS = 30_000;
 
-export function validatorJob(input: Pick<ArtifactRunInput, 'artifact' | 'manifest' | 'mode'>, timeoutMs: number): GuestJob {
-  const paths = { artifact: `${JOB_DIR}/artifact.bpf.o`, out: `${JOB_DIR}/out/result.json`, functionalPlan: `${JOB_DIR}/functional-plan.txt` };
+/** The validator job; `id` names its directory, so several objects can share one boot (suites). */
+export function validatorJob(input: Pick<ArtifactRunInput, 'artifact' | 'manifest' | 'mode'>, timeoutMs: number, id = 'validate'): GuestJob {
+  const dir = id === 'validate' ? JOB_DIR : `/bpfcompat/jobs/${id}`;
+  const paths = { artifact: `${dir}/artifact.bpf.o`, out: `${dir}/out/result.json`, functionalPlan: `${dir}/functional-plan.txt` };
   const files: GuestJob['files'] = [{ guestPath: paths.artifact, hostPath: input.artifact.path, mode: 0o644 }];
   if (input.manifest && input.manifest.functional_tests.length > 0) files.push({ guestPath: paths.functionalPlan, data: functionalPlan(input.manifest), mode: 0o644 });
-  return { id: 'validate', kind: 'validator', argv: validatorArgs(input.mode, input.manifest, paths), files, timeoutMs };
+  return { id, kind: 'validator', argv: validatorArgs(input.mode, input.manifest, paths), files, timeoutMs };
 }
 
 /** The file a job returned under out/, whichever way the channel named it. */
@@ -60,10 +62,10 @@ function tail(text: string, lines = 40): string {
 }
 
 /** Turns a guest outcome into a target verdict (or an infra error). */
-export async function targetFromOutcome(ctx: Omit<TargetContext, 'validatorResultPath' | 'bootMs' | 'consoleLogPath'>, outcome: GuestOutcome, attachMode: ReturnType<typeof attachModeFor>, dir: string): Promise<TargetReport> {
+export async function targetFromOutcome(ctx: Omit<TargetContext, 'validatorResultPath' | 'bootMs' | 'consoleLogPath'>, outcome: GuestOutcome, attachMode: ReturnType<typeof attachModeFor>, dir: string, jobId = 'validate'): Promise<TargetReport> {
   const full = { ...ctx, bootMs: outcome.kind === 'completed' ? outcome.bootMs : 0, consoleLogPath: outcome.consoleLogPath, validatorResultPath: null as string | null };
   if (outcome.kind === 'infra_error') return targetFromInfraError(full, `${outcome.reason}: ${outcome.message}`, outcome.consoleTail, attachMode);
-  const job = outcome.jobs.find((j) => j.id === 'validate');
+  const job = outcome.jobs.find((j) => j.id === jobId);
   const raw = job ? jobFile(job, 'result.json') : undefined;
   if (!job || !raw) {
     const stderr = job ? (job.files.stderr?.toString('utf8') ?? '') : '';

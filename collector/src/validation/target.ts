@@ -21,7 +21,7 @@ function kernelRef(k: ResolvedKernel): TargetReport['kernel'] {
   return { release: k.release, sha256: k.imageSha256, source: { ...k.origin } };
 }
 
-function base(ctx: TargetContext): Pick<TargetReport, 'profile_id' | 'required' | 'result_key' | 'reused' | 'reused_from_run' | 'kernel' | 'vm' | 'started_at' | 'finished_at' | 'duration_ms' | 'evidence'> {
+export function targetBase(ctx: TargetContext): Pick<TargetReport, 'profile_id' | 'required' | 'result_key' | 'reused' | 'reused_from_run' | 'kernel' | 'vm' | 'started_at' | 'finished_at' | 'duration_ms' | 'evidence'> {
   const duration = ctx.finishedAt.getTime() - ctx.startedAt.getTime();
   return {
     profile_id: ctx.profileId,
@@ -65,7 +65,7 @@ export function targetFromValidator(ctx: TargetContext, v: ValidatorResult): Tar
   const notes = evidenceNotes(v);
   if (c) notes.push(`classification: ${c.code} (${c.confidence})`, `remediation: ${c.remediation}`);
   return {
-    ...base(ctx),
+    ...targetBase(ctx),
     ...applyClassification(c),
     btf: { kernel_btf_available: v.btf.kernel_btf_available, artifact_has_btf: v.btf.artifact_has_btf, artifact_has_btf_ext: v.btf.artifact_has_btf_ext },
     validation: {
@@ -104,7 +104,7 @@ export function targetFromValidator(ctx: TargetContext, v: ValidatorResult): Tar
 /** No verdict: the harness could not produce one (boot failure, hang, panic, lost channel). */
 export function targetFromInfraError(ctx: TargetContext, message: string, consoleTail: string, attachMode: AttachMode): TargetReport {
   return {
-    ...base(ctx),
+    ...targetBase(ctx),
     status: 'infra_error',
     failed_stage: 'infra',
     classification_code: null,

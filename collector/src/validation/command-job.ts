@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import { RUN_JOB_TEMPLATE } from '../guest/initramfs.ts';
+import { stageBash, stageGuestTools } from '../guest/tools.ts';
+import { sharedLibraryClosure } from '../guest/closure.ts';
+import type { GuestFile, GuestJob } from '../vm/types.ts';
+import type { CommandSpec } from './command-spec.ts';
+
+// The guest side of command mode: the job (command, env, shipped files) and the harness that runs it
+// (bash, extra tools and their libraries, run-job.sh), whose content hash stands in for the validator's
+// sha256 in result keys: a different bash or bpftool in the guest is a different input.
+
+export interface CommandHarness {
+  files: GuestFile[];
+  /** The report's `validator` entry in command mode. */
+  identity: { basename: string; sha256: string; size_bytes: number };
+}
+
+/** bash, the requested tools and the shipped binary's shared libraries (not the binary: it is the input). */
+export async function commandHarness(spec: Pick<CommandSpec, 'binary' | 'guestTools'>, where = '--guest-tool'): Promise<CommandHarness> {
+  const files = [...(await stageBash()), ...(await stageGuestTools(spec.guestTools, where))];
+  if (spec.binary) {
+    for (const c of await sharedLibraryClosure(spec.binary.path)) files.push({ guestPath: c.guestPath, hostPath: c.hostPath, mode: 0o755 });
+  }
+  const seen = new Map<string, GuestFile>();
+  for (const f of files) if (!seen.has(f.guestPath)) seen.set(f.guestPath, f);
+  const unique = [...seen.values()].sort((a, b) => a.guestPath.localeCompare(b.guestPath));
+  let size = 0;
+  const listed = await Promise.all(unique.map(async (f) => {
+    const bytes = await readFile(f.hostPath!);
+    size += bytes.length;
+    return { path: f.guestPath, sha256: sha256Hex(bytes) };
+  }));
+  const runJob = await readFile(RUN_JOB_TEMPLATE);
+  return {
+    files: unique,
+    identity: { basename: 'bpfcompat-command-harness', sha256: sha256Hex(canonicalJson({ run_job: sha256Hex(runJob), files: listed })), size_bytes: size + runJob.length },
+  };
+}
+
+export const commandJobDir = (id: string): string => `/bpfcompat/jobs/${id}`;
+
+/** One command job: the command under `bash -lc` with BPFCOMPAT_* set, its binary and artifact staged. */
+export function commandJob(spec: CommandSpec, harness: CommandHarness, id: string, timeoutMs: number): GuestJob {
+  const root = commandJobDir(id);
+  const files: GuestFile[] = [...harness.files];
+  const env: Record<string, string> = { BPFCOMPAT_BIN: '', BPFCOMPAT_ARTIFACT: '', BPFCOMPAT_REMOTE_ROOT: root };
+  if (spec.binary) {
+    env.BPFCOMPAT_BIN = `${root}/bin/${spec.binary.basename}`;
+    files.push({ guestPath: env.BPFCOMPAT_BIN, hostPath: spec.binary.path, mode: 0o755 });
+  }
+  if (spec.artifact) {
+    env.BPFCOMPAT_ARTIFACT = `${root}/input/${spec.artifact.basename}`;
+    files.push({ guestPath: env.BPFCOMPAT_ARTIFACT, hostPath: spec.artifact.path, mode: 0o644 });
+  }
+  return { id, kind: 'command', command: spec.command, env, files, timeoutMs };
+}
