@@ -10,7 +10,7 @@ MATRIX ?= matrices/debian.yaml
 
 APT_PACKAGES := qemu-system-x86 busybox-static clang llvm libelf-dev zlib1g-dev libzstd-dev gpgv \
 	debian-archive-keyring cpio xz-utils zstd pkg-config dpkg-dev curl file ca-certificates make gcc \
-	libc6-dev chromium git kmod libxml2-utils
+	libc6-dev chromium git kmod libxml2-utils libxdp1 libbpf-tools xdp-tools bpftool iproute2
 EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
 vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))
@@ -79,6 +79,7 @@ test: setup typecheck
 
 bench: setup
 	$(NODE) bench/boot.bench.ts
+	$(NODE) bench/suite.bench.ts
 
 doctor: npm
 	$(BPFCOMPAT) doctor

@@ -8,8 +8,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
 import { Report } from '../collector/src/report/schema.ts';
 
+interface ExpectedFailure {
+  stage: string;
+  code: string;
+  confidence: string;
+  program?: string;
+  root_cause: Record<string, unknown>;
+  reason_contains?: string;
+}
 const expected = parse(readFileSync('examples/expected.yaml', 'utf8')) as {
-  examples: Record<string, { object: string; manifest?: string; verdicts: Record<string, string>; failure?: { stage: string; code?: string; program: string } }>;
+  examples: Record<string, { object: string; manifest?: string; verdicts: Record<string, string>; failure?: ExpectedFailure; works_from?: string | null }>;
 };
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-examples-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,13 +46,35 @@ for (const [name, ex] of Object.entries(expected.examples)) {
         assert.ok(t.programs.every((p) => p.load === 'pass'));
         continue;
       }
-      assert.equal(t.failed_stage, ex.failure!.stage);
-      if (ex.failure!.code) assert.equal(t.classification_code, ex.failure!.code);
-      assert.ok(t.classification_reason.includes(ex.failure!.program), `reason names the program: ${t.classification_reason}`);
+      const f = ex.failure!;
+      assert.equal(t.failed_stage, f.stage);
+      assert.equal(t.classification_code, f.code, `${t.profile_id}: ${t.classification_reason}`);
+      assert.equal(t.classification_confidence, f.confidence, t.profile_id);
+      if (f.program) assert.ok(t.classification_reason.includes(f.program), `reason names the program: ${t.classification_reason}`);
+      if (f.reason_contains) assert.ok(t.classification_reason.includes(f.reason_contains), t.classification_reason);
+      assert.ok(t.root_cause, `${t.profile_id} names a root cause`);
+      for (const [k, v] of Object.entries(f.root_cause)) assert.equal((t.root_cause as Record<string, unknown>)[k], v, `${t.profile_id} root_cause.${k}`);
       assert.ok(t.remediation.length > 0);
     }
     const markdown = readFileSync(md, 'utf8');
     for (const t of report.targets) assert.ok(markdown.includes(t.kernel.release), 'Markdown lists every kernel');
+    // across the matrix: every failing program with its root cause and the first kernel from which it works
+    const across = report.programs_across ?? [];
+    if (!anyFail) assert.deepEqual(across, []);
+    for (const p of across) {
+      const first = p.works_from?.profile_id ?? null;
+      assert.equal(first, ex.works_from ?? null, `${p.program} works from`);
+      assert.deepEqual(p.failing.map((x) => x.profile_id), Object.keys(ex.verdicts).filter((k) => ex.verdicts[k] === 'fail'));
+      assert.equal(p.code, ex.failure!.code);
+      assert.ok(p.remediation.length > 0);
+      const release = report.targets.find((t) => t.profile_id === first)?.kernel.release;
+      assert.ok(markdown.includes(release ? `works from ${release} in this matrix` : 'fails on every kernel of this matrix'), `Markdown states where ${p.program} works`);
+    }
+    if (anyFail) {
+      assert.ok(across.length > 0, 'programs_across lists the failing program');
+      assert.ok(markdown.includes('## Programs across the matrix'));
+      assert.ok(markdown.includes(`- Root cause: `), 'Markdown names the root cause per target');
+    }
     const xml = readFileSync(junit, 'utf8');
     assert.equal((xml.match(/<testcase /g) ?? []).length, 5);
     execFileSync('xmllint', ['--noout', junit]);

@@ -72,6 +72,8 @@ void collect_helpers(const struct bpf_program *prog, struct program_ev *pe)
 
 		if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != 0)
 			continue;
+		if (in->imm == 0xbad2310)
+			continue; /* libbpf's marker for a failed CO-RE relocation, not a helper */
 		for (int k = 0; k < pe->n_helpers; k++)
 			if (pe->helpers[k] == in->imm)
 				seen = true;

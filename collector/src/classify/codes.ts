@@ -1,6 +1,13 @@
-// The failure taxonomy: the reference tool's codes, each with a meaning and a one-line remediation.
+// The failure taxonomy: the reference tool's codes plus precise root-cause codes, each with a meaning and a
+// one-line remediation (classify/remediation.ts makes it specific to the root cause).
 
 export const CLASSIFICATION_CODES = [
+  'UNSUPPORTED_HELPER',
+  'MISSING_KFUNC',
+  'GPL_ONLY_HELPER',
+  'ATTACH_TARGET_MISSING',
+  'NEEDS_RUNTIME_TARGET',
+  'COMPLEXITY_LIMIT',
   'UNSUPPORTED_ATTACH_TYPE',
   'UNSUPPORTED_MAP_TYPE',
   'CORE_RELOCATION_FAILURE',
@@ -17,6 +24,30 @@ export const CLASSIFICATION_CODES = [
 export type ClassificationCode = (typeof CLASSIFICATION_CODES)[number];
 
 export const CODE_INFO: Record<ClassificationCode, { title: string; remediation: string }> = {
+  UNSUPPORTED_HELPER: {
+    title: 'A program calls a BPF helper this kernel does not have (or not for this program type)',
+    remediation: 'probe the helper at load time (libbpf_probe_bpf_helper) and load a program variant without it, or raise the minimum kernel',
+  },
+  MISSING_KFUNC: {
+    title: 'A program calls a kfunc this kernel does not export',
+    remediation: 'declare the kfunc __weak and guard the call with bpf_ksym_exists(), or use a program-variant group',
+  },
+  GPL_ONLY_HELPER: {
+    title: 'A program with a non-GPL-compatible license calls a GPL-only helper',
+    remediation: 'declare a GPL-compatible license (e.g. "Dual BSD/GPL") or avoid the GPL-only helper',
+  },
+  ATTACH_TARGET_MISSING: {
+    title: 'The function, tracepoint or hook a program attaches to does not exist in this kernel',
+    remediation: 'make the attach optional (best-effort) or attach to a target that exists on every kernel you support',
+  },
+  NEEDS_RUNTIME_TARGET: {
+    title: 'The program needs a target its loader supplies at runtime (fentry/freplace on a BPF program, a device, a binary)',
+    remediation: "name the target in the manifest (or test with the real loader in command mode); the object alone cannot be validated for it",
+  },
+  COMPLEXITY_LIMIT: {
+    title: "The verifier gave up: the program exceeds this kernel's instruction or state limits",
+    remediation: 'split the program (tail calls, bpf_loop, subprograms) or bound its loops tighter for older verifiers',
+  },
   UNSUPPORTED_ATTACH_TYPE: {
     title: 'A program could not be attached',
     remediation: 'make the attach optional (best-effort) for kernels without this hook, or check the attach target exists on this kernel',

@@ -17,6 +17,7 @@ import { ciInfo, gitInfo } from '../infra/git.ts';
 import { assembleReport, writeReports } from '../report/write.ts';
 import { openRecordingHistory } from '../recording/run-history.ts';
 import { readFile } from 'node:fs/promises';
+import { runCommandMode } from './command-mode.ts';
 
 const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX --out report.json [flags]
 
@@ -44,6 +45,12 @@ Flags:
   --offline                use only cached kernel indexes and packages
   --json                   print the report JSON on stdout
   --quiet                  no progress on stderr
+
+Command mode (instead of --artifact; see docs/command-mode.md and 'bpfcompat test-command --help'):
+  --command COMMAND        shell command run as root in each guest under bash -lc; its exit code is the verdict
+  --command-binary PATH    local executable shipped into each guest as $BPFCOMPAT_BIN
+  --command-expect-exit N  exit code counted as a pass (0-255, default 0)
+  --guest-tool NAME|PATH   host tool staged into the guest with its libraries (repeatable)
 
 Exit codes: 0 all required targets passed · 2 a required target failed · 1 usage or infrastructure error.
 When GITHUB_STEP_SUMMARY is set, a job summary is appended to it.`;
@@ -74,7 +81,25 @@ export const testVerb: Verb = {
       offline: { type: 'boolean' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      command: { type: 'string' },
+      'command-binary': { type: 'string' },
+      'command-expect-exit': { type: 'string' },
+      'guest-tool': { type: 'string', multiple: true },
     }, { positionals: 0 });
+    if (values.command !== undefined) {
+      if (values.manifest || values['validation-mode']) throw usageError('test: --manifest and --validation-mode do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
+      return runCommandMode({
+        command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
+        flags: { command: '--command', binary: '--command-binary', expectExit: '--command-expect-exit' },
+        artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, profiles: values.profile,
+        out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, timeout: values.timeout, workdir: values.workdir,
+        artifactName: values['artifact-name'], artifactVersion: values['artifact-version'], artifactVariant: values['artifact-variant'],
+        history: values.history, noHistory: values['no-history'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
+      });
+    }
+    for (const f of ['command-binary', 'command-expect-exit', 'guest-tool'] as const) {
+      if (values[f] !== undefined) throw usageError(`test: --${f} requires --command`, "run 'bpfcompat test --help'");
+    }
     if (!values.artifact) throw usageError('test: --artifact is required', "run 'bpfcompat test --help'");
     if (!values.matrix) throw usageError('test: --matrix is required', 'pass a matrix YAML or a shipped name such as debian');
     if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');

@@ -1,5 +1,7 @@
 import type { Report, TargetReport } from './schema.ts';
 import { mdCell, mdFence } from './escape.ts';
+import { describeRootCause } from './root-cause-text.ts';
+import { acrossSection } from './markdown-across.ts';
 
 const SYMBOL: Record<TargetReport['status'], string> = { pass: '✅ pass', fail: '❌ fail', infra_error: '⚠️ infra_error' };
 
@@ -26,6 +28,7 @@ function details(t: TargetReport): string[] {
   if (t.infra_error) out.push(`- Infrastructure error: ${mdCell(t.infra_error)}`);
   if (t.classification_code) {
     out.push(`- Classification: **${t.classification_code}** (${t.classification_confidence}) — ${mdCell(t.classification_reason)}`);
+    if (t.root_cause) out.push(`- Root cause: ${mdCell(describeRootCause(t.root_cause))}${t.root_cause.program ? ` in program ${mdCell(t.root_cause.program)}` : ''}`);
     out.push(`- Remediation: ${mdCell(t.remediation)}`);
   }
   if (t.programs.length > 0) {
@@ -59,6 +62,7 @@ export function renderMarkdown(r: Report): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...r.targets.map(targetRow),
     '',
+    ...acrossSection(r.programs_across ?? []),
     '## Target details',
     '',
     ...r.targets.flatMap(details),

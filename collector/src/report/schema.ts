@@ -7,7 +7,8 @@ import { z } from 'zod';
 export const TargetStatus = z.enum(['pass', 'fail', 'infra_error']);
 export const FailedStage = z.enum(['load', 'attach', 'validation', 'functional', 'command', 'transport', 'infra']);
 export const Confidence = z.enum(['high', 'medium', 'low']);
-export const ValidationMode = z.enum(['load_only', 'load_attach', 'behavior', 'default']);
+// 'command': command mode (no validator run); it is also the result key's mode field there.
+export const ValidationMode = z.enum(['load_only', 'load_attach', 'behavior', 'default', 'command']);
 
 export const KernelRef = z.object({
   release: z.string(),
@@ -31,6 +32,8 @@ export const ProgramReport = z.object({
   helpers: z.array(z.number().int()),
 });
 
+/** What exactly failed: kind is helper | kfunc | map_type | program_type | attach_type | attach_target |
+ *  core_relocation | btf | license | verifier | complexity | policy | capability | runtime_target. */
 export const RootCause = z.object({
   kind: z.string(),
   name: z.string(),
@@ -38,6 +41,26 @@ export const RootCause = z.object({
   type: z.string().optional(),
   field: z.string().optional(),
   program: z.string().optional(),
+});
+
+/** One program across the matrix: where it fails, why, and the first kernel (in matrix order) from which it works. */
+export const ProgramAcross = z.object({
+  /** program name, or "(object)" when a target failed without a failing program */
+  program: z.string(),
+  failing: z.array(z.object({
+    profile_id: z.string(),
+    release: z.string(),
+    code: z.string().nullable(),
+    confidence: Confidence.nullable(),
+    root_cause: RootCause.nullable(),
+  })),
+  passing: z.array(z.string()),
+  /** first profile after the last failure; null when it fails on the newest kernel of the matrix */
+  works_from: z.object({ profile_id: z.string(), release: z.string() }).nullable(),
+  /** code and root cause on the last failing kernel (the boundary) */
+  code: z.string().nullable(),
+  root_cause: RootCause.nullable(),
+  remediation: z.string(),
 });
 
 export const TargetReport = z.object({
@@ -127,8 +150,12 @@ export const Report = z.object({
     notes: z.array(z.string()),
   }),
   paths: z.object({ json: z.string(), markdown: z.string().nullable(), junit: z.string().nullable() }),
+  /** per failing program, across the matrix (additive; absent from older reports) */
+  programs_across: z.array(ProgramAcross).optional(),
 });
 
 export type Report = z.infer<typeof Report>;
 export type TargetReport = z.infer<typeof TargetReport>;
 export type ProgramReport = z.infer<typeof ProgramReport>;
+export type RootCause = z.infer<typeof RootCause>;
+export type ProgramAcross = z.infer<typeof ProgramAcross>;

@@ -3,6 +3,7 @@ import { Report, type TargetReport } from './schema.ts';
 import { summarize } from './summary.ts';
 import { renderJobSummary, renderMarkdown } from './markdown.ts';
 import { renderJunit } from './junit.ts';
+import { programsAcross } from './across.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 
 export const TOOL_VERSION = '0.1.0';
@@ -50,6 +51,7 @@ export function assembleReport(p: ReportParts): Report {
     targets: p.targets,
     summary: summarize(p.targets),
     paths: p.paths,
+    programs_across: programsAcross(p.targets),
   };
   return Report.parse(report);
 }

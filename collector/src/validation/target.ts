@@ -94,7 +94,7 @@ export function targetFromValidator(ctx: TargetContext, v: ValidatorResult): Tar
     })),
     maps: v.maps.map((m) => ({ name: m.name, type: m.type, max_entries: m.max_entries })),
     functional: { status: v.functional.status, tests: v.functional.tests.map((t) => ({ ...t })) },
-    root_cause: null,
+    root_cause: c?.rootCause ?? null,
     infra_error: null,
     console_tail: '',
     notes,

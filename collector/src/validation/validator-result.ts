@@ -9,6 +9,47 @@ const Probe = z.object({ status: ProbeStatus, errno: z.number().int().default(0)
 
 export const AttachStatus = z.enum(['pass', 'fail', 'warn', 'skipped']);
 
+// Root-cause probes (validator/src/rootcause.c): what each program needs and whether the running kernel has it.
+// All default to "not probed", so results of older validators still parse.
+export const HelperProbe = z.object({
+  id: z.number().int(),
+  name: z.string().default(''),
+  /** missing: the id is unknown to this kernel; unsupported_for_type: known but not allowed for the program type */
+  status: z.enum(['supported', 'missing', 'unsupported_for_type', 'gpl_only', 'inconclusive']),
+});
+
+export const KfuncProbe = z.object({
+  name: z.string(),
+  /** declared __weak: the program guards it with bpf_ksym_exists() */
+  weak: z.boolean().default(false),
+  status: z.enum(['present', 'missing', 'inconclusive']),
+});
+
+export const CoreReloProbe = z.object({
+  /** libbpf relocation kind: field_byte_offset, field_exists, type_exists, enumval_value, … */
+  kind: z.string(),
+  /** local root type name (may carry a ___flavour suffix) */
+  type: z.string(),
+  /** member path "a.b[2]" or, for enum relocations, the enumerator */
+  field: z.string().default(''),
+  access: z.string().default(''),
+  /** an *_exists / type_matches relocation: a miss is how the program detects the feature, not a failure */
+  guard: z.boolean().default(false),
+  status: z.enum(['present', 'missing', 'no_kernel_btf', 'inconclusive']),
+});
+
+export const AttachTypeProbe = z.object({
+  status: z.enum(['', 'supported', 'unsupported', 'inconclusive']),
+  errno: z.number().int().default(0),
+});
+
+export const AttachTargetProbe = z.object({
+  /** kprobe | tracepoint | raw_tracepoint | btf_tracepoint | function | lsm_hook, or "" when the section names none */
+  kind: z.string(),
+  name: z.string(),
+  status: z.enum(['', 'present', 'missing', 'inconclusive']),
+});
+
 export const ProgramEvidence = z.object({
   name: z.string(),
   section: z.string(),
@@ -25,6 +66,11 @@ export const ProgramEvidence = z.object({
     errno: z.number().int().default(0),
     error: z.string().default(''),
     verifier_log_tail: z.string().default(''),
+    /** the last instruction the verifier reached before it refused (-1: none named) */
+    rejected_insn_idx: z.number().int().default(-1),
+    rejected_insn: z.string().default(''),
+    /** the verifier's message right after that instruction */
+    verifier_reason: z.string().default(''),
   }),
   /** Outcome in the whole-object load. */
   load: z.object({ status: z.enum(['pass', 'fail', 'skipped']), errno: z.number().int().default(0) }),
@@ -39,6 +85,11 @@ export const ProgramEvidence = z.object({
     reason: z.string().default(''),
   }),
   required: z.boolean().default(false),
+  helper_probes: z.array(HelperProbe).default([]),
+  kfuncs: z.array(KfuncProbe).default([]),
+  core_relos: z.array(CoreReloProbe).default([]),
+  attach_type_probe: AttachTypeProbe.default({ status: '', errno: 0 }),
+  attach_target: AttachTargetProbe.default({ kind: '', name: '', status: '' }),
 });
 
 export const MapEvidence = z.object({
@@ -87,6 +138,8 @@ export const ValidatorResult = z.object({
     open_errno: z.number().int().default(0),
     open_error: z.string().default(''),
     license: z.string().default(''),
+    /** by the kernel's license_is_gpl_compatible() list; absent from older validators */
+    license_gpl_compatible: z.boolean().optional(),
   }),
   programs: z.array(ProgramEvidence),
   maps: z.array(MapEvidence),

@@ -1,6 +1,12 @@
 // The failure classification codes the collector emits (collector/src/classify). Each has an MDX
 // page under site/src/content/classes/<code>.mdx; the site test fails when one is missing.
 export const FAILURE_CLASSES = [
+  'UNSUPPORTED_HELPER',
+  'MISSING_KFUNC',
+  'GPL_ONLY_HELPER',
+  'ATTACH_TARGET_MISSING',
+  'NEEDS_RUNTIME_TARGET',
+  'COMPLEXITY_LIMIT',
   'UNSUPPORTED_ATTACH_TYPE',
   'UNSUPPORTED_MAP_TYPE',
   'CORE_RELOCATION_FAILURE',

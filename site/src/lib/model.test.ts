@@ -11,6 +11,7 @@ import { artifactBadge } from './badge.ts';
 import { searchIndex } from './search.ts';
 import { apiArtifactResults, apiIndex } from './api.ts';
 import { runPages } from './run-page.ts';
+import { FAILURE_CLASSES } from './classes.ts';
 
 // A hand-built snapshot: artifact "a" v1 passes on k1 and k2, v2 regresses on k1 (VERIFIER_REJECTION);
 // artifact "b" has an unknown class code on k2 and an infra error on k1.
@@ -109,7 +110,7 @@ test('kernel page groups artifacts; runs list their rows; badge and search index
   assert.match(badge, /1\/2 kernels/);
   assert.match(artifactBadge(m.artifactByName.get('b')!), /0\/1 kernels/, 'an infra error is not a verdict');
   const idx = searchIndex(m, '/r/');
-  assert.equal(idx.length, 2 + 2 + 12);
+  assert.equal(idx.length, 2 + 2 + FAILURE_CLASSES.length);
   assert.ok(idx.find((e) => e.title === 'a')!.terms.includes('verifier_rejection'));
   assert.ok(idx.every((e) => e.href.startsWith('/r/')));
 });

@@ -1,0 +1,159 @@
+// Root causes from structured evidence: what a failing program needs and what the validator's probes say this
+// kernel lacks. A fact backed by a probe is high confidence; the log is only consulted when no fact explains
+// the failure (log-rules.ts).
+import type { ProgramEvidence, ValidatorResult } from '../validation/validator-result.ts';
+import type { RootCause } from '../report/schema.ts';
+import type { ClassificationCode } from './codes.ts';
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+export interface Finding {
+  code: ClassificationCode;
+  confidence: Confidence;
+  reason: string;
+  rootCause: RootCause;
+  program?: string;
+}
+
+/** The kernel's license_is_gpl_compatible() list. */
+const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
+
+export function gplCompatible(v: ValidatorResult): boolean {
+  return v.object.license_gpl_compatible ?? GPL_COMPATIBLE.has(v.object.license.replace(/\0+$/, ''));
+}
+
+export function failingPrograms(v: ValidatorResult): ProgramEvidence[] {
+  return v.programs.filter((p) => p.trial_load.status === 'fail' || p.load.status === 'fail');
+}
+
+/** Programs whose target the kernel resolves while loading (BTF ids), so a missing one fails the load. */
+const LOAD_TIME_TARGETS = new Set(['function', 'btf_tracepoint', 'lsm_hook']);
+
+/** libbpf replaces the instruction of a failed CO-RE relocation with this call id (0xbad2310). */
+const POISONED_CORE_CALL = 195896080;
+
+const coreName = (c: { type: string; field: string }) => `${c.type}${c.field ? `.${c.field}` : ''}`;
+
+/** One failing program's root cause from its probes, in the order a loader meets them. */
+function programFinding(v: ValidatorResult, p: ProgramEvidence): Finding | null {
+  const program = p.name;
+  // libbpf applies CO-RE relocations first (a failed one becomes a poisoned call), then resolves kfuncs
+  const core = p.core_relos.find((c) => c.status === 'missing' && !c.guard);
+  if (core) {
+    return {
+      code: 'CORE_RELOCATION_FAILURE', confidence: 'high', program,
+      reason: `program ${program} reads ${coreName(core)} (CO-RE ${core.kind}), which this kernel's BTF does not have`,
+      rootCause: { kind: 'core_relocation', name: coreName(core), type: core.type, field: core.field, program },
+    };
+  }
+  const kfunc = p.kfuncs.find((k) => k.status === 'missing' && !k.weak);
+  if (kfunc) {
+    return {
+      code: 'MISSING_KFUNC', confidence: 'high', program,
+      reason: `program ${program} calls kfunc ${kfunc.name}, which this kernel's BTF does not have`,
+      rootCause: { kind: 'kfunc', name: kfunc.name, program },
+    };
+  }
+  const helpers = p.helper_probes.filter((h) => h.id !== POISONED_CORE_CALL);
+  const helper = helpers.find((h) => h.status === 'missing') ?? helpers.find((h) => h.status === 'unsupported_for_type');
+  if (helper) {
+    const label = `${helper.name || 'helper'} (id ${helper.id})`;
+    return {
+      code: 'UNSUPPORTED_HELPER', confidence: 'high', program,
+      reason: helper.status === 'missing'
+        ? `program ${program} calls ${label}, which this kernel does not have (the probe confirms)`
+        : `program ${program} calls ${label}, which this kernel does not allow for ${p.type} programs (the probe confirms)`,
+      rootCause: { kind: 'helper', name: helper.name, id: helper.id, type: p.type, program },
+    };
+  }
+  const gpl = helpers.find((h) => h.status === 'gpl_only');
+  if (gpl && !gplCompatible(v)) {
+    return {
+      code: 'GPL_ONLY_HELPER', confidence: 'high', program,
+      reason: `program ${program} calls the GPL-only ${gpl.name || 'helper'} (id ${gpl.id}) but the object's license "${v.object.license}" is not GPL-compatible`,
+      rootCause: { kind: 'license', name: gpl.name, id: gpl.id, type: v.object.license, program },
+    };
+  }
+  if (p.attach_type_probe.status === 'unsupported') {
+    return {
+      code: 'UNSUPPORTED_ATTACH_TYPE', confidence: 'high', program,
+      reason: `program ${program} has attach type ${p.expected_attach_type}, which this kernel refuses for ${p.type} programs (the probe confirms)`,
+      rootCause: { kind: 'attach_type', name: p.expected_attach_type, type: p.type, program },
+    };
+  }
+  if (v.probes.program_types[p.type]?.status === 'unsupported') {
+    return {
+      code: 'UNSUPPORTED_PROGRAM_TYPE', confidence: 'high', program,
+      reason: `program ${program} has type ${p.type}, which the probe shows this kernel does not support`,
+      rootCause: { kind: 'program_type', name: p.type, program },
+    };
+  }
+  if (p.attach_target.status === 'missing' && LOAD_TIME_TARGETS.has(p.attach_target.kind)) {
+    return {
+      code: 'ATTACH_TARGET_MISSING', confidence: 'high', program,
+      reason: `program ${program} (${p.section}) targets ${p.attach_target.kind} ${p.attach_target.name}, which this kernel's BTF does not have`,
+      rootCause: { kind: 'attach_target', name: p.attach_target.name, type: p.attach_target.kind, program },
+    };
+  }
+  if (p.type === 'ext' || (p.type === 'tracing' && !p.section.includes('/'))) {
+    return {
+      code: 'NEEDS_RUNTIME_TARGET', confidence: 'medium', program,
+      reason: `program ${program} (${p.section}) names no attach target: its loader supplies one at runtime (a BPF program or kernel function)`,
+      rootCause: { kind: 'runtime_target', name: p.section, type: p.type, program },
+    };
+  }
+  return null;
+}
+
+/** No kernel BTF and the object needs it: CO-RE relocations, kfuncs or BTF-resolved attach targets. */
+function missingBtf(v: ValidatorResult): Finding | null {
+  if (v.btf.kernel_btf_available) return null;
+  for (const p of failingPrograms(v)) {
+    const core = p.core_relos.find((c) => c.status === 'no_kernel_btf' && !c.guard);
+    const what = core ? `CO-RE relocation ${coreName(core)}` : p.kfuncs.length > 0 ? `kfunc ${p.kfuncs[0]!.name}` : LOAD_TIME_TARGETS.has(p.attach_target.kind) ? `${p.attach_target.kind} ${p.attach_target.name}` : null;
+    if (what) {
+      return {
+        code: 'MISSING_BTF', confidence: 'high', program: p.name,
+        reason: `the kernel has no /sys/kernel/btf/vmlinux and program ${p.name} needs it for ${what}`,
+        rootCause: { kind: 'btf', name: 'vmlinux', program: p.name, ...(core ? { type: core.type, field: core.field } : {}) },
+      };
+    }
+  }
+  return null;
+}
+
+function mapFinding(v: ValidatorResult): Finding | null {
+  const map = v.maps.find((m) => m.create.status === 'fail');
+  if (!map) return null;
+  const probe = v.probes.map_types[map.type]?.status;
+  if (probe === 'supported') return null; // the type exists: attributes, pinning or memory failed, not the type
+  const probed = probe === 'unsupported';
+  return {
+    code: 'UNSUPPORTED_MAP_TYPE', confidence: probed ? 'high' : 'medium',
+    reason: `map '${map.name}' of type ${map.type} could not be created${probed ? `; the probe confirms ${map.type} maps are unsupported on this kernel` : ''}`,
+    rootCause: { kind: 'map_type', name: map.type, id: map.type_id },
+  };
+}
+
+/** The structured root cause of a failed load, or null when no fact explains it. */
+export function loadFinding(v: ValidatorResult): Finding | null {
+  const btf = missingBtf(v);
+  if (btf) return btf;
+  const map = mapFinding(v);
+  if (map) return map;
+  for (const p of failingPrograms(v)) {
+    const f = programFinding(v, p);
+    if (f) return f;
+  }
+  return null;
+}
+
+/** A failed attach whose target the probe shows missing. */
+export function attachFinding(p: ProgramEvidence): Finding | null {
+  if (p.attach_target.status !== 'missing') return null;
+  return {
+    code: 'ATTACH_TARGET_MISSING', confidence: 'high', program: p.name,
+    reason: `program ${p.name} (${p.section}) could not be attached: ${p.attach_target.kind} ${p.attach_target.name} does not exist in this kernel (the probe confirms)`,
+    rootCause: { kind: 'attach_target', name: p.attach_target.name, type: p.attach_target.kind, program: p.name },
+  };
+}

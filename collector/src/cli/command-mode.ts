@@ -1,0 +1,116 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { usageError } from '../errors.ts';
+import { intFlag } from './args.ts';
+import { loadMatrix, parseDuration } from '../config/matrix.ts';
+import { locateMatrix } from '../config/locate.ts';
+import { inspectArtifact } from '../validation/artifact.ts';
+import { checkCommandText, commandIdentity, inspectCommandBinary, parseExpectExit, type CommandSpec } from '../validation/command-spec.ts';
+import { commandHarness } from '../validation/command-job.ts';
+import { commandCase } from '../validation/case-unit.ts';
+import { runCases } from '../validation/run-cases.ts';
+import { caseReport } from '../validation/case-report.ts';
+import { newRunId } from '../validation/run-id.ts';
+import { reporterFor } from '../ui/progress.ts';
+import { ciInfo, gitInfo } from '../infra/git.ts';
+import { writeReports } from '../report/write.ts';
+import { openRecordingHistory } from '../recording/run-history.ts';
+
+// The shared body of `bpfcompat test-command` and `bpfcompat test --command`: the two verbs only map their
+// flag names onto these options.
+
+export interface CommandModeOptions {
+  command: string | undefined;
+  binary: string | undefined;
+  expectExit: string | undefined;
+  /** Flag names for error messages (--cmd or --command …). */
+  flags: { command: string; binary: string; expectExit: string };
+  artifact?: string | undefined;
+  guestTools?: string[] | undefined;
+  matrix: string | undefined;
+  profiles?: string[] | undefined;
+  out: string | undefined;
+  markdown?: string | undefined;
+  junit?: string | undefined;
+  jobs?: string | undefined;
+  timeout?: string | undefined;
+  workdir?: string | undefined;
+  artifactName?: string | undefined;
+  artifactVersion?: string | undefined;
+  artifactVariant?: string | undefined;
+  history?: string | undefined;
+  noHistory?: boolean | undefined;
+  fresh?: boolean | undefined;
+  offline?: boolean | undefined;
+  json?: boolean | undefined;
+  quiet?: boolean | undefined;
+}
+
+export function parseTimeoutFlag(value: string | undefined, dflt = 120_000): number {
+  if (value === undefined) return dflt;
+  if (!/^\d+(ms|s|m|h)$/.test(value)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${value}'`);
+  const ms = parseDuration(value);
+  if (ms <= 0) throw usageError(`--timeout must be more than 0, got '${value}'`);
+  return ms;
+}
+
+export async function runCommandMode(o: CommandModeOptions): Promise<number> {
+  const command = checkCommandText(o.command, o.flags.command);
+  const expectExit = parseExpectExit(o.expectExit, o.flags.expectExit);
+  if (!o.matrix) throw usageError('--matrix is required', 'pass a matrix YAML or a shipped name such as debian');
+  if (!o.out) throw usageError('--out is required', 'name the JSON report file, e.g. --out report.json');
+  if (o.out === '.' || o.out.endsWith('/')) throw usageError(`--out ${o.out}: must be a file path`);
+  const jobs = intFlag('jobs', o.jobs, availableParallelism(), 1, 64);
+  const timeoutMs = parseTimeoutFlag(o.timeout);
+  const binary = o.binary ? await inspectCommandBinary(o.binary, o.flags.binary) : null;
+  const artifact = o.artifact ? await inspectArtifact(o.artifact) : null;
+  const matrixPath = locateMatrix(o.matrix);
+  const matrix = await loadMatrix(matrixPath);
+  if (o.profiles?.length) {
+    const known = new Set(matrix.profiles.map((p) => p.id));
+    for (const id of o.profiles) if (!known.has(id)) throw usageError(`--profile ${id}: not in ${matrixPath}`, `profiles there: ${[...known].join(', ')}`);
+    matrix.profiles = matrix.profiles.filter((p) => o.profiles!.includes(p.id));
+  }
+  const spec: CommandSpec = { command, expectExit, binary, artifact, guestTools: o.guestTools ?? [] };
+  const identity = commandIdentity(spec);
+  const harness = await commandHarness(spec);
+
+  const runId = newRunId();
+  const runDir = resolve(o.workdir ?? '.bpfcompat', 'runs', runId);
+  const history = o.noHistory ? null : openRecordingHistory(o.history);
+  const git = await gitInfo(process.cwd());
+  const startedAt = new Date();
+  const reporter = reporterFor(process.stderr, o.quiet === true || o.json === true);
+  let result;
+  try {
+    result = await runCases({
+      cases: [commandCase({ name: identity.name, profiles: matrix.profiles, spec, harness, identitySha256: identity.sha256, timeoutMs })],
+      jobs, runDir, offline: o.offline === true,
+      ...(history && !o.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
+      onEvent: (e) => reporter.event(e),
+    });
+  } finally {
+    reporter.close();
+  }
+  const report = caseReport({
+    runId, startedAt, finishedAt: new Date(), jobs, accel: result.accel, git, ci: ciInfo(),
+    name: o.artifactName ?? identity.name,
+    version: o.artifactVersion ?? git?.describe ?? runId,
+    variant: o.artifactVariant ?? null,
+    kind: { type: 'command', spec, identity, harness },
+    matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
+    targets: result.targets[0]!,
+    paths: { json: o.out, markdown: o.markdown ?? null, junit: o.junit ?? null },
+  });
+  await writeReports(report, process.env.GITHUB_STEP_SUMMARY);
+  const historyNote = history ? history.append(report, runDir) : null;
+  if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else {
+    const s = report.summary;
+    process.stderr.write(`bpfcompat: ${s.status} — ${s.passed} passed, ${s.failed} failed, ${s.infra_errors} infra errors${s.reused ? `, ${s.reused} reused` : ''} (${identity.identity}, invocation ${identity.invocationSha256.slice(0, 12)})\n`);
+    process.stderr.write(`bpfcompat: report ${o.out}${o.markdown ? `, ${o.markdown}` : ''}${o.junit ? `, ${o.junit}` : ''}; evidence in ${runDir}\n`);
+  }
+  if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
+  history?.close();
+  return report.summary.exit_code;
+}

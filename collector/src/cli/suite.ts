@@ -1,0 +1,125 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { Verb } from './verb.ts';
+import { intFlag, parseFlags } from './args.ts';
+import { usageError } from '../errors.ts';
+import { loadSuite } from '../config/suite.ts';
+import { prepareSuite } from '../suite/prepare.ts';
+import { renderSuiteMarkdown, suiteSummary, type SuiteCaseResult } from '../suite/summary.ts';
+import { runCases } from '../validation/run-cases.ts';
+import { caseReport, defaultArtifactName } from '../validation/case-report.ts';
+import { locateValidator, type ValidatorBinary } from '../validation/validator-binary.ts';
+import { newRunId } from '../validation/run-id.ts';
+import { reporterFor } from '../ui/progress.ts';
+import { ciInfo, gitInfo } from '../infra/git.ts';
+import { writeFileAtomic } from '../infra/fs.ts';
+import { writeReports } from '../report/write.ts';
+import { openRecordingHistory } from '../recording/run-history.ts';
+import { stageGuestTools } from '../guest/tools.ts';
+import { parseTimeoutFlag } from './command-mode.ts';
+import type { GuestFile } from '../vm/types.ts';
+
+const HELP = `Usage: bpfcompat suite --suite FILE [--out summary.json] [--markdown summary.md] [flags]
+
+Runs every case of a suite (objects, manifests, behavior tests, command cases) on its matrix with ONE BOOT PER
+KERNEL: all cases for a kernel run in turn in the same guest, isolated from each other; a case that hangs or
+crashes the guest is retried alone in a fresh boot. Writes a report per case (same schema as bpfcompat test),
+a summary JSON (bpfcompat_suite.v0.1) and Markdown with the collection matrix. See docs/suites.md.
+
+Flags:
+  --suite FILE             suite YAML (paths in it are relative to it)                     (required)
+  --out PATH               suite summary JSON
+  --markdown PATH          suite summary Markdown (cases table and collection matrix)
+  --json                   print the summary JSON on stdout instead of text
+  --jobs N                 guests run in parallel (default: suite concurrency, else number of cores)
+  --timeout DURATION       per-case budget on each kernel; overrides the suite's timeouts
+  --workdir DIR            evidence directory (default: the suite's defaults.workdir, else .bpfcompat)
+  --history PATH | --no-history | --fresh | --offline | --quiet   as for bpfcompat test
+
+Exit codes: 0 every case passed · 2 a case failed on a required kernel · 1 usage error or any infrastructure error.`;
+
+export const suiteVerb: Verb = {
+  name: 'suite',
+  summary: 'run a suite of objects and commands, one boot per kernel',
+  help: HELP,
+  async run(argv) {
+    const { values: v } = parseFlags('suite', argv, {
+      suite: { type: 'string' },
+      out: { type: 'string' },
+      markdown: { type: 'string' },
+      json: { type: 'boolean' },
+      jobs: { type: 'string' },
+      concurrency: { type: 'string' },
+      timeout: { type: 'string' },
+      workdir: { type: 'string' },
+      history: { type: 'string' },
+      'no-history': { type: 'boolean' },
+      fresh: { type: 'boolean' },
+      offline: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    }, { positionals: 0 });
+    if (!v.suite) throw usageError('suite: --suite is required', 'pass the suite YAML, e.g. --suite suite.yaml');
+    const suiteFile = resolve(v.suite);
+    const suite = await loadSuite(suiteFile);
+    const jobs = intFlag(v.jobs !== undefined ? 'jobs' : 'concurrency', v.jobs ?? v.concurrency, suite.defaults.concurrency ?? availableParallelism(), 1, 64);
+    const timeoutMs = v.timeout !== undefined ? parseTimeoutFlag(v.timeout) : undefined;
+    const located: { validator: Promise<ValidatorBinary> | null } = { validator: null };
+    const cases = await prepareSuite(suite, suiteFile, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), validator: () => (located.validator ??= locateValidator()) });
+    const validatorBin = located.validator ? await located.validator : null;
+    // iproute2's ip/tc reset XDP and tc state between cases; busybox's ip cannot. Optional: only when the host has them.
+    let resetTools: GuestFile[] = [];
+    try {
+      resetTools = await stageGuestTools(['ip', 'tc']);
+    } catch {
+      resetTools = [];
+    }
+
+    const runId = newRunId();
+    const workdir = resolve(v.workdir ?? (suite.defaults.workdir ? resolve(suiteFile, '..', suite.defaults.workdir) : '.bpfcompat'));
+    const runDir = resolve(workdir, 'runs', runId);
+    const history = v['no-history'] ? null : openRecordingHistory(v.history);
+    const git = await gitInfo(process.cwd());
+    const startedAt = new Date();
+    const reporter = reporterFor(process.stderr, v.quiet === true || v.json === true);
+    let result;
+    try {
+      result = await runCases({
+        cases: cases.map((c) => c.unit), jobs, runDir, offline: v.offline === true,
+        validatorPath: validatorBin?.path ?? null, sharedBootFiles: resetTools,
+        ...(history && !v.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
+        onEvent: (e) => reporter.event(e),
+      });
+    } finally {
+      reporter.close();
+    }
+    const finishedAt = new Date();
+    const results: SuiteCaseResult[] = [];
+    const notes: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const report = caseReport({
+        runId: i === 0 ? runId : newRunId(), startedAt, finishedAt, jobs, accel: result.accel, git, ci: ciInfo(),
+        name: c.artifactName ?? defaultArtifactName(c.kind), version: c.artifactVersion ?? git?.describe ?? runId, variant: c.artifactVariant,
+        kind: c.kind, matrix: { path: c.matrixPath, name: c.matrix.name, profiles: c.matrix.profiles.map((p) => p.id) },
+        targets: result.targets[i]!, paths: { json: c.out, markdown: c.markdown, junit: null },
+      });
+      if (c.manifestText && c.kind.type === 'artifact' && c.kind.manifest && c.kind.manifest.path.endsWith('.behavior-manifest.yaml')) await writeFileAtomic(c.kind.manifest.path, c.manifestText);
+      await writeReports(report, undefined);
+      if (history) notes.push(`${c.name}: ${history.append(report, runDir, c.manifestText ?? undefined)}`);
+      results.push({
+        name: c.name, artifact: report.artifact.path, manifest: report.manifest?.path ?? null, matrix: c.matrixPath,
+        report, reportJsonPath: c.out, reportMarkdownPath: c.markdown,
+      });
+    }
+    history?.close();
+    const summary = suiteSummary(suite.name, startedAt, finishedAt, results, result.boots, result.retries);
+    if (v.out) await writeFileAtomic(v.out, JSON.stringify(summary, null, 2) + '\n');
+    if (v.markdown) await writeFileAtomic(v.markdown, renderSuiteMarkdown(summary, v.markdown));
+    if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else {
+      for (const c of summary.cases) process.stderr.write(`bpfcompat: ${c.status.padEnd(5)} ${c.name} (${c.required_passed}/${c.total_profiles} required passed) ${c.report_json_path}\n`);
+      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}; evidence in ${runDir}\n`);
+      for (const n of notes) process.stderr.write(`bpfcompat: ${n}\n`);
+    }
+    return summary.exit_code;
+  },
+};

@@ -1,0 +1,56 @@
+// Across the matrix: for each program that fails somewhere, the kernels where it fails, its root cause and the
+// first kernel of the matrix from which it works. Pure: a function of the targets in matrix order.
+import type { ProgramAcross, RootCause, TargetReport } from './schema.ts';
+import type { ClassificationCode } from '../classify/codes.ts';
+import { CLASSIFICATION_CODES } from '../classify/codes.ts';
+import { remediationFor } from '../classify/remediation.ts';
+
+/** Name used when a target failed without a failing program (e.g. a functional test or the whole object). */
+export const WHOLE_OBJECT = '(object)';
+
+function failingProgramsOf(t: TargetReport): string[] {
+  if (t.status !== 'fail') return [];
+  const named = t.programs.filter((p) => p.load === 'fail' || p.attach === 'fail').map((p) => p.name);
+  const classified = t.root_cause?.program;
+  if (classified && !named.includes(classified)) named.unshift(classified);
+  return named.length > 0 ? named : [WHOLE_OBJECT];
+}
+
+const isCode = (c: string | null): c is ClassificationCode => c !== null && (CLASSIFICATION_CODES as readonly string[]).includes(c);
+
+/** The root cause of this program on target t: the target's own when it is about this program or the object. */
+function causeOn(t: TargetReport, program: string): RootCause | null {
+  const rc = t.root_cause;
+  if (!rc) return null;
+  return rc.program === undefined || rc.program === program ? rc : null;
+}
+
+export function programsAcross(targets: TargetReport[]): ProgramAcross[] {
+  const decided = targets.filter((t) => t.status !== 'infra_error');
+  const names: string[] = [];
+  for (const t of decided) for (const n of failingProgramsOf(t)) if (!names.includes(n)) names.push(n);
+  return names.map((program) => {
+    const fails = decided.map((t) => failingProgramsOf(t).includes(program));
+    const lastFail = fails.lastIndexOf(true);
+    const first = lastFail + 1 < decided.length ? decided[lastFail + 1]! : null;
+    const boundary = decided[lastFail]!;
+    const rc = causeOn(boundary, program);
+    const code = boundary.classification_code;
+    const worksFrom = first ? { profile_id: first.profile_id, release: first.kernel.release } : null;
+    return {
+      program,
+      failing: decided.filter((_, i) => fails[i]).map((t) => ({
+        profile_id: t.profile_id,
+        release: t.kernel.release,
+        code: t.classification_code,
+        confidence: t.classification_confidence,
+        root_cause: causeOn(t, program),
+      })),
+      passing: decided.filter((_, i) => !fails[i]).map((t) => t.profile_id),
+      works_from: worksFrom,
+      code,
+      root_cause: rc,
+      remediation: isCode(code) ? remediationFor(code, rc, worksFrom ? { profileId: worksFrom.profile_id, release: worksFrom.release } : null) : boundary.remediation,
+    };
+  });
+}

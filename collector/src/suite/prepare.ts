@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { BpfcompatError } from '../errors.ts';
+import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import type { Suite, SuiteCase } from '../config/suite.ts';
+import { loadMatrix, parseDuration, type Matrix } from '../config/matrix.ts';
+import { loadManifest, Manifest } from '../config/manifest.ts';
+import { locateMatrix } from '../config/locate.ts';
+import { inspectArtifact } from '../validation/artifact.ts';
+import { parseValidationMode } from '../validation/modes.ts';
+import { commandIdentity, inspectCommandBinary } from '../validation/command-spec.ts';
+import { commandHarness } from '../validation/command-job.ts';
+import { artifactCase, commandCase, type CaseUnit } from '../validation/case-unit.ts';
+import type { CaseKind } from '../validation/case-report.ts';
+import type { ValidatorBinary } from '../validation/validator-binary.ts';
+
+// Turns a suite file into runnable cases: every path resolved against the suite file's folder, every file
+// checked before anything boots, so a bad case stops the suite with one line naming the case and the file.
+
+export interface PreparedCase {
+  name: string;
+  unit: CaseUnit;
+  kind: CaseKind;
+  matrixPath: string;
+  matrix: Matrix;
+  /** Manifest text for history (the case's file, or the generated behavior manifest). */
+  manifestText: string | null;
+  artifactName: string | undefined;
+  artifactVersion: string | undefined;
+  artifactVariant: string | null;
+  out: string;
+  markdown: string;
+}
+
+export interface PrepareOptions {
+  /** --timeout overrides the suite's values. */
+  timeoutMs?: number;
+  validator: () => Promise<ValidatorBinary>;
+}
+
+const inFile = (suiteFile: string, p: string): string => (isAbsolute(p) ? p : resolve(dirname(suiteFile), p));
+
+async function withCase<T>(suiteFile: string, c: SuiteCase, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BpfcompatError) throw new BpfcompatError(err.code, `${suiteFile}: case ${c.name}: ${err.message}`, err.hint === undefined ? { exitCode: err.exitCode } : { hint: err.hint, exitCode: err.exitCode });
+    throw err;
+  }
+}
+
+/** The behavior `test` block as a manifest functional test (the reference tool's generated manifest). */
+export function behaviorManifest(base: Manifest | null, c: SuiteCase): Manifest {
+  const t = c.test!;
+  const stdout = t.expect.stdout_contains ?? t.expect.event_contains;
+  const test = {
+    name: `${c.name}-behavior`, command: t.command, required: t.required, timeout: t.timeout, expect_exit_code: t.expect.exit_code,
+    ...(stdout !== undefined ? { expect_stdout_contains: stdout } : {}),
+    ...(t.expect.stderr_contains !== undefined ? { expect_stderr_contains: t.expect.stderr_contains } : {}),
+  };
+  const merged = { ...(base ?? {}), name: base?.name ?? `${c.name}-behavior`, functional_tests: [...(base?.functional_tests ?? []), test] };
+  const parsed = Manifest.safeParse(merged);
+  if (!parsed.success) throw new BpfcompatError('CONFIG_INVALID', `test: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, { hint: 'see docs/suites.md' });
+  return parsed.data;
+}
+
+export async function prepareSuite(suite: Suite, suiteFile: string, opts: PrepareOptions): Promise<PreparedCase[]> {
+  const d = suite.defaults;
+  const reportDir = inFile(suiteFile, d.report_dir);
+  const matrices = new Map<string, Matrix>();
+  const out: PreparedCase[] = [];
+  for (const c of suite.cases) {
+    out.push(await withCase(suiteFile, c, async () => {
+      const matrixArg = c.matrix ?? d.matrix!;
+      const rel = inFile(suiteFile, matrixArg);
+      const matrixPath = existsSync(rel) ? rel : locateMatrix(matrixArg);
+      let matrix = matrices.get(matrixPath);
+      if (!matrix) matrices.set(matrixPath, (matrix = await loadMatrix(matrixPath)));
+      const timeoutMs = opts.timeoutMs ?? parseDuration(c.timeout ?? d.timeout);
+      const common = {
+        name: c.name, matrixPath, matrix,
+        artifactName: c.artifact_name, artifactVersion: c.artifact_version, artifactVariant: c.artifact_variant ?? null,
+        out: c.out ? inFile(suiteFile, c.out) : join(reportDir, `${c.name}.json`),
+        markdown: c.markdown ? inFile(suiteFile, c.markdown) : join(reportDir, `${c.name}.md`),
+      };
+      const artifact = c.artifact ? await inspectArtifact(inFile(suiteFile, c.artifact), 'artifact') : null;
+      if (c.command) {
+        const binary = c.command_binary ? await inspectCommandBinary(inFile(suiteFile, c.command_binary), 'command_binary') : null;
+        const spec = { command: c.command, expectExit: c.expect_exit ?? 0, binary, artifact, guestTools: [...d.guest_tools, ...(c.guest_tools ?? [])] };
+        const identity = commandIdentity(spec);
+        const harness = await commandHarness(spec, 'guest_tools');
+        const unit = commandCase({ name: c.name, profiles: matrix.profiles, spec, harness, identitySha256: identity.sha256, timeoutMs });
+        return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness }, manifestText: null };
+      }
+      let manifest = c.manifest ? await loadManifest(inFile(suiteFile, c.manifest)) : null;
+      let mode = parseValidationMode(c.validation_mode ?? d.validation_mode, 'validation_mode');
+      if (c.test) {
+        manifest = behaviorManifest(manifest, c);
+        mode = 'behavior';
+      }
+      const manifestSha256 = manifest ? sha256Hex(canonicalJson(manifest)) : null;
+      const validator = await opts.validator();
+      const unit = artifactCase({ name: c.name, profiles: matrix.profiles, artifact: artifact!, manifest, manifestSha256, mode, validator, timeoutMs });
+      const manifestRef = manifest && manifestSha256 ? { path: c.manifest ? inFile(suiteFile, c.manifest) : join(reportDir, `${c.name}.behavior-manifest.yaml`), sha256: manifestSha256 } : null;
+      return { ...common, unit, kind: { type: 'artifact' as const, artifact: artifact!, validator, manifest: manifestRef, mode }, manifestText: manifest ? JSON.stringify(manifest, null, 2) + '\n' : null };
+    }));
+  }
+  return out;
+}

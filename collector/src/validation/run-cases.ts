@@ -1,0 +1,188 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Profile } from '../config/matrix.ts';
+import { parseDuration } from '../config/matrix.ts';
+import type { TargetReport } from '../report/schema.ts';
+import type { ResolvedKernel } from '../kernels/types.ts';
+import type { Accel, GuestFile, GuestOutcome } from '../vm/types.ts';
+import { resolveKernel } from '../kernels/resolve.ts';
+import { detectAccel } from '../vm/accel.ts';
+import { runGuest } from '../vm/runner.ts';
+import { canonicalJson } from '../infra/hash.ts';
+import { BpfcompatError } from '../errors.ts';
+import { resultKey } from './result-key.ts';
+import { mapPool } from './pool.ts';
+import type { RunEventSink } from './events.ts';
+import type { CaseUnit, JudgeContext } from './case-unit.ts';
+import { planBoots, type BootItem } from './boot-plan.ts';
+
+// Runs many cases on many kernels with ONE BOOT PER KERNEL: every case that targets the same kernel image
+// is a job of the same guest, run in turn (init.sh isolates them). When a boot dies with a job running
+// (hang, panic, lost channel), the jobs that finished keep their verdicts, the running one is retried
+// alone in a fresh boot and the ones that never started go on together in another boot.
+
+export interface CasesRunInput {
+  cases: CaseUnit[];
+  /** Boots in parallel. */
+  jobs: number;
+  runDir: string;
+  cacheDir?: string;
+  offline?: boolean;
+  /** Static validator for the guest (needed when any case validates an object). */
+  validatorPath?: string | null;
+  /** Files staged into boots that hold several jobs (iproute2's ip/tc, for resets between jobs). */
+  sharedBootFiles?: GuestFile[];
+  reuse?: (key: string) => TargetReport | null;
+  onEvent?: RunEventSink;
+  signal?: AbortSignal;
+}
+
+export interface CasesRunResult {
+  /** targets[i] belongs to cases[i], in the order of its profiles. */
+  targets: TargetReport[][];
+  accel: Accel | 'none';
+  boots: number;
+  retries: number;
+}
+
+/** Headroom for boot and power-off beyond the sum of the jobs' budgets, plus a little per job. */
+const BOOT_HEADROOM_MS = 30_000;
+const PER_JOB_OVERHEAD_MS = 3_000;
+/** A failure before any job could run says nothing about a case: no retry. */
+const BOOT_FAILURES = new Set(['qemu_failed', 'boot_timeout']);
+
+const profileIdentity = (p: Profile): string => canonicalJson({ id: p.id, kernel: p.kernel });
+export const targetLabel = (profileId: string, caseName: string): string => `${profileId}/${caseName}`;
+
+export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
+  const emit = input.onEvent ?? (() => {});
+  const { cases } = input;
+  emit({ type: 'plan', profiles: cases.flatMap((c) => c.profiles.map((p) => targetLabel(p.id, c.name))), jobs: input.jobs });
+  const results: Array<Array<TargetReport | null>> = cases.map((c) => c.profiles.map(() => null));
+  const finish = (it: { ci: number; pi: number; label: string }, t: TargetReport) => {
+    results[it.ci]![it.pi] = t;
+    emit({ type: 'target-done', profile: it.label, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: t.reused });
+  };
+
+  // 1. Each distinct profile's kernel once.
+  const distinct = new Map<string, Profile>();
+  for (const c of cases) for (const p of c.profiles) distinct.set(profileIdentity(p), p);
+  const kernels = new Map<string, ResolvedKernel | string>();
+  await mapPool([...distinct], input.jobs, async ([id, p]) => {
+    try {
+      kernels.set(id, await resolveKernel(p, { cacheDir: input.cacheDir, offline: input.offline, signal: input.signal, onProgress: (message) => emit({ type: 'kernel', profile: p.id, message }) }));
+    } catch (err) {
+      kernels.set(id, err instanceof BpfcompatError ? err.message : String(err));
+    }
+  });
+
+  // 2. Reuse stored verdicts; everything else becomes a boot item.
+  const pending: BootItem[] = [];
+  cases.forEach((c, ci) => c.profiles.forEach((profile, pi) => {
+    const label = targetLabel(profile.id, c.name);
+    const started = new Date();
+    const k = kernels.get(profileIdentity(profile))!;
+    if (typeof k === 'string') {
+      const unknown: ResolvedKernel = { release: 'unresolved', arch: 'x86_64', imagePath: '', imageSha256: '', modulesDir: null, configPath: null, origin: { kind: 'file', image: '' } };
+      finish({ ci, pi, label }, c.infra({ profileId: profile.id, required: profile.required, resultKey: '', kernel: unknown, accel: 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null }, `kernel: ${k}`, ''));
+      return;
+    }
+    const key = resultKey({ ...c.key, kernel: k.imageSha256 });
+    const stored = input.reuse?.(key) ?? null;
+    if (stored) {
+      finish({ ci, pi, label }, { ...stored, profile_id: profile.id, required: profile.required, reused: true });
+      return;
+    }
+    const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : c.timeoutMs;
+    pending.push({ ci, pi, label, profile, kernel: k, key, timeoutMs });
+  }));
+
+  // 3. One boot per kernel; retries are queued as they appear.
+  let accelPromise: Promise<Accel> | null = null;
+  let accelUsed: Accel | 'none' = 'none';
+  const accelFor = (kernel: ResolvedKernel) => {
+    accelPromise ??= detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
+      emit({ type: 'accel', accel: a.accel, reason: a.reason });
+      accelUsed = a.accel;
+      return a.accel;
+    });
+    return accelPromise;
+  };
+  let boots = 0;
+  let retries = 0;
+
+  const runBoot = async (items: BootItem[], alone: boolean): Promise<Array<{ items: BootItem[]; alone: boolean }>> => {
+    const n = boots++;
+    const { profile, kernel } = items[0]!;
+    const accel = await accelFor(kernel);
+    const workDir = join(input.runDir, 'boots', `${String(n).padStart(3, '0')}-${profile.id}`);
+    await mkdir(workDir, { recursive: true });
+    const jobs = items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs));
+    if (jobs.length > 1 && input.sharedBootFiles?.length) jobs[0] = { ...jobs[0]!, files: [...input.sharedBootFiles, ...jobs[0]!.files] };
+    const needsValidator = items.some((it) => cases[it.ci]!.needsValidator);
+    emit({ type: 'target-start', profile: `${profile.id}${items.length > 1 ? ` (${items.length} cases)` : `/${cases[items[0]!.ci]!.name}`}`, release: kernel.release });
+    const startedAt = new Date();
+    const outcome: GuestOutcome = await runGuest({
+      kernel,
+      jobs,
+      memoryMb: profile.memory_mb,
+      cpus: profile.cpus,
+      accel,
+      timeoutMs: items.reduce((s, it) => s + it.timeoutMs + PER_JOB_OVERHEAD_MS, BOOT_HEADROOM_MS),
+      workDir,
+      ...(needsValidator ? { validatorPath: input.validatorPath ?? undefined } : {}),
+      ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+      onEvent: (e) => {
+        if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
+      },
+    });
+    const bootMs = outcome.kind === 'completed' ? outcome.bootMs : 0;
+    const missing: BootItem[] = [];
+    for (const [i, it] of items.entries()) {
+      const c = cases[it.ci]!;
+      const ctx: JudgeContext = { profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath };
+      const out = outcome.jobs.find((j) => j.id === jobs[i]!.id);
+      if (out) {
+        const dir = join(input.runDir, 'cases', c.name, it.profile.id);
+        await mkdir(dir, { recursive: true });
+        const t = await c.judge(ctx, out, dir, it.timeoutMs);
+        finish(it, alone ? { ...t, notes: [...t.notes, 'retried alone in a fresh boot after the shared boot failed'] } : t);
+      } else if (outcome.kind === 'completed') {
+        finish(it, c.infra(ctx, 'the job did not report although the guest completed', ''));
+      } else missing.push(it);
+    }
+    if (missing.length === 0 || outcome.kind !== 'infra_error') return [];
+    const why = `${outcome.reason}: ${outcome.message}`;
+    if (alone || items.length === 1 || (BOOT_FAILURES.has(outcome.reason) && outcome.jobs.length === 0)) {
+      for (const it of missing) {
+        const c = cases[it.ci]!;
+        finish(it, c.infra({ profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath }, why, outcome.consoleTail));
+      }
+      return [];
+    }
+    // The first job without a result was running when the guest died: it alone goes to a fresh boot.
+    retries++;
+    const [culprit, ...rest] = missing;
+    return [{ items: [culprit!], alone: true }, ...(rest.length > 0 ? [{ items: rest, alone: false }] : [])];
+  };
+
+  const queue = planBoots(pending).map((items) => ({ items, alone: false }));
+  await new Promise<void>((resolveAll, rejectAll) => {
+    let active = 0;
+    const pump = () => {
+      if (queue.length === 0 && active === 0) return resolveAll();
+      while (active < Math.max(1, input.jobs) && queue.length > 0) {
+        const b = queue.shift()!;
+        active++;
+        runBoot(b.items, b.alone).then((more) => {
+          active--;
+          queue.push(...more);
+          pump();
+        }, rejectAll);
+      }
+    };
+    pump();
+  });
+  return { targets: results.map((r) => r.map((t) => t!)), accel: accelUsed, boots, retries };
+}
