@@ -10,25 +10,31 @@ MATRIX ?= matrices/debian.yaml
 
 APT_PACKAGES := qemu-system-x86 busybox-static clang llvm libelf-dev zlib1g-dev libzstd-dev gpgv \
 	debian-archive-keyring cpio xz-utils zstd pkg-config dpkg-dev curl file ca-certificates make gcc \
-	libc6-dev chromium git kmod libxml2-utils libxdp1 libbpf-tools xdp-tools bpftool iproute2
+	libc6-dev chromium git kmod libxml2-utils libxdp1 flex bison bc libbpf-tools xdp-tools bpftool iproute2
+# arm64 lane (arm64 kernels under emulation): emulator, cross compiler, arm64 static libs via multiarch.
+APT_PACKAGES_ARM64 := qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64
+# Other kernel packages (.rpm) and the remote-host lane's test sshd.
+APT_PACKAGES += rpm2cpio libarchive-tools openssh-server $(APT_PACKAGES_ARM64)
 EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
 vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))
 LIBBPF_INCLUDE := validator/build/libbpf/include
 
-.PHONY: help setup deps apt npm validator examples kernels demo test typecheck unit e2e bench doctor clean
+.PHONY: validator-arm64 kernel-nobtf help setup deps apt npm validator examples kernels demo test typecheck unit e2e bench doctor clean
 
 help:
 	@echo "make demo   set up everything and validate the shipped examples on $(MATRIX)"
 	@echo "make test   set up everything and run every test"
 	@echo "make setup | deps | validator | examples | kernels | typecheck | bench | doctor | clean"
 
-setup: deps validator examples kernels
+setup: deps validator validator-arm64 examples kernels
 
 deps: apt npm
 
 # Installs only the Debian packages that are missing (needs root; prints the command otherwise).
 apt:
+	@if [ "$$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64 && [ "$$(dpkg --print-architecture)" != arm64 ]; then \
+	  echo "bpfcompat: enabling Debian multiarch arm64 (arm64 lane)"; dpkg --add-architecture arm64; fi
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "bpfcompat: missing Debian packages: $$missing (run: sudo apt-get install -y $$missing)" >&2; exit 1; fi; \
@@ -49,6 +55,16 @@ node_modules/.installed: package.json package-lock.json
 validator:
 	$(MAKE) -C validator all testdata
 
+# The arm64 guest userland: static aarch64 validator (cross-built) and Debian's busybox-static:arm64
+# (apt-get download checks it against apt's signed index).
+ARM64_GUEST := validator/build/arm64
+validator-arm64: $(ARM64_GUEST)/busybox
+	$(MAKE) -C validator arm64
+$(ARM64_GUEST)/busybox:
+	@mkdir -p $(@D)
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && (cd "$$tmp" && apt-get download -qq busybox-static:arm64) && \
+	  dpkg-deb -x "$$tmp"/busybox-static_*_arm64.deb "$$tmp/root" && install -m 0755 "$$tmp/root/bin/busybox" $@
+
 examples: $(EXAMPLE_OBJS)
 build/examples/%.bpf.o: %.bpf.c | $(LIBBPF_INCLUDE)
 	@mkdir -p $(dir $@)
@@ -58,6 +74,10 @@ $(LIBBPF_INCLUDE):
 
 kernels: npm
 	$(BPFCOMPAT) kernels fetch --matrix $(MATRIX)
+
+# A small 6.1 kernel built from Debian's linux-source-6.1 with BTF off (cached; shows MISSING_BTF for real).
+kernel-nobtf:
+	examples/no-btf/build-kernel.sh
 
 demo: setup
 	@mkdir -p reports
@@ -75,11 +95,12 @@ typecheck: npm
 
 # Unit and end-to-end tests (e2e tests boot real kernels in QEMU and drive a real chromium).
 test: setup typecheck
-	$(NODE) --test --test-concurrency=2 'collector/**/*.test.ts' 'history/**/*.test.ts' 'validator/**/*.test.ts' 'site/**/*.test.ts' 'examples/**/*.test.ts'
+	$(NODE) --test --test-concurrency=2 'collector/**/*.test.ts' 'history/**/*.test.ts' 'validator/**/*.test.ts' 'site/**/*.test.ts' 'examples/**/*.test.ts' '.ci/**/*.test.ts'
 
 bench: setup
 	$(NODE) bench/boot.bench.ts
 	$(NODE) bench/suite.bench.ts
+	$(NODE) bench/lanes.bench.ts
 
 doctor: npm
 	$(BPFCOMPAT) doctor

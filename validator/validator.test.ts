@@ -35,7 +35,7 @@ function program(r: ValidatorResult, name: string) {
 }
 
 before(() => {
-  for (const f of [BIN, obj('tracepoint'), obj('net'), obj('kprobe_missing'), obj('verifier_reject'), obj('variants')]) {
+  for (const f of [BIN, obj('tracepoint'), obj('net'), obj('kprobe_missing'), obj('verifier_reject'), obj('variants'), obj('core_missing'), obj('proprietary')]) {
     assert.ok(existsSync(f), `${f} missing: run make -C validator all testdata`);
   }
   work = mkdtempSync(join(tmpdir(), 'bpfcompat-validator-test-'));
@@ -133,6 +133,50 @@ describe('bpfcompat-validator binary', () => {
     assert.deepEqual([good.trial_load.status, good.load.status], ['pass', 'pass']);
     assert.equal(result.attach.status, 'skipped');
     assert.equal(bad.attach.reason, 'object load failed');
+  });
+
+  it('names the verifier\'s rejected instruction and reason, and probes the kprobe target', () => {
+    const { result } = run(['--artifact', obj('verifier_reject')]);
+    assert.ok(result);
+    const bad = program(result, 'rejected').trial_load;
+    assert.ok(bad.rejected_insn_idx >= 0);
+    assert.match(bad.rejected_insn, new RegExp(`^${bad.rejected_insn_idx}: \\(`));
+    assert.equal(bad.verifier_reason, "R0 invalid mem access 'map_value_or_null'");
+    assert.deepEqual(program(result, 'rejected').helper_probes, [{ id: 1, name: 'bpf_map_lookup_elem', status: 'supported' }]);
+    assert.equal(program(result, 'accepted').trial_load.rejected_insn_idx, -1);
+    const kprobe = run(['--artifact', obj('kprobe_missing')]).result;
+    assert.ok(kprobe);
+    assert.deepEqual(program(kprobe, 'probe_missing').attach_target, { kind: 'kprobe', name: 'bpfcompat_no_such_kernel_function', status: 'missing' });
+    const tp = run(['--artifact', obj('tracepoint')]).result;
+    assert.ok(tp);
+    assert.deepEqual(program(tp, 'count_exec').attach_target.status, 'present');
+  });
+
+  it('reads CO-RE relocations from .BTF.ext and checks them against kernel BTF; guards are marked', () => {
+    const { code, result } = run(['--artifact', obj('core_missing')]);
+    assert.equal(code, 2);
+    assert.ok(result);
+    const p = program(result, 'reads_missing');
+    assert.deepEqual(p.core_relos.map((r) => [r.kind, r.type, r.field, r.guard, r.status]).sort(), [
+      ['field_byte_offset', 'task_struct', 'bpfcompat_no_such_field', false, 'missing'],
+      ['field_exists', 'task_struct', 'bpfcompat_optional_field', true, 'missing'],
+    ]);
+    assert.match(p.trial_load.verifier_reason, /failed to resolve CO-RE relocation .*task_struct\.bpfcompat_no_such_field/);
+    assert.ok(!p.helper_probes.some((h) => h.id === 195896080), 'the poisoned call is not a helper');
+  });
+
+  it('probes helpers under the object\'s license and finds weak kfunc calls', () => {
+    const { code, result } = run(['--artifact', obj('proprietary')]);
+    assert.equal(code, 2);
+    assert.ok(result);
+    assert.equal(result.object.license_gpl_compatible, false);
+    const p = program(result, 'calls_gpl_only');
+    assert.deepEqual(p.helper_probes, [
+      { id: 8, name: 'bpf_get_smp_processor_id', status: 'supported' },
+      { id: 113, name: 'bpf_probe_read_kernel', status: 'gpl_only' },
+    ]);
+    assert.deepEqual(p.kfuncs, [{ name: 'bpfcompat_no_such_kfunc', weak: true, status: 'missing' }]);
+    assert.equal(p.trial_load.verifier_reason, 'cannot call GPL-restricted function from non-GPL compatible program');
   });
 
   it('fails a non-ELF file at open with no programs', () => {

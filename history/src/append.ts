@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { compressText } from './codec.ts';
 import { BpfcompatError } from './errors.ts';
+import { TARGET_DICTIONARY } from './dictionary.ts';
 import { canonicalJson, resultKey, sha256Hex } from './hash.ts';
 import type { AppendResult, RunInput, RunLogs, TargetInput } from './types.ts';
 
@@ -9,11 +10,12 @@ import type { AppendResult, RunInput, RunLogs, TargetInput } from './types.ts';
 // whole, so re-appending the same report is a no-op. The per-run fields of a target (profile, required,
 // reused, reused_from_run) live in run_results; the stored target JSON is the verdict itself.
 
-const PER_RUN_FIELDS = ['profile_id', 'required', 'reused', 'reused_from_run'] as const;
+const PER_RUN_FIELDS = new Set(['profile_id', 'required', 'reused', 'reused_from_run']);
 
 export function targetBlobJson(target: TargetInput): string {
-  const copy: Record<string, unknown> = { ...(target as unknown as Record<string, unknown>) };
-  for (const f of PER_RUN_FIELDS) delete copy[f];
+  // A filtered copy rather than spread + delete: deleting keys turns the copy into a slow dictionary-mode object.
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(target)) if (!PER_RUN_FIELDS.has(k)) copy[k] = v;
   return canonicalJson(copy);
 }
 
@@ -22,13 +24,26 @@ export class Appender {
   private readonly db: Database.Database;
   private readonly s: ReturnType<typeof prepare>;
   /**
-   * Facts known to be committed in this file, to skip statements on the hot path: content-addressed rows
-   * present (they are never deleted), verified result keys, and the blob of (run, key) pairs. Cleared on
-   * rollback and when large; a miss only costs the statement.
+   * Facts known to be committed in this file, to skip statements on the hot path. Content-addressed
+   * rows are never deleted, so their ids stay valid: tags of rows present, ids of kernels, results and
+   * targets, the (created_at, run) each result and version was first seen at, verified result keys, and
+   * the target of each (booted run, key). Cleared on rollback and when large; a miss only costs a statement.
    */
   private readonly known = new Set<string>();
-  private readonly keyInputs = new Map<string, string>();
-  private readonly blobOf = new Map<string, string>();
+  private readonly kernelIds = new Map<string, number>();
+  private readonly resultIds = new Map<string, number>();
+  private readonly targetIds = new Map<string, number>();
+  private readonly firstSeen = new Map<string, string>();
+  private readonly keyInputs = new Map<string, { prefix: string; kernel: string }>();
+  private readonly targetOf = new Map<string, Map<string, number>>();
+  /** per result id, a lower bound of the stored reusable verdict (it only ever gets better) */
+  private readonly verdictOf = new Map<number, Candidate>();
+  /** multi-row INSERTs into run_results by row count: one statement per run instead of one per target */
+  private readonly memberInserts = new Map<number, Database.Statement>();
+  private dictionaryReady = false;
+  /** seq range of the runs added by the current transaction */
+  private firstSeq: number | undefined;
+  private lastSeq = 0;
 
   private readonly path: string;
 
@@ -40,26 +55,114 @@ export class Appender {
 
   /** Appends runs in one transaction (one run for `bpfcompat test`, batches for imports). */
   appendMany(items: readonly { input: RunInput; logs?: RunLogs | undefined }[]): AppendResult[] {
-    if (this.known.size + this.keyInputs.size + this.blobOf.size > 500_000) this.forget();
-    const tx = this.db.transaction(() => items.map(({ input, logs }) => this.appendOne(input, logs ?? {})));
+    const cached = this.known.size + this.kernelIds.size + this.resultIds.size + this.targetIds.size + this.firstSeen.size + this.keyInputs.size
+      + this.targetOf.size + this.verdictOf.size;
+    if (cached > 2_000_000) this.forget();
+    const tx = this.db.transaction(() => {
+      this.firstSeq = undefined;
+      const results = items.map(({ input, logs }) => this.appendOne(input, logs ?? {}));
+      // latest_verdicts once per transaction, set-based over the runs just added: the new runs got
+      // consecutive seq values (INTEGER PRIMARY KEY = max + 1, and the transaction holds the write lock).
+      if (this.firstSeq !== undefined) this.s.latest.run(this.firstSeq, this.lastSeq);
+      return results;
+    });
+    // Foreign keys are not enforced inside append transactions: every id written is read from this file
+    // in the same transaction (or cached from a committed one; rows are never deleted), and the parent
+    // lookups were a sixth of the cost of a bulk append. The constraints stay declared, so
+    // verify() (foreign_key_check) still reports any dangling reference. The pragma cannot change
+    // inside a transaction, so it is set around it.
+    const enforced = this.db.pragma('foreign_keys', { simple: true }) === 1;
+    if (enforced) this.db.pragma('foreign_keys = OFF');
     try {
       return tx.immediate();
     } catch (err) {
       this.forget();
       throw err;
+    } finally {
+      if (enforced) this.db.pragma('foreign_keys = ON');
     }
   }
 
   private forget(): void {
     this.known.clear();
+    this.kernelIds.clear();
+    this.resultIds.clear();
+    this.targetIds.clear();
+    this.verdictOf.clear();
+    this.firstSeen.clear();
     this.keyInputs.clear();
-    this.blobOf.clear();
+    this.targetOf.clear();
+    this.dictionaryReady = false;
   }
 
   private once(tag: string, fn: () => void): void {
     if (this.known.has(tag)) return;
     fn();
     this.known.add(tag);
+  }
+
+  /**
+   * Runs an earliest-sighting upsert only when (at, run) may be earlier than what is stored: a reused
+   * verdict or a re-run version would otherwise rewrite nothing at the cost of a statement. The map holds
+   * an upper bound of the stored (at, run) — after an upsert with m the stored value is min(old, m) <= m —
+   * so a skip is always a no-op. '\0' sorts first, so the joined strings order as the SQL tuples do
+   * (timestamps and run ids are ASCII, where UTF-16 and SQLite's byte order agree).
+   */
+  private earliest(tag: string, at: string, run: string, upsert: () => void): void {
+    const mark = `${at}\0${run}`;
+    const bound = this.firstSeen.get(tag);
+    if (bound !== undefined && bound <= mark) return;
+    upsert();
+    this.firstSeen.set(tag, mark);
+  }
+
+  private memberInsert(n: number): Database.Statement {
+    let stmt = this.memberInserts.get(n);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(`${MEMBER_INSERT} ${Array(n).fill(MEMBER_ROW).join(', ')}`);
+      this.memberInserts.set(n, stmt);
+    }
+    return stmt;
+  }
+
+  private kernelId(t: TargetInput): number {
+    let id = this.kernelIds.get(t.kernel.sha256);
+    if (id === undefined) {
+      this.s.kernel.run(t.kernel.sha256, t.kernel.release, canonicalJson(t.kernel.source));
+      id = this.s.kernelId.get(t.kernel.sha256) as number;
+      this.kernelIds.set(t.kernel.sha256, id);
+    }
+    return id;
+  }
+
+  private dictionary(): Buffer {
+    if (!this.dictionaryReady) {
+      const d = TARGET_DICTIONARY;
+      this.s.dictionary.run(d.id, d.sha256, d.data);
+      const stored = this.s.dictionarySha.get(d.id) as string;
+      if (stored !== d.sha256) {
+        throw new BpfcompatError('HISTORY', `${this.path}: history not updated: its target dictionary ${d.id} differs from this bpfcompat's (${stored} vs ${d.sha256})`, {
+          hint: 'a shipped dictionary was edited; use the bpfcompat version that wrote this history',
+        });
+      }
+      this.dictionaryReady = true;
+    }
+    return TARGET_DICTIONARY.data;
+  }
+
+  private targetId(t: TargetInput): number {
+    const json = targetBlobJson(t);
+    const sha = sha256Hex(json);
+    let id = this.targetIds.get(sha);
+    if (id === undefined) {
+      id = this.s.targetId.get(sha) as number | undefined;
+      if (id === undefined) {
+        id = Number(this.s.target.run(sha, TARGET_DICTIONARY.id, compressText(json, this.dictionary()), t.status, t.failed_stage, t.classification_code,
+          t.classification_confidence, t.classification_reason, t.btf.kernel_btf_available ? 1 : 0, t.vm.accel).lastInsertRowid);
+      }
+      this.targetIds.set(sha, id);
+    }
+    return id;
   }
 
   private appendOne(run: RunInput, logs: RunLogs): AppendResult {
@@ -70,54 +173,100 @@ export class Appender {
     this.once(`a${a.sha256}`, () => s.artifact.run(a.sha256, a.identity, run.mode === 'command' ? 'command' : 'object', a.basename, a.size_bytes));
     this.once(`v${run.validator.sha256}`, () => s.validator.run(run.validator.sha256, run.validator.basename, run.validator.size_bytes));
     const manifestSha = run.manifest?.sha256 ?? null;
-    if (run.manifest) s.manifest.run(run.manifest.sha256, run.manifest.content ?? null);
+    if (run.manifest) {
+      const m = run.manifest;
+      // Once with its text is final; without text, a later run may still bring it.
+      if (!this.known.has(`m${m.sha256}`)) {
+        s.manifest.run(m.sha256, m.content ?? null);
+        if (m.content !== undefined) this.known.add(`m${m.sha256}`);
+      }
+    }
     const sm = run.summary;
-    s.run.run(
+    const seq = Number(s.run.run(
       r.id, r.started_at, r.finished_at, r.duration_ms, run.tool.version, run.matrix.name, run.matrix.path,
       a.name, a.version, a.variant, a.sha256, run.validator.sha256, manifestSha, run.mode, run.validation_mode, r.accel,
       sm.status, sm.exit_code, sm.total, sm.passed, sm.failed, sm.infra_errors, sm.required_passed, sm.required_failed, sm.reused,
       r.git?.revision ?? null, r.git?.describe ?? null, r.ci ? canonicalJson(r.ci) : null,
-    );
-    s.version.run(a.name, a.version, a.variant ?? '', a.sha256, r.id, r.started_at);
+    ).lastInsertRowid);
+    this.earliest(`V${a.name}\0${a.version}\0${a.variant ?? ''}\0${a.sha256}`, r.started_at, r.id,
+      () => s.version.run(a.name, a.version, a.variant ?? '', a.sha256, r.id, r.started_at));
     let newResults = 0;
+    const prefix = `${a.sha256}/${run.validator.sha256}/${manifestSha}/${run.validation_mode}`;
+    const rows: unknown[] = [];
+    const booted = new Map<string, number>();
+    const withLogs = Object.keys(logs).length > 0;
     for (const t of run.targets) {
-      const inputs = `${a.sha256}/${t.kernel.sha256}/${run.validator.sha256}/${manifestSha}/${run.validation_mode}`;
-      const key = this.keyInputs.get(t.result_key) === inputs ? t.result_key
+      const seen = this.keyInputs.get(t.result_key);
+      const key = seen !== undefined && seen.prefix === prefix && seen.kernel === t.kernel.sha256 ? t.result_key
         : resultKey({ artifact: a.sha256, kernel: t.kernel.sha256, validator: run.validator.sha256, manifest: manifestSha, mode: run.validation_mode });
       if (key !== t.result_key) {
         throw new BpfcompatError('HISTORY', `${this.path}: history not updated: target ${t.profile_id}: result_key ${t.result_key} is not the hash of its inputs (expected ${key})`, {
           hint: 'compute result keys with resultKey() from history/src/hash.ts',
         });
       }
-      this.keyInputs.set(key, inputs);
-      this.once(`k${t.kernel.sha256}`, () => s.kernel.run(t.kernel.sha256, t.kernel.release, canonicalJson(t.kernel.source)));
-      newResults += s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at).changes;
+      if (seen === undefined) this.keyInputs.set(key, { prefix, kernel: t.kernel.sha256 });
+      const kernel = this.kernelId(t);
+      this.earliest(key, r.started_at, r.id, () => {
+        newResults += s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at).changes;
+      });
+      let resultId = this.resultIds.get(key);
+      if (resultId === undefined) {
+        resultId = s.resultId.get(key) as number;
+        this.resultIds.set(key, resultId);
+      }
       // A reused verdict is the stored one: point at its blob instead of hashing and compressing it again.
-      let targetSha: string | undefined;
+      // reused_from_run always names the run that booted (lookupReusable resolves chains), so only those are remembered.
+      let target: number | undefined;
       if (t.reused && t.reused_from_run !== null) {
-        targetSha = this.blobOf.get(`${t.reused_from_run}/${key}`) ?? (s.reusedBlob.get(t.reused_from_run, key) as string | undefined);
+        target = this.targetOf.get(t.reused_from_run)?.get(key) ?? (s.reusedTarget.get(t.reused_from_run, resultId) as number | undefined);
       }
-      if (targetSha === undefined) {
-        const json = targetBlobJson(t);
-        const sha = sha256Hex(json);
-        this.once(`t${sha}`, () => {
-          if (!s.targetExists.get(sha)) s.target.run(sha, compressText(json));
-        });
-        targetSha = sha;
+      if (target === undefined) {
+        target = this.targetId(t);
+        if (!t.reused) booted.set(key, target);
       }
-      this.blobOf.set(`${r.id}/${key}`, targetSha);
-      const consoleSha = storeLog(s, logs[t.profile_id]);
-      const verifierSha = storeLog(s, logs[`${t.profile_id}#verifier`]);
-      s.member.run(
-        r.id, t.profile_id, t.required ? 1 : 0, key, t.reused ? 1 : 0, t.reused_from_run, t.status, t.failed_stage,
-        t.classification_code, t.classification_confidence, t.classification_reason, t.kernel.sha256,
-        t.btf.kernel_btf_available ? 1 : 0, t.vm.accel, targetSha, consoleSha, verifierSha,
+      if (t.status !== 'infra_error') {
+        const c: Candidate = { reused: t.reused ? 1 : 0, at: r.started_at, run: r.id, profile: t.profile_id };
+        const known = this.verdictOf.get(resultId);
+        if (known === undefined || better(c, known)) {
+          s.verdict.run({ ...c, id: resultId });
+          this.verdictOf.set(resultId, c);
+        }
+      }
+      rows.push(
+        seq, t.profile_id, t.required ? 1 : 0, resultId, t.reused ? 1 : 0, t.reused_from_run, kernel, target,
+        withLogs ? storeLog(s, logs[t.profile_id]) : null, withLogs ? storeLog(s, logs[`${t.profile_id}#verifier`]) : null,
       );
     }
-    s.latest.run(r.id);
+    if (booted.size > 0) this.targetOf.set(r.id, booted);
+    // At most MEMBERS_PER_INSERT rows a statement: SQLite caps bound parameters (32766).
+    for (let i = 0; i < run.targets.length; i += MEMBERS_PER_INSERT) {
+      const n = Math.min(MEMBERS_PER_INSERT, run.targets.length - i);
+      this.memberInsert(n).run(rows.slice(i * MEMBER_COLUMNS, (i + n) * MEMBER_COLUMNS));
+    }
+    this.firstSeq ??= seq;
+    this.lastSeq = seq;
     if (process.env.BPFCOMPAT_HISTORY_TEST_HOLD) holdForTest(process.env.BPFCOMPAT_HISTORY_TEST_HOLD);
     return { runId: r.id, newResults, inserted: true };
   }
+}
+
+/** A run member that findReusable could return. */
+interface Candidate {
+  reused: number;
+  at: string;
+  run: string;
+  profile: string;
+}
+
+/**
+ * findReusable's order: a fresh boot before a reuse, then newest (started_at, run id), then the smallest
+ * profile id. Strings compare as SQLite's BINARY collation does for ASCII (timestamps, run and profile ids).
+ */
+function better(a: Candidate, b: Candidate): boolean {
+  if (a.reused !== b.reused) return a.reused < b.reused;
+  if (a.at !== b.at) return a.at > b.at;
+  if (a.run !== b.run) return a.run > b.run;
+  return a.profile < b.profile;
 }
 
 function storeLog(s: ReturnType<typeof prepare>, text: string | undefined): string | null {
@@ -136,6 +285,12 @@ function holdForTest(markerPath: string): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
 }
 
+const MEMBER_INSERT = `INSERT INTO run_results (run, profile_id, required, result, reused, reused_from_run, kernel, target,
+  console_log_sha256, verifier_log_sha256) VALUES`;
+const MEMBER_COLUMNS = 10;
+const MEMBER_ROW = `(${Array(MEMBER_COLUMNS).fill('?').join(', ')})`;
+const MEMBERS_PER_INSERT = 64;
+
 function prepare(db: Database.Database) {
   return {
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
@@ -144,6 +299,9 @@ function prepare(db: Database.Database) {
     // A manifest first stored without its text gains the text when a later run brings it.
     manifest: db.prepare('INSERT INTO manifests (sha256, content) VALUES (?, ?) ON CONFLICT(sha256) DO UPDATE SET content = excluded.content WHERE content IS NULL AND excluded.content IS NOT NULL'),
     kernel: db.prepare('INSERT OR IGNORE INTO kernels (sha256, release, source) VALUES (?, ?, ?)'),
+    kernelId: db.prepare('SELECT id FROM kernels WHERE sha256 = ?').pluck(),
+    dictionary: db.prepare('INSERT OR IGNORE INTO dictionaries (id, sha256, data) VALUES (?, ?, ?)'),
+    dictionarySha: db.prepare('SELECT sha256 FROM dictionaries WHERE id = ?').pluck(),
     run: db.prepare(`INSERT INTO runs (id, started_at, finished_at, duration_ms, tool_version, matrix_name, matrix_path,
       artifact_name, artifact_version, artifact_variant, artifact_sha256, validator_sha256, manifest_sha256, mode, validation_mode, accel,
       summary_status, exit_code, total, passed, failed, infra_errors, required_passed, required_failed, reused, git_revision, git_describe, ci)
@@ -154,23 +312,30 @@ function prepare(db: Database.Database) {
       WHERE (excluded.first_seen_at, excluded.first_seen_run) < (artifact_versions.first_seen_at, artifact_versions.first_seen_run)`),
     result: db.prepare(`INSERT INTO results (result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
+      ON CONFLICT (result_key) DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
       WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)`),
-    reusedBlob: db.prepare('SELECT target_sha256 FROM run_results WHERE run_id = ? AND result_key = ? LIMIT 1').pluck(),
-    targetExists: db.prepare('SELECT 1 FROM targets WHERE sha256 = ?').pluck(),
-    target: db.prepare('INSERT INTO targets (sha256, data) VALUES (?, ?)'),
+    resultId: db.prepare('SELECT id FROM results WHERE result_key = ?').pluck(),
+    // The pointer only moves to a better candidate: same order as better() below.
+    verdict: db.prepare(`UPDATE results SET verdict_run_id = @run, verdict_profile = @profile, verdict_at = @at, verdict_reused = @reused
+      WHERE id = @id AND (verdict_run_id IS NULL OR @reused < verdict_reused OR (@reused = verdict_reused AND
+        ((@at, @run) > (verdict_at, verdict_run_id) OR ((@at, @run) = (verdict_at, verdict_run_id) AND @profile < verdict_profile))))`),
+    reusedTarget: db.prepare('SELECT rr.target FROM runs r JOIN run_results rr ON rr.run = r.seq WHERE r.id = ? AND rr.result = ? LIMIT 1').pluck(),
+    targetId: db.prepare('SELECT id FROM targets WHERE sha256 = ?').pluck(),
+    target: db.prepare(`INSERT INTO targets (sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     logExists: db.prepare('SELECT 1 FROM logs WHERE sha256 = ?').pluck(),
     log: db.prepare('INSERT INTO logs (sha256, size, data) VALUES (?, ?, ?)'),
-    member: db.prepare(`INSERT INTO run_results (run_id, profile_id, required, result_key, reused, reused_from_run, status, failed_stage,
-      classification_code, confidence, reason, kernel_sha256, kernel_btf, accel, target_sha256, console_log_sha256, verifier_log_sha256)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // Newest (started_at, run id) wins, so merges in any order agree.
-    // One statement per run (not per target) keeps the hot path short; WHERE true disambiguates the upsert.
+    // One statement per transaction; rows in key order so each page of latest_verdicts is visited once.
+    // The ORDER BY also disambiguates ON CONFLICT from a join constraint.
     latest: db.prepare(`INSERT INTO latest_verdicts (artifact_name, profile_id, run_id, started_at, version, variant, required, status,
       classification_code, confidence, kernel_sha256, kernel_release, result_key)
-      SELECT r.artifact_name, rr.profile_id, r.id, r.started_at, r.artifact_version, r.artifact_variant, rr.required, rr.status,
-        rr.classification_code, rr.confidence, rr.kernel_sha256, k.release, rr.result_key
-      FROM run_results rr JOIN runs r ON r.id = rr.run_id JOIN kernels k ON k.sha256 = rr.kernel_sha256 WHERE rr.run_id = ? AND true
+      SELECT r.artifact_name, rr.profile_id, r.id, r.started_at, r.artifact_version, r.artifact_variant, rr.required, t.status,
+        t.classification_code, t.confidence, k.sha256, k.release, res.result_key
+      FROM run_results rr JOIN runs r ON r.seq = rr.run JOIN kernels k ON k.id = rr.kernel JOIN results res ON res.id = rr.result
+        JOIN targets t ON t.id = rr.target
+      WHERE rr.run BETWEEN ? AND ?
+      ORDER BY r.artifact_name, rr.profile_id, r.started_at, r.id
       ON CONFLICT DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at, version = excluded.version, variant = excluded.variant,
         required = excluded.required, status = excluded.status, classification_code = excluded.classification_code, confidence = excluded.confidence,
         kernel_sha256 = excluded.kernel_sha256, kernel_release = excluded.kernel_release, result_key = excluded.result_key

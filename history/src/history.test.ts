@@ -99,8 +99,11 @@ test('verify finds a tampered target, manifest and result key', () => {
   raw.prepare('UPDATE targets SET data = (SELECT data FROM targets ORDER BY sha256 LIMIT 1 OFFSET 1) WHERE sha256 = (SELECT sha256 FROM targets ORDER BY sha256 LIMIT 1)').run();
   raw.prepare("UPDATE manifests SET content = 'm: 2\n'").run();
   raw.prepare("UPDATE results SET mode = 'load_only' WHERE result_key = (SELECT min(result_key) FROM results)").run();
+  // A verdict column edited without its JSON (a pass turned into a fail for the site's grid).
+  raw.prepare("UPDATE targets SET status = 'fail' WHERE id = (SELECT max(id) FROM targets)").run();
   raw.close();
   const report = openHistory(path).verify();
   assert.equal(report.ok, false);
   assert.deepEqual([...new Set(report.mismatches.map((m) => m.table))].sort(), ['manifests', 'results', 'targets']);
+  assert.ok(report.mismatches.some((m) => m.problem === 'column status disagrees with the stored target JSON'), JSON.stringify(report.mismatches));
 });

@@ -1,11 +1,15 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from './database.ts';
 import { writeError } from './errors.ts';
+import { BpfcompatError } from './errors.ts';
+import { naturalColumns, RUN_RESULTS_NATURAL, SURROGATE } from './logical.ts';
 import { TABLES } from './queries.ts';
 
 // Merges shard histories into one. Content-addressed rows are INSERT OR IGNORE; runs and their members
 // are keyed by run id; the few derived columns resolve deterministically (earliest first_seen/first run,
 // newest latest verdict), so merging is idempotent and the result does not depend on source order.
+// Integer surrogate keys are local to each file: rows are copied by natural key and run_results'
+// references are mapped through the natural keys of the source into the ids of the destination.
 
 export interface MergeResult {
   into: string;
@@ -17,25 +21,65 @@ export interface MergeResult {
 /** How each table's rows combine on a key collision. */
 const CONFLICT: Record<(typeof TABLES)[number], string> = {
   artifacts: 'DO NOTHING',
-  kernels: 'DO NOTHING',
+  kernels: '(sha256) DO NOTHING',
   validators: 'DO NOTHING',
   manifests: 'DO UPDATE SET content = excluded.content WHERE content IS NULL AND excluded.content IS NOT NULL',
   logs: 'DO NOTHING',
-  targets: 'DO NOTHING',
-  runs: 'DO NOTHING',
+  dictionaries: 'DO NOTHING',
+  targets: '(sha256) DO NOTHING',
+  runs: '(id) DO NOTHING',
   artifact_versions: `DO UPDATE SET first_seen_run = excluded.first_seen_run, first_seen_at = excluded.first_seen_at
     WHERE (excluded.first_seen_at, excluded.first_seen_run) < (artifact_versions.first_seen_at, artifact_versions.first_seen_run)`,
-  results: `DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
+  results: `(result_key) DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
     WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)`,
-  run_results: 'DO NOTHING',
+  run_results: 'DO NOTHING', // see RUN_RESULTS_MAPPED
   latest_verdicts: `DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at, version = excluded.version, variant = excluded.variant,
     required = excluded.required, status = excluded.status, classification_code = excluded.classification_code, confidence = excluded.confidence,
     kernel_sha256 = excluded.kernel_sha256, kernel_release = excluded.kernel_release, result_key = excluded.result_key
     WHERE (excluded.started_at, excluded.run_id) > (latest_verdicts.started_at, latest_verdicts.run_id)`,
 };
 
-function columns(db: Database.Database, table: string): string {
-  return (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name).join(', ');
+/** Rows of run_results, their references mapped from the source's ids to the destination's. */
+const RUN_RESULTS_MAPPED = `INSERT INTO main.run_results (run, profile_id, required, result, reused, reused_from_run, kernel, target,
+    console_log_sha256, verifier_log_sha256)
+  SELECT mr.seq, s.profile_id, s.required, mres.id, s.reused, s.reused_from_run, mk.id, mt.id, s.console_log_sha256, s.verifier_log_sha256
+  FROM (${RUN_RESULTS_NATURAL.replaceAll('SCHEMA.', 'src.')}) s
+    JOIN main.runs mr ON mr.id = s.run_id JOIN main.results mres ON mres.result_key = s.result_key
+    JOIN main.kernels mk ON mk.sha256 = s.kernel_sha256 JOIN main.targets mt ON mt.sha256 = s.target_sha256
+  ORDER BY mr.seq, s.profile_id
+  ON CONFLICT DO NOTHING`;
+
+/**
+ * The reusable verdict of each result is the better of the two files' (each is the best of its file):
+ * the same order as the appender's better(), so the outcome is independent of merge order.
+ */
+const VERDICT_POINTERS = `UPDATE main.results AS m SET verdict_run_id = s.verdict_run_id, verdict_profile = s.verdict_profile,
+    verdict_at = s.verdict_at, verdict_reused = s.verdict_reused
+  FROM src.results AS s
+  WHERE s.result_key = m.result_key AND s.verdict_run_id IS NOT NULL AND (m.verdict_run_id IS NULL OR s.verdict_reused < m.verdict_reused
+    OR (s.verdict_reused = m.verdict_reused AND ((s.verdict_at, s.verdict_run_id) > (m.verdict_at, m.verdict_run_id)
+      OR ((s.verdict_at, s.verdict_run_id) = (m.verdict_at, m.verdict_run_id) AND s.verdict_profile < m.verdict_profile))))`;
+
+function copyTable(db: Database.Database, t: (typeof TABLES)[number]): number {
+  if (t === 'run_results') {
+    const n = db.prepare(RUN_RESULTS_MAPPED).run().changes;
+    db.prepare(VERDICT_POINTERS).run();
+    return n;
+  }
+  const cols = naturalColumns(db, t).join(', ');
+  // The WHERE true keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
+  const order = SURROGATE[t] === undefined ? '' : ` ORDER BY ${SURROGATE[t]}`;
+  return db.prepare(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM src.${t} WHERE true${order} ON CONFLICT ${CONFLICT[t]}`).run().changes;
+}
+
+/** A dictionary id names fixed bytes; a source that disagrees would make its blobs undecodable here. */
+function checkDictionaries(db: Database.Database, src: string, into: string): void {
+  const clash = db.prepare('SELECT s.id FROM src.dictionaries s JOIN main.dictionaries m ON m.id = s.id WHERE m.sha256 != s.sha256 LIMIT 1').pluck().get();
+  if (clash !== undefined) {
+    throw new BpfcompatError('HISTORY', `${src}: target dictionary ${String(clash)} differs from the one in ${into}; nothing merged from it`, {
+      hint: 'a shipped dictionary was edited; merge with the bpfcompat version that wrote these histories',
+    });
+  }
 }
 
 export function mergeHistories(sources: readonly string[], into: string): MergeResult {
@@ -48,11 +92,8 @@ export function mergeHistories(sources: readonly string[], into: string): MergeR
       db.prepare('ATTACH DATABASE ? AS src').run(src);
       try {
         db.transaction(() => {
-          // The WHERE true keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
-          for (const t of TABLES) {
-            const cols = columns(db, t);
-            added[t]! += db.prepare(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM src.${t} WHERE true ON CONFLICT ${CONFLICT[t]}`).run().changes;
-          }
+          checkDictionaries(db, src, into);
+          for (const t of TABLES) added[t]! += copyTable(db, t);
         }).immediate();
       } finally {
         db.exec('DETACH DATABASE src');

@@ -166,5 +166,179 @@ const m2: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [m1, m2];
+/**
+ * Migration 3: integer surrogate keys for the hot tables, so that the million-row run_results table and
+ * its indexes hold small integers instead of three 64-character hex hashes per row (appends were
+ * dominated by random inserts into hash-keyed indexes that no longer fitted the page cache).
+ * runs, results, kernels and targets gain an INTEGER PRIMARY KEY (their natural keys stay UNIQUE and are
+ * what every API returns); run_results references them by those integers. Targets may be compressed
+ * against a preset dictionary stored in `dictionaries`. The surrogates are local to one file: merge maps
+ * them through the natural keys and contentDigest hashes natural keys only. run_results has no secondary
+ * index; results carries the reusable verdict's (run, profile) instead. The verdict columns (status,
+ * class, …) move to targets: they are facts of the target JSON, the same for every run that shares it.
+ */
+const m3: Migration = {
+  version: 3,
+  description: 'integer keys in run_results, reusable-verdict pointer in results, target dictionaries',
+  up(db) {
+    db.exec(`
+      CREATE TABLE dictionaries (
+        id     INTEGER PRIMARY KEY,              -- fixed by the code that shipped it (history/src/dictionary.ts)
+        sha256 TEXT NOT NULL,
+        data   BLOB NOT NULL
+      );
+      CREATE TABLE kernels_v3 (
+        id      INTEGER PRIMARY KEY,
+        sha256  TEXT NOT NULL UNIQUE,
+        release TEXT NOT NULL,
+        source  TEXT NOT NULL
+      );
+      INSERT INTO kernels_v3 (sha256, release, source) SELECT sha256, release, source FROM kernels ORDER BY sha256;
+      CREATE TABLE targets_v3 (
+        id         INTEGER PRIMARY KEY,
+        sha256     TEXT NOT NULL UNIQUE,         -- of the uncompressed target JSON
+        dictionary INTEGER REFERENCES dictionaries(id),  -- null: plain raw deflate
+        data       BLOB NOT NULL,
+        -- Verdict facts of the target JSON, as columns for the queries (null only for a target no run uses).
+        -- They live here, once per distinct verdict, rather than in each of the many run_results rows.
+        status              TEXT CHECK (status IN ('pass', 'fail', 'infra_error')),
+        failed_stage        TEXT,
+        classification_code TEXT,
+        confidence          TEXT,
+        reason              TEXT,
+        kernel_btf          INTEGER,
+        accel               TEXT
+      );
+      INSERT INTO targets_v3 (sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel)
+        SELECT t.sha256, NULL, t.data, v.status, v.failed_stage, v.classification_code, v.confidence, v.reason, v.kernel_btf, v.accel
+        FROM targets t LEFT JOIN (
+          SELECT target_sha256, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel
+          FROM run_results GROUP BY target_sha256) v ON v.target_sha256 = t.sha256
+        ORDER BY t.rowid;
+      CREATE TABLE runs_v3 (
+        seq              INTEGER PRIMARY KEY,
+        id               TEXT NOT NULL UNIQUE,
+        started_at       TEXT NOT NULL,
+        finished_at      TEXT NOT NULL,
+        duration_ms      INTEGER NOT NULL,
+        tool_version     TEXT NOT NULL,
+        matrix_name      TEXT NOT NULL,
+        matrix_path      TEXT NOT NULL,
+        artifact_name    TEXT NOT NULL,
+        artifact_version TEXT NOT NULL,
+        artifact_variant TEXT,
+        artifact_sha256  TEXT NOT NULL REFERENCES artifacts(sha256),
+        validator_sha256 TEXT NOT NULL REFERENCES validators(sha256),
+        manifest_sha256  TEXT REFERENCES manifests(sha256),
+        mode             TEXT NOT NULL CHECK (mode IN ('artifact', 'command')),
+        validation_mode  TEXT NOT NULL,
+        accel            TEXT NOT NULL,
+        summary_status   TEXT NOT NULL,
+        exit_code        INTEGER NOT NULL,
+        total            INTEGER NOT NULL,
+        passed           INTEGER NOT NULL,
+        failed           INTEGER NOT NULL,
+        infra_errors     INTEGER NOT NULL,
+        required_passed  INTEGER NOT NULL,
+        required_failed  INTEGER NOT NULL,
+        reused           INTEGER NOT NULL,
+        git_revision     TEXT,
+        git_describe     TEXT,
+        ci               TEXT
+      );
+      INSERT INTO runs_v3 (id, started_at, finished_at, duration_ms, tool_version, matrix_name, matrix_path, artifact_name, artifact_version,
+          artifact_variant, artifact_sha256, validator_sha256, manifest_sha256, mode, validation_mode, accel, summary_status, exit_code, total,
+          passed, failed, infra_errors, required_passed, required_failed, reused, git_revision, git_describe, ci)
+        SELECT id, started_at, finished_at, duration_ms, tool_version, matrix_name, matrix_path, artifact_name, artifact_version,
+          artifact_variant, artifact_sha256, validator_sha256, manifest_sha256, mode, validation_mode, accel, summary_status, exit_code, total,
+          passed, failed, infra_errors, required_passed, required_failed, reused, git_revision, git_describe, ci
+        FROM runs ORDER BY started_at, id;
+      CREATE TABLE results_v3 (
+        id               INTEGER PRIMARY KEY,
+        result_key       TEXT NOT NULL UNIQUE,
+        artifact_sha256  TEXT NOT NULL REFERENCES artifacts(sha256),
+        kernel_sha256    TEXT NOT NULL REFERENCES kernels_v3(sha256),
+        validator_sha256 TEXT NOT NULL REFERENCES validators(sha256),
+        manifest_sha256  TEXT REFERENCES manifests(sha256),
+        mode             TEXT NOT NULL,
+        first_run_id     TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        -- The verdict findReusable returns, kept on append instead of an index over run_results: the
+        -- newest pass/fail from a fresh boot, else the newest reused one (ties: smallest profile id).
+        verdict_run_id   TEXT,
+        verdict_profile  TEXT,
+        verdict_at       TEXT,
+        verdict_reused   INTEGER
+      );
+      INSERT INTO results_v3 (result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at)
+        SELECT result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at
+        FROM results ORDER BY created_at, result_key;
+      CREATE TABLE run_results_v3 (
+        run                 INTEGER NOT NULL REFERENCES runs_v3(seq),
+        profile_id          TEXT NOT NULL,
+        required            INTEGER NOT NULL,
+        result              INTEGER NOT NULL REFERENCES results_v3(id),
+        reused              INTEGER NOT NULL,
+        reused_from_run     TEXT,
+        kernel              INTEGER NOT NULL REFERENCES kernels_v3(id),
+        target              INTEGER NOT NULL REFERENCES targets_v3(id),  -- its verdict: status, class, …
+        console_log_sha256  TEXT REFERENCES logs(sha256),
+        verifier_log_sha256 TEXT REFERENCES logs(sha256),
+        PRIMARY KEY (run, profile_id)
+      ) WITHOUT ROWID;
+      INSERT INTO run_results_v3
+        SELECT r.seq, rr.profile_id, rr.required, res.id, rr.reused, rr.reused_from_run, k.id, t.id, rr.console_log_sha256, rr.verifier_log_sha256
+        FROM run_results rr JOIN runs_v3 r ON r.id = rr.run_id JOIN results_v3 res ON res.result_key = rr.result_key
+          JOIN kernels_v3 k ON k.sha256 = rr.kernel_sha256 JOIN targets_v3 t ON t.sha256 = rr.target_sha256
+        ORDER BY r.seq, rr.profile_id;
+      WITH ranked AS (
+        SELECT rr.result, r.id AS run_id, rr.profile_id, r.started_at, rr.reused,
+               row_number() OVER (PARTITION BY rr.result ORDER BY rr.reused, r.started_at DESC, r.id DESC, rr.profile_id) AS n
+        FROM run_results_v3 rr JOIN runs_v3 r ON r.seq = rr.run JOIN targets_v3 t ON t.id = rr.target WHERE t.status IN ('pass', 'fail'))
+      UPDATE results_v3 SET verdict_run_id = ranked.run_id, verdict_profile = ranked.profile_id, verdict_at = ranked.started_at,
+          verdict_reused = ranked.reused
+        FROM ranked WHERE ranked.result = results_v3.id AND ranked.n = 1;
+      CREATE TEMP TABLE latest_v2 AS SELECT * FROM latest_verdicts;
+      -- Children before parents: dropping a parent with foreign_keys on deletes its rows first.
+      DROP TABLE latest_verdicts;
+      DROP TABLE run_results;
+      DROP TABLE results;
+      DROP TABLE runs;
+      DROP TABLE targets;
+      DROP TABLE kernels;
+      ALTER TABLE kernels_v3 RENAME TO kernels;
+      ALTER TABLE targets_v3 RENAME TO targets;
+      ALTER TABLE runs_v3 RENAME TO runs;
+      ALTER TABLE results_v3 RENAME TO results;
+      ALTER TABLE run_results_v3 RENAME TO run_results;
+      CREATE TABLE latest_verdicts (
+        artifact_name       TEXT NOT NULL,
+        profile_id          TEXT NOT NULL,
+        run_id              TEXT NOT NULL REFERENCES runs(id),
+        started_at          TEXT NOT NULL,
+        version             TEXT NOT NULL,
+        variant             TEXT,
+        required            INTEGER NOT NULL,
+        status              TEXT NOT NULL,
+        classification_code TEXT,
+        confidence          TEXT,
+        kernel_sha256       TEXT NOT NULL,
+        kernel_release      TEXT NOT NULL,
+        result_key          TEXT NOT NULL,
+        PRIMARY KEY (artifact_name, profile_id)
+      ) WITHOUT ROWID;
+      INSERT INTO latest_verdicts SELECT * FROM temp.latest_v2;
+      DROP TABLE temp.latest_v2;
+      -- runs_by_artifact (name, started_at) is not recreated: runs_by_version serves the same name
+      -- lookups (an artifact has tens of runs to order), and each index costs every append a page.
+      CREATE INDEX runs_by_version ON runs(artifact_name, artifact_version, started_at);
+      CREATE INDEX runs_by_start ON runs(started_at);
+      -- No secondary index on run_results: findReusable reads the verdict pointer in results, and
+      -- listKernels and classOccurrences (reports, not hot paths) are one sequential scan each. An index
+      -- keyed by result took a random page per appended row, which bulk appends paid for at every commit.
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -22,9 +22,11 @@ function toRun(row: Row): RunSummary {
   };
 }
 
-const MEMBER_COLUMNS = `rr.run_id, rr.profile_id, rr.required, rr.result_key, rr.reused, rr.reused_from_run, rr.status, rr.failed_stage,
-  rr.classification_code, rr.confidence, rr.reason, rr.kernel_sha256, k.release AS kernel_release, rr.kernel_btf, rr.accel,
-  rr.target_sha256, rr.console_log_sha256, rr.verifier_log_sha256`;
+// run_results holds integer references (migration 3); members are returned with the natural keys.
+const MEMBER_COLUMNS = `r.id AS run_id, rr.profile_id, rr.required, res.result_key, rr.reused, rr.reused_from_run, t.status, t.failed_stage,
+  t.classification_code, t.confidence, t.reason, k.sha256 AS kernel_sha256, k.release AS kernel_release, t.kernel_btf, t.accel,
+  t.sha256 AS target_sha256, rr.console_log_sha256, rr.verifier_log_sha256`;
+const MEMBER_JOINS = `JOIN results res ON res.id = rr.result JOIN kernels k ON k.id = rr.kernel JOIN targets t ON t.id = rr.target`;
 
 function toMember(row: Row): RunMember {
   return { ...(row as unknown as RunMember), required: row.required === 1, reused: row.reused === 1, kernel_btf: row.kernel_btf === 1 };
@@ -34,8 +36,17 @@ export class Queries {
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
 
+  private readonly decoder: TargetDecoder;
+
   constructor(db: Database.Database) {
     this.db = db;
+    this.decoder = new TargetDecoder(db);
+  }
+
+  /** The stored target JSON with that run member's per-run fields put back. */
+  private withRunFields(row: Row): Record<string, unknown> {
+    const target = JSON.parse(this.decoder.decode(row.dictionary as number | null, row.data as Buffer)) as Record<string, unknown>;
+    return { ...target, profile_id: row.profile_id, required: row.required === 1, reused: row.reused === 1, reused_from_run: row.reused_from_run ?? null };
   }
 
   private stmt(sql: string): Database.Statement {
@@ -64,7 +75,7 @@ export class Queries {
 
   /** The members of a run, by profile id. */
   resultsForRun(id: string): RunMember[] {
-    const rows = this.stmt(`SELECT ${MEMBER_COLUMNS} FROM run_results rr JOIN kernels k ON k.sha256 = rr.kernel_sha256 WHERE rr.run_id = ? ORDER BY rr.profile_id`).all(id);
+    const rows = this.stmt(`SELECT ${MEMBER_COLUMNS} FROM runs r JOIN run_results rr ON rr.run = r.seq ${MEMBER_JOINS} WHERE r.id = ? ORDER BY rr.profile_id`).all(id);
     return (rows as Row[]).map(toMember);
   }
 
@@ -110,15 +121,16 @@ export class Queries {
     return rows as ArtifactVersion[];
   }
 
+  /** One grouped scan of run_results (no index serves it: see migration 3), then the kernel rows. */
   listKernels(): KernelSummary[] {
     const rows = this.stmt(`
-      SELECT k.sha256, k.release, k.source,
-             (SELECT max(kernel_btf) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status != 'infra_error') AS btf,
-             (SELECT group_concat(DISTINCT accel) FROM run_results x WHERE x.kernel_sha256 = k.sha256) AS accels,
-             (SELECT count(*) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status = 'pass') AS pass,
-             (SELECT count(*) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status = 'fail') AS fail,
-             (SELECT count(*) FROM run_results x WHERE x.kernel_sha256 = k.sha256 AND x.status = 'infra_error') AS infra_error
-      FROM kernels k ORDER BY k.release, k.sha256`).all() as Row[];
+      WITH stats AS (
+        SELECT rr.kernel, max(CASE WHEN t.status != 'infra_error' THEN t.kernel_btf END) AS btf, group_concat(DISTINCT t.accel) AS accels,
+               sum(t.status = 'pass') AS pass, sum(t.status = 'fail') AS fail, sum(t.status = 'infra_error') AS infra_error
+        FROM run_results rr JOIN targets t ON t.id = rr.target GROUP BY rr.kernel)
+      SELECT k.sha256, k.release, k.source, s.btf, s.accels, coalesce(s.pass, 0) AS pass, coalesce(s.fail, 0) AS fail,
+             coalesce(s.infra_error, 0) AS infra_error
+      FROM kernels k LEFT JOIN stats s ON s.kernel = k.id ORDER BY k.release, k.sha256`).all() as Row[];
     return rows.map((r) => ({
       sha256: String(r.sha256),
       release: String(r.release),
@@ -143,16 +155,16 @@ export class Queries {
 
   /** Every artifact × kernel that recorded a classification code (all codes, or one). */
   classOccurrences(code?: string): ClassOccurrence[] {
-    const where = code === undefined ? 'rr.classification_code IS NOT NULL' : 'rr.classification_code = ?';
+    const where = code === undefined ? 't.classification_code IS NOT NULL' : 't.classification_code = ?';
     const sql = `
-      SELECT rr.classification_code, r.artifact_name, r.artifact_sha256, rr.kernel_sha256, k.release AS kernel_release,
+      SELECT t.classification_code, r.artifact_name, r.artifact_sha256, k.sha256 AS kernel_sha256, k.release AS kernel_release,
              rr.profile_id, count(*) AS occurrences,
              max(r.started_at || char(0) || r.id) AS latest_key,
              max(r.started_at || char(0) || r.artifact_version) AS latest_version_key
-      FROM run_results rr JOIN runs r ON r.id = rr.run_id JOIN kernels k ON k.sha256 = rr.kernel_sha256
+      FROM run_results rr JOIN targets t ON t.id = rr.target JOIN runs r ON r.seq = rr.run JOIN kernels k ON k.id = rr.kernel
       WHERE ${where}
-      GROUP BY rr.classification_code, r.artifact_name, r.artifact_sha256, rr.kernel_sha256, rr.profile_id
-      ORDER BY rr.classification_code, r.artifact_name, k.release, rr.profile_id`;
+      GROUP BY t.classification_code, r.artifact_name, r.artifact_sha256, k.sha256, rr.profile_id
+      ORDER BY t.classification_code, r.artifact_name, k.release, rr.profile_id`;
     const rows = (code === undefined ? this.stmt(sql).all() : this.stmt(sql).all(code)) as Row[];
     return rows.map((r) => {
       const { latest_key, latest_version_key, ...rest } = r;
@@ -171,24 +183,26 @@ export class Queries {
 
   /** The stored target JSON of one run member, with that run's per-run fields put back. */
   getTarget(runId: string, profileId: string): Record<string, unknown> | null {
-    const row = this.stmt('SELECT rr.profile_id, rr.required, rr.reused, rr.reused_from_run, t.data FROM run_results rr JOIN targets t ON t.sha256 = rr.target_sha256 WHERE rr.run_id = ? AND rr.profile_id = ?')
+    const row = this.stmt(`SELECT rr.profile_id, rr.required, rr.reused, rr.reused_from_run, t.dictionary, t.data
+      FROM runs r JOIN run_results rr ON rr.run = r.seq JOIN targets t ON t.id = rr.target WHERE r.id = ? AND rr.profile_id = ?`)
       .get(runId, profileId) as Row | undefined;
-    return row ? withRunFields(row) : null;
+    return row ? this.withRunFields(row) : null;
   }
 
   /**
    * The verdict a new run may reuse for this key: the newest pass or fail from a fresh boot (a reuse
-   * row only when no fresh one is stored), never an infra_error.
+   * row only when no fresh one is stored), never an infra_error. Appends and merges keep that row's
+   * (run, profile) in results (migration 3), so this is three primary-key lookups.
    */
   findReusable(resultKey: string): StoredResult | null {
     const row = this.stmt(`
-      SELECT rr.run_id, rr.profile_id, rr.required, rr.reused, rr.reused_from_run, rr.status, t.data
-      FROM run_results rr JOIN runs r ON r.id = rr.run_id JOIN targets t ON t.sha256 = rr.target_sha256
-      WHERE rr.result_key = ? AND rr.status IN ('pass', 'fail')
-      ORDER BY rr.reused, r.started_at DESC, r.id DESC LIMIT 1`).get(resultKey) as Row | undefined;
+      SELECT r.id AS run_id, rr.profile_id, rr.required, rr.reused, rr.reused_from_run, t.status, t.dictionary, t.data
+      FROM results res JOIN runs r ON r.id = res.verdict_run_id
+        JOIN run_results rr ON rr.run = r.seq AND rr.profile_id = res.verdict_profile JOIN targets t ON t.id = rr.target
+      WHERE res.result_key = ?`).get(resultKey) as Row | undefined;
     if (!row) return null;
     const origin = row.reused === 1 && row.reused_from_run !== null ? String(row.reused_from_run) : String(row.run_id);
-    return { result_key: resultKey, status: row.status as Status as 'pass' | 'fail', run_id: origin, target: withRunFields(row) };
+    return { result_key: resultKey, status: row.status as Status as 'pass' | 'fail', run_id: origin, target: this.withRunFields(row) };
   }
 
   counts(): Record<string, number> {
@@ -198,9 +212,26 @@ export class Queries {
   }
 }
 
-export const TABLES = ['artifacts', 'artifact_versions', 'kernels', 'validators', 'manifests', 'logs', 'targets', 'runs', 'results', 'run_results', 'latest_verdicts'] as const;
+// Parents before children: merge copies tables in this order.
+export const TABLES = ['artifacts', 'artifact_versions', 'kernels', 'validators', 'manifests', 'logs', 'dictionaries', 'targets', 'runs', 'results', 'run_results', 'latest_verdicts'] as const;
 
-function withRunFields(row: Row): Record<string, unknown> {
-  const target = JSON.parse(decompressText(row.data as Buffer)) as Record<string, unknown>;
-  return { ...target, profile_id: row.profile_id, required: row.required === 1, reused: row.reused === 1, reused_from_run: row.reused_from_run ?? null };
+/** Reads target blobs: caches the file's dictionaries (a handful of rows, never changed once written). */
+export class TargetDecoder {
+  private readonly db: Database.Database;
+  private readonly dictionaries = new Map<number, Buffer>();
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  decode(dictionary: number | null, data: Buffer): string {
+    if (dictionary === null) return decompressText(data);
+    let dict = this.dictionaries.get(dictionary);
+    if (dict === undefined) {
+      dict = this.db.prepare('SELECT data FROM dictionaries WHERE id = ?').pluck().get(dictionary) as Buffer | undefined;
+      if (dict === undefined) throw new Error(`target blob names dictionary ${dictionary}, which is not stored`);
+      this.dictionaries.set(dictionary, dict);
+    }
+    return decompressText(data, dict);
+  }
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { decompressText } from './codec.ts';
+import { TargetDecoder } from './queries.ts';
 import type { Status } from './types.ts';
 
 // Bulk reads for the static site (site/src/lib/load.ts): a site build reads the whole history once,
@@ -48,9 +48,9 @@ export function siteRuns(db: Database.Database): SiteRunRow[] {
 
 /** Every run member as a compact row, in run order then profile id. */
 export function siteResultRows(db: Database.Database): SiteResultRow[] {
-  const stmt = db.prepare(`SELECT rr.run_id, r.artifact_name, r.artifact_version, r.artifact_sha256, rr.profile_id, rr.status,
-      rr.classification_code, rr.reused, k.release, rr.kernel_sha256
-    FROM run_results rr JOIN runs r ON r.id = rr.run_id JOIN kernels k ON k.sha256 = rr.kernel_sha256
+  const stmt = db.prepare(`SELECT r.id, r.artifact_name, r.artifact_version, r.artifact_sha256, rr.profile_id, t.status,
+      t.classification_code, rr.reused, k.release, k.sha256
+    FROM run_results rr JOIN runs r ON r.seq = rr.run JOIN kernels k ON k.id = rr.kernel JOIN targets t ON t.id = rr.target
     ORDER BY r.started_at, r.id, rr.profile_id`).raw();
   const out: SiteResultRow[] = [];
   for (const row of stmt.iterate() as Iterable<unknown[]>) {
@@ -65,15 +65,16 @@ export function siteResultRows(db: Database.Database): SiteResultRow[] {
 
 /** The newest stored target of every artifact version × profile id (what the artifact and compare pages show). */
 export function siteLatestTargets(db: Database.Database): SiteLatestTarget[] {
-  const stmt = db.prepare(`SELECT x.run_id, x.artifact_name, x.artifact_version, x.profile_id, x.required, x.reused, x.reused_from_run, t.data
-    FROM (SELECT rr.run_id, r.artifact_name, r.artifact_version, rr.profile_id, rr.required, rr.reused, rr.reused_from_run, rr.target_sha256,
+  const stmt = db.prepare(`SELECT x.run_id, x.artifact_name, x.artifact_version, x.profile_id, x.required, x.reused, x.reused_from_run, t.data, t.dictionary
+    FROM (SELECT r.id AS run_id, r.artifact_name, r.artifact_version, rr.profile_id, rr.required, rr.reused, rr.reused_from_run, rr.target,
                  row_number() OVER (PARTITION BY r.artifact_name, r.artifact_version, rr.profile_id ORDER BY r.started_at DESC, r.id DESC) AS n
-          FROM run_results rr JOIN runs r ON r.id = rr.run_id) x
-    JOIN targets t ON t.sha256 = x.target_sha256
+          FROM run_results rr JOIN runs r ON r.seq = rr.run) x
+    JOIN targets t ON t.id = x.target
     WHERE x.n = 1`).raw();
+  const decoder = new TargetDecoder(db);
   const out: SiteLatestTarget[] = [];
   for (const row of stmt.iterate() as Iterable<unknown[]>) {
-    const target = JSON.parse(decompressText(row[7] as Buffer)) as Record<string, unknown>;
+    const target = JSON.parse(decoder.decode(row[8] as number | null, row[7] as Buffer)) as Record<string, unknown>;
     out.push({
       run_id: row[0] as string,
       artifact: row[1] as string,

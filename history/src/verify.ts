@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { decompressText } from './codec.ts';
+import { naturalSelect } from './logical.ts';
 import { resultKey, sha256Hex } from './hash.ts';
-import { TABLES } from './queries.ts';
+import { TABLES, TargetDecoder } from './queries.ts';
 import type { VerifyMismatch, VerifyReport } from './types.ts';
 
 // Re-derives every content address from the stored bytes. A mismatch means the file was edited or
@@ -9,19 +10,31 @@ import type { VerifyMismatch, VerifyReport } from './types.ts';
 
 export function verifyHistory(db: Database.Database): VerifyReport {
   const mismatches: VerifyMismatch[] = [];
-  const checked: Record<string, number> = { logs: 0, targets: 0, manifests: 0, results: 0 };
+  const checked: Record<string, number> = { logs: 0, targets: 0, manifests: 0, results: 0, dictionaries: 0 };
+  for (const row of db.prepare('SELECT id, sha256, data FROM dictionaries').iterate() as IterableIterator<{ id: number; sha256: string; data: Buffer }>) {
+    checked.dictionaries!++;
+    const actual = sha256Hex(row.data);
+    if (actual !== row.sha256) mismatches.push({ table: 'dictionaries', key: String(row.id), problem: `content hashes to ${actual}` });
+  }
+  const decoder = new TargetDecoder(db);
   const blobs = (table: 'logs' | 'targets') => {
-    for (const row of db.prepare(`SELECT sha256, data FROM ${table}`).iterate() as IterableIterator<{ sha256: string; data: Buffer }>) {
+    const sql = table === 'logs' ? 'SELECT sha256, NULL AS dictionary, data FROM logs'
+      : 'SELECT sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel FROM targets';
+    for (const row of db.prepare(sql).iterate() as IterableIterator<{ sha256: string; dictionary: number | null; data: Buffer } & Record<string, unknown>>) {
       checked[table]!++;
       let text: string;
       try {
-        text = decompressText(row.data);
+        text = table === 'logs' ? decompressText(row.data) : decoder.decode(row.dictionary, row.data);
       } catch (err) {
         mismatches.push({ table, key: row.sha256, problem: `cannot decompress: ${(err as Error).message}` });
         continue;
       }
       const actual = sha256Hex(text);
       if (actual !== row.sha256) mismatches.push({ table, key: row.sha256, problem: `content hashes to ${actual}` });
+      else if (table === 'targets' && row.status !== null) {
+        const stale = verdictColumnsDiffer(row, JSON.parse(text) as Record<string, unknown>);
+        if (stale) mismatches.push({ table, key: row.sha256, problem: `column ${stale} disagrees with the stored target JSON` });
+      }
     }
   };
   blobs('logs');
@@ -44,18 +57,27 @@ export function verifyHistory(db: Database.Database): VerifyReport {
   return { ok: mismatches.length === 0, checked, mismatches };
 }
 
+/** The verdict columns of a targets row (migration 3) are copies of fields of its JSON: the first that differs, or null. */
+function verdictColumnsDiffer(row: Record<string, unknown>, t: Record<string, unknown>): string | null {
+  const expected: Record<string, unknown> = {
+    status: t.status, failed_stage: t.failed_stage, classification_code: t.classification_code, confidence: t.classification_confidence,
+    reason: t.classification_reason, kernel_btf: (t.btf as { kernel_btf_available?: boolean } | undefined)?.kernel_btf_available ? 1 : 0,
+    accel: (t.vm as { accel?: string } | undefined)?.accel,
+  };
+  for (const [col, value] of Object.entries(expected)) if ((value ?? null) !== row[col]) return col;
+  return null;
+}
+
 /**
- * One sha256 over every row of every data table in primary-key order: two histories with the same
- * digest hold the same facts. Used by merge tests and `history verify --json`.
+ * One sha256 over every row of every data table in natural-key order, with integer surrogate keys
+ * resolved to the natural keys they stand for: two histories with the same digest hold the same facts,
+ * whatever order their rows were appended or merged in. Used by merge tests and `history verify --json`.
  */
 export function contentDigest(db: Database.Database): string {
   const lines: string[] = [];
   for (const table of TABLES) {
-    const cols = (db.pragma(`table_info(${table})`) as { name: string; pk: number }[]);
-    const pk = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
-    const order = (pk.length ? pk : cols.map((c) => c.name)).join(', ');
     lines.push(`#${table}`);
-    for (const row of db.prepare(`SELECT ${cols.map((c) => c.name).join(', ')} FROM ${table} ORDER BY ${order}`).raw().iterate() as IterableIterator<unknown[]>) {
+    for (const row of db.prepare(naturalSelect(db, table)).raw().iterate() as IterableIterator<unknown[]>) {
       lines.push(JSON.stringify(row.map((v) => (Buffer.isBuffer(v) ? sha256Hex(v) : v))));
     }
   }

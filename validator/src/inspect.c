@@ -72,8 +72,8 @@ void collect_helpers(const struct bpf_program *prog, struct program_ev *pe)
 
 		if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != 0)
 			continue;
-		if (in->imm == 0xbad2310)
-			continue; /* libbpf's marker for a failed CO-RE relocation, not a helper */
+		if (in->imm == 0xbad2310 || in->imm >= 2002000000)
+			continue; /* libbpf's markers for a failed CO-RE relocation / an unresolved weak kfunc */
 		for (int k = 0; k < pe->n_helpers; k++)
 			if (pe->helpers[k] == in->imm)
 				seen = true;

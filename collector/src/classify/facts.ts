@@ -29,8 +29,9 @@ export function failingPrograms(v: ValidatorResult): ProgramEvidence[] {
 /** Programs whose target the kernel resolves while loading (BTF ids), so a missing one fails the load. */
 const LOAD_TIME_TARGETS = new Set(['function', 'btf_tracepoint', 'lsm_hook']);
 
-/** libbpf replaces the instruction of a failed CO-RE relocation with this call id (0xbad2310). */
-const POISONED_CORE_CALL = 195896080;
+/** libbpf rewrites a failed CO-RE relocation to call 0xbad2310 and an unresolved weak kfunc to call
+ *  2002000000 + n: markers, not helpers (validators before this check recorded them as helper ids). */
+const isPoisonCall = (id: number) => id === 195896080 || id >= 2002000000;
 
 const coreName = (c: { type: string; field: string }) => `${c.type}${c.field ? `.${c.field}` : ''}`;
 
@@ -54,7 +55,7 @@ function programFinding(v: ValidatorResult, p: ProgramEvidence): Finding | null 
       rootCause: { kind: 'kfunc', name: kfunc.name, program },
     };
   }
-  const helpers = p.helper_probes.filter((h) => h.id !== POISONED_CORE_CALL);
+  const helpers = p.helper_probes.filter((h) => !isPoisonCall(h.id));
   const helper = helpers.find((h) => h.status === 'missing') ?? helpers.find((h) => h.status === 'unsupported_for_type');
   if (helper) {
     const label = `${helper.name || 'helper'} (id ${helper.id})`;

@@ -15,6 +15,7 @@ import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { writeReports } from '../report/write.ts';
 import { openRecordingHistory } from '../recording/run-history.ts';
+import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 
 // The shared body of `bpfcompat test-command` and `bpfcompat test --command`: the two verbs only map their
 // flag names onto these options.
@@ -29,6 +30,8 @@ export interface CommandModeOptions {
   guestTools?: string[] | undefined;
   matrix: string | undefined;
   profiles?: string[] | undefined;
+  /** --shard i/n: only that slice of the matrix's kernels. */
+  shard?: string | undefined;
   out: string | undefined;
   markdown?: string | undefined;
   junit?: string | undefined;
@@ -62,6 +65,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   if (o.out === '.' || o.out.endsWith('/')) throw usageError(`--out ${o.out}: must be a file path`);
   const jobs = intFlag('jobs', o.jobs, availableParallelism(), 1, 64);
   const timeoutMs = parseTimeoutFlag(o.timeout);
+  const shard = parseShard(o.shard);
   const binary = o.binary ? await inspectCommandBinary(o.binary, o.flags.binary) : null;
   const artifact = o.artifact ? await inspectArtifact(o.artifact) : null;
   const matrixPath = locateMatrix(o.matrix);
@@ -71,6 +75,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
     for (const id of o.profiles) if (!known.has(id)) throw usageError(`--profile ${id}: not in ${matrixPath}`, `profiles there: ${[...known].join(', ')}`);
     matrix.profiles = matrix.profiles.filter((p) => o.profiles!.includes(p.id));
   }
+  matrix.profiles = shardProfiles(matrix.profiles, shard);
   const spec: CommandSpec = { command, expectExit, binary, artifact, guestTools: o.guestTools ?? [] };
   const identity = commandIdentity(spec);
   const harness = await commandHarness(spec);
@@ -103,7 +108,8 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
     paths: { json: o.out, markdown: o.markdown ?? null, junit: o.junit ?? null },
   });
   await writeReports(report, process.env.GITHUB_STEP_SUMMARY);
-  const historyNote = history ? history.append(report, runDir) : null;
+  // A shard with no kernel of the matrix has nothing to record: no empty run in history.
+  const historyNote = shard && report.targets.length === 0 ? `shard ${formatShard(shard)} holds no kernel of ${matrixPath}; nothing recorded` : history ? history.append(report, runDir) : null;
   if (o.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else {
     const s = report.summary;

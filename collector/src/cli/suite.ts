@@ -18,6 +18,7 @@ import { openRecordingHistory } from '../recording/run-history.ts';
 import { stageGuestTools } from '../guest/tools.ts';
 import { parseTimeoutFlag } from './command-mode.ts';
 import type { GuestFile } from '../vm/types.ts';
+import { parseShard, shardCases } from '../validation/shard.ts';
 
 const HELP = `Usage: bpfcompat suite --suite FILE [--out summary.json] [--markdown summary.md] [flags]
 
@@ -34,6 +35,7 @@ Flags:
   --jobs N                 guests run in parallel (default: suite concurrency, else number of cores)
   --timeout DURATION       per-case budget on each kernel; overrides the suite's timeouts
   --workdir DIR            evidence directory (default: the suite's defaults.workdir, else .bpfcompat)
+  --shard I/N              only slice I of N of the (case × kernel) targets (CI job matrices; merge the histories after)
   --history PATH | --no-history | --fresh | --offline | --quiet   as for bpfcompat test
 
 Exit codes: 0 every case passed · 2 a case failed on a required kernel · 1 usage error or any infrastructure error.`;
@@ -57,6 +59,7 @@ export const suiteVerb: Verb = {
       fresh: { type: 'boolean' },
       offline: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      shard: { type: 'string' },
     }, { positionals: 0 });
     if (!v.suite) throw usageError('suite: --suite is required', 'pass the suite YAML, e.g. --suite suite.yaml');
     const suiteFile = resolve(v.suite);
@@ -64,8 +67,10 @@ export const suiteVerb: Verb = {
     const jobs = intFlag(v.jobs !== undefined ? 'jobs' : 'concurrency', v.jobs ?? v.concurrency, suite.defaults.concurrency ?? availableParallelism(), 1, 64);
     const timeoutMs = v.timeout !== undefined ? parseTimeoutFlag(v.timeout) : undefined;
     const located: { validator: Promise<ValidatorBinary> | null } = { validator: null };
-    const cases = await prepareSuite(suite, suiteFile, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), validator: () => (located.validator ??= locateValidator()) });
+    const shard = parseShard(v.shard);
+    const prepared = await prepareSuite(suite, suiteFile, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), validator: () => (located.validator ??= locateValidator()) });
     const validatorBin = located.validator ? await located.validator : null;
+    const cases = shardCases(prepared, shard, (c) => c.name, (c) => c.unit.profiles, (c, kept) => ({ ...c, unit: { ...c.unit, profiles: kept }, matrix: { ...c.matrix, profiles: kept } }));
     // iproute2's ip/tc reset XDP and tc state between cases; busybox's ip cannot. Optional: only when the host has them.
     let resetTools: GuestFile[] = [];
     try {

@@ -18,6 +18,7 @@ import { assembleReport, writeReports } from '../report/write.ts';
 import { openRecordingHistory } from '../recording/run-history.ts';
 import { readFile } from 'node:fs/promises';
 import { runCommandMode } from './command-mode.ts';
+import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 
 const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX --out report.json [flags]
 
@@ -33,6 +34,7 @@ Flags:
   --manifest PATH          manifest YAML (required attaches, map fixups, variants, functional tests)
   --validation-mode MODE   load_only | load_attach | behavior (default: attach per manifest, tests if present)
   --profile ID             only this profile of the matrix (repeatable)
+  --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
   --jobs N                 targets run in parallel (default: number of cores)
   --timeout DURATION       per-target budget, e.g. 120s (default 120s; a profile's timeout wins)
   --workdir DIR            evidence directory, runs/<run-id>/ inside (default .bpfcompat)
@@ -69,6 +71,7 @@ export const testVerb: Verb = {
       manifest: { type: 'string' },
       'validation-mode': { type: 'string' },
       profile: { type: 'string', multiple: true },
+      shard: { type: 'string' },
       jobs: { type: 'string' },
       timeout: { type: 'string' },
       workdir: { type: 'string' },
@@ -91,7 +94,7 @@ export const testVerb: Verb = {
       return runCommandMode({
         command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
         flags: { command: '--command', binary: '--command-binary', expectExit: '--command-expect-exit' },
-        artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, profiles: values.profile,
+        artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, profiles: values.profile, shard: values.shard,
         out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, timeout: values.timeout, workdir: values.workdir,
         artifactName: values['artifact-name'], artifactVersion: values['artifact-version'], artifactVariant: values['artifact-variant'],
         history: values.history, noHistory: values['no-history'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
@@ -111,6 +114,7 @@ export const testVerb: Verb = {
       timeoutMs = parseDuration(values.timeout);
     }
     const mode = parseValidationMode(values['validation-mode']);
+    const shard = parseShard(values.shard);
 
     const matrixPath = locateMatrix(values.matrix);
     const matrix = await loadMatrix(matrixPath);
@@ -124,6 +128,8 @@ export const testVerb: Verb = {
       const known = new Set(matrix.profiles.map((p) => p.id));
       for (const id of manifest.required_profiles) if (!known.has(id)) throw usageError(`${values.manifest}: required_profiles: ${id} is not in the matrix ${matrixPath}`);
     }
+    // After the manifest check: required_profiles names profiles of the whole matrix, not of one shard.
+    matrix.profiles = shardProfiles(matrix.profiles, shard);
     const manifestSha256 = manifest ? sha256Hex(canonicalJson(manifest)) : null;
     const artifact = await inspectArtifact(values.artifact);
     const validator = await locateValidator();
@@ -163,7 +169,9 @@ export const testVerb: Verb = {
       paths: { json: values.out, markdown: values.markdown ?? null, junit: values.junit ?? null },
     });
     await writeReports(report, process.env.GITHUB_STEP_SUMMARY);
-    const historyNote = history ? history.append(report, runDir, values.manifest ? await readFile(values.manifest, 'utf8') : undefined) : null;
+    // A shard with no kernel of the matrix (more shards than kernels) has nothing to record: no empty run in history.
+    const emptyShard = shard !== null && report.targets.length === 0;
+    const historyNote = emptyShard ? `shard ${formatShard(shard)} holds no kernel of ${matrixPath}; nothing recorded` : history ? history.append(report, runDir, values.manifest ? await readFile(values.manifest, 'utf8') : undefined) : null;
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);

@@ -54,3 +54,14 @@ test('a kernel source needs exactly one kind', async () => {
   const e = await errorOf('name: x\nprofiles:\n  - id: a\n    kernel: { file: { image: /x }, deb: { package: /y.deb } }\n');
   assert.match(e.message, /profiles\[0\]\.kernel/);
 });
+
+test('arch: x86_64 by default, arm64 for the arm64 matrix, and a flavour for the other CPU is refused', async () => {
+  const m = await loadMatrix('matrices/debian-arm64.yaml');
+  assert.ok(m.profiles.length >= 1 && m.profiles.every((p) => p.arch === 'arm64' && p.kernel.debian?.flavour === 'cloud-arm64'));
+  assert.equal((await loadMatrix('matrices/dev-one-arm64.yaml')).profiles[0]!.arch, 'arm64');
+  assert.equal((await loadMatrix('matrices/dev-one.yaml')).profiles[0]!.arch, 'x86_64');
+  const e = await errorOf('name: x\nprofiles:\n  - id: a\n    arch: arm64\n    kernel: { debian: { suite: bookworm } }\n');
+  assert.match(e.message, /profiles\[0\]\.kernel\.debian\.flavour: flavour cloud-amd64 is for amd64, but the profile's arch is arm64 \(use cloud-arm64\)/);
+  assert.match((await errorOf('name: x\nprofiles:\n  - id: a\n    kernel: { debian: { suite: bookworm, flavour: arm64 } }\n')).message, /profiles\[0\]\.kernel\.debian\.flavour/);
+  assert.match((await errorOf('name: x\nprofiles:\n  - id: a\n    arch: riscv64\n    kernel: { file: { image: /x } }\n')).message, /profiles\[0\]\.arch/);
+});

@@ -40,7 +40,8 @@ export const Profile = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
   required: z.boolean().default(true),
   description: z.string().optional(),
-  arch: z.enum(['x86_64']).default('x86_64'),
+  /** arm64 boots Debian's arm64 kernels with qemu-system-aarch64 (emulated on x86 hosts). */
+  arch: z.enum(['x86_64', 'arm64']).default('x86_64'),
   kernel: KernelSource,
   timeout: duration.optional(),
   memory_mb: z.number().int().min(256).max(16384).default(1024),
@@ -58,6 +59,13 @@ export const Matrix = z
     m.profiles.forEach((p, i) => {
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'id'], message: `duplicate profile id ${p.id}` });
       seen.add(p.id);
+      // A Debian flavour names its CPU (cloud-amd64, cloud-arm64): one that contradicts arch would boot the wrong kernel.
+      const flavour = p.kernel.debian?.flavour;
+      const other = p.arch === 'arm64' ? 'amd64' : 'arm64';
+      if (flavour !== undefined && (flavour === other || flavour.endsWith(`-${other}`))) {
+        const want = flavour.replace(new RegExp(`${other}$`), p.arch === 'arm64' ? 'arm64' : 'amd64');
+        ctx.addIssue({ code: 'custom', path: ['profiles', i, 'kernel', 'debian', 'flavour'], message: `flavour ${flavour} is for ${other}, but the profile's arch is ${p.arch} (use ${want})` });
+      }
     });
   });
 

@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # bpfcompat guest init (PID 1 of the generated initramfs).
 # Sets up the kernel interfaces BPF programs need, loads the staged modules, runs the jobs listed in
-# /bpfcompat/jobs.list and returns every result over the dedicated channel /dev/ttyS1 in frames the
+# /bpfcompat/jobs.list and returns every result over the dedicated channel (/dev/ttyS1, or hvc0 on arm64) in frames the
 # host verifies (format: collector/src/vm/frames.ts). The console (ttyS0) only carries evidence.
 
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /bin /sbin /usr/bin /usr/sbin
@@ -23,8 +23,21 @@ try_mount cgroup2 /sys/fs/cgroup
 try_mount securityfs /sys/kernel/security
 ip link set lo up 2>/dev/null || echo "bpfcompat-init: cannot bring lo up"
 
-# raw: no newline translation or echo on the result channel.
-CH=/dev/ttyS1
+# Modules are listed dependencies first by the host (collector/src/guest/modules.ts);
+# they come before the channel, which may itself be a module (virtio_console on arm64).
+if [ -f /bpfcompat/modules.list ]; then
+  while read -r m; do
+    [ -n "$m" ] || continue
+    insmod "$m" 2>&1 || echo "bpfcompat-init: insmod $m failed"
+  done < /bpfcompat/modules.list
+fi
+
+# raw: no newline translation or echo on the result channel. The host names the channel on the kernel
+# command line (bpfcompat_channel=hvc0 on arm64, which has one UART); ttyS1 otherwise. A module's
+# device node can appear a moment after insmod returns.
+CH=/dev/${bpfcompat_channel:-ttyS1}
+i=0
+while [ ! -e "$CH" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 stty -F "$CH" raw -echo 2>/dev/null
 exec 3>"$CH"
 frame() { echo "@@BPFC $*" >&3; }
@@ -37,14 +50,6 @@ send_file() { # job name path
   base64 "$3" >&3
   frame "end $1"
 }
-
-# Modules are listed dependencies first by the host (collector/src/guest/modules.ts).
-if [ -f /bpfcompat/modules.list ]; then
-  while read -r m; do
-    [ -n "$m" ] || continue
-    insmod "$m" 2>&1 || echo "bpfcompat-init: insmod $m failed"
-  done < /bpfcompat/modules.list
-fi
 
 frame booted
 

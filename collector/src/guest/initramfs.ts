@@ -9,6 +9,7 @@ import { canonicalJson, sha256Hex } from '../infra/hash.ts';
 import { cacheRoot } from '../infra/xdg.ts';
 import { CpioWriter } from './cpio.ts';
 import { ATTACH_MODULES, planModules, readModule, type ModulePlan, type WantedModule } from './modules.ts';
+import { ARM64_BUILD_HINT, ARM64_VALIDATOR_PATH, channelModules, guestBusybox } from './guest-arch.ts';
 
 // The guest image is two concatenated newc archives (the kernel unpacks one after the other):
 // a base layer that depends only on the kernel and the tools, cached by the hash of its inputs, and a
@@ -53,17 +54,25 @@ async function requireFile(path: string, what: string, hint: string, code: 'TOOL
 /** Builds (or finds in the cache) the kernel-specific base layer. */
 export async function buildBaseLayer(opts: BaseLayerOptions): Promise<BaseLayer> {
   const kind = opts.init ?? 'full';
-  const busybox = await requireFile(opts.busyboxPath ?? DEFAULT_BUSYBOX_PATH, 'busybox', 'install Debian package busybox-static (a static busybox is needed inside the guest)');
+  const arch = opts.kernel.arch;
+  const busybox = await requireFile(
+    opts.busyboxPath ?? guestBusybox(arch) ?? DEFAULT_BUSYBOX_PATH,
+    `${arch} busybox`,
+    arch === 'x86_64' ? 'install Debian package busybox-static (a static busybox is needed inside the guest)' : ARM64_BUILD_HINT,
+  );
   const init = await readFile(kind === 'full' ? INIT_TEMPLATE : BARE_INIT_TEMPLATE);
   const runJob = kind === 'full' ? await readFile(RUN_JOB_TEMPLATE) : null;
 
   let validator: Buffer | null = null;
   if (kind === 'full') {
-    const vpath = opts.validatorPath === undefined ? (existsSync(DEFAULT_VALIDATOR_PATH) ? DEFAULT_VALIDATOR_PATH : null) : opts.validatorPath;
+    const builtPath = arch === 'arm64' ? ARM64_VALIDATOR_PATH : DEFAULT_VALIDATOR_PATH;
+    const vpath = opts.validatorPath === undefined ? (existsSync(builtPath) ? builtPath : null) : opts.validatorPath;
     if (vpath) validator = await requireFile(vpath, 'validator binary', 'build it with `make -C validator`', 'VALIDATOR_MISSING');
   }
 
-  const modules: ModulePlan = kind === 'full' ? await planModules(opts.kernel, opts.modules ?? ATTACH_MODULES) : { load: [], builtin: [], missing: [] };
+  // The result channel's modules come first (even the bare init needs them to report booting).
+  const wanted = [...channelModules(arch), ...(kind === 'full' ? (opts.modules ?? ATTACH_MODULES) : [])];
+  const modules: ModulePlan = wanted.length > 0 ? await planModules(opts.kernel, wanted) : { load: [], builtin: [], missing: [] };
   const moduleBytes = await Promise.all(modules.load.map((m) => readModule(m.hostPath)));
 
   // Every input that changes the bytes of the layer is named here; nothing else is.
@@ -92,7 +101,7 @@ export async function buildBaseLayer(opts: BaseLayerOptions): Promise<BaseLayer>
   if (runJob) w.file('bpfcompat/bin/run-job', runJob, 0o755);
   if (validator) w.file(GUEST_VALIDATOR_PATH, validator, 0o755);
   modules.load.forEach((m, i) => w.file(m.guestPath, moduleBytes[i]!, 0o644));
-  if (kind === 'full') w.file('bpfcompat/modules.list', modules.load.map((m) => `${m.guestPath}\n`).join(''));
+  if (kind === 'full' || modules.load.length > 0) w.file('bpfcompat/modules.list', modules.load.map((m) => `${m.guestPath}\n`).join(''));
   await writeFileAtomic(path, w.finish());
   return { ...result, cacheHit: false };
 }

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { BpfcompatError } from '../errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { canonicalJson, sha256File, sha256Hex } from '../infra/hash.ts';
-import type { ResolvedKernel } from './types.ts';
+import type { KernelOrigin, ResolvedKernel } from './types.ts';
 import type { ResolveContext } from './debian-source.ts';
 import { download } from './download.ts';
 import { extractDebs, locateKernel } from './deb-extract.ts';
@@ -41,6 +41,10 @@ async function hashLocal(ref: DebRef, profileId: string): Promise<Located> {
   return { ref, path, sha256 };
 }
 
+function originOf(all: Located[]): KernelOrigin {
+  return { kind: 'deb', package: all[0]!.ref.package, deb_sha256: all[0]!.sha256!, extra_packages: all.slice(1).map((l) => ({ package: l.ref.package, deb_sha256: l.sha256! })) };
+}
+
 export async function resolveDeb(image: DebRef, modules: DebRef[], ctx: ResolveContext): Promise<ResolvedKernel> {
   const scratch = await scratchDir(ctx.cacheDir);
   try {
@@ -62,12 +66,13 @@ export async function resolveDeb(image: DebRef, modules: DebRef[], ctx: ResolveC
     );
     // Unpinned URLs must be downloaded to learn what they hold; pinned ones only when not cached.
     for (let i = 0; i < all.length; i++) if (all[i]!.sha256 === null) all[i] = await fetchOne(all[i]!, i);
-    const key = sha256Hex(canonicalJson({ v: 1, debs: all.map((l) => l.sha256) }));
+    const arch = ctx.arch ?? 'x86_64';
+    const key = sha256Hex(canonicalJson(arch === 'x86_64' ? { v: 1, debs: all.map((l) => l.sha256) } : { v: 1, debs: all.map((l) => l.sha256), arch }));
     const resolutionFile = join(ctx.cacheDir, 'debs', 'resolutions', `${key}.json`);
     try {
       const { imageSha256 } = JSON.parse(await readFile(resolutionFile, 'utf8')) as { imageSha256: string };
       const known = await readKernelEntry(ctx.cacheDir, imageSha256);
-      if (known) return known;
+      if (known) return { ...known, origin: originOf(all) };
     } catch {
       // not resolved before
     }
@@ -76,14 +81,11 @@ export async function resolveDeb(image: DebRef, modules: DebRef[], ctx: ResolveC
     const root = join(scratch, 'root');
     await extractDebs(all.map((l) => l.path!), root);
     const parts = await locateKernel(root, image.package);
-    const kernel = await storeKernel(ctx.cacheDir, scratch, parts, {
-      kind: 'deb',
-      package: image.package,
-      deb_sha256: all[0]!.sha256!,
-      extra_packages: all.slice(1).map((l) => ({ package: l.ref.package, deb_sha256: l.sha256! })),
-    });
+    const kernel = await storeKernel(ctx.cacheDir, scratch, parts, ctx.arch ?? 'x86_64', originOf(all));
     await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: kernel.imageSha256 }) + '\n');
-    return kernel;
+    // The cache entry may have been stored first by another source (the Debian catalog): the image is the
+    // same, but the report names the package this profile gave.
+    return { ...kernel, origin: originOf(all) };
   } finally {
     await removeScratch(scratch);
   }

@@ -14,11 +14,14 @@ import { parseReleaseSha256, signedBody, verifyInRelease, type IndexEntry } from
 
 export const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const INRELEASE_MAX_AGE_MS = 3_600_000;
-const PACKAGES_PATH = 'main/binary-amd64/Packages.xz';
+/** The index of one architecture (Debian's name: amd64, arm64). */
+export const packagesPath = (debArch: string): string => `main/binary-${debArch}/Packages.xz`;
 
 export interface SuiteRef {
   mirror: string;
   suite: string;
+  /** Debian architecture of the index; amd64 when absent. */
+  debArch?: string;
 }
 
 export interface IndexContext {
@@ -61,10 +64,11 @@ export async function packagesEntry(ref: SuiteRef, ctx: IndexContext): Promise<I
   }
   // Only verified bytes are ever stored under this name, so reading it back needs no second gpgv.
   const entries = parseReleaseSha256(signedBody(await readFile(cached, 'utf8')));
-  const entry = entries.get(PACKAGES_PATH);
+  const path = packagesPath(ref.debArch ?? 'amd64');
+  const entry = entries.get(path);
   if (!entry) {
-    throw new BpfcompatError('KERNEL_RESOLVE', `${ref.mirror}/dists/${ref.suite}/InRelease lists no ${PACKAGES_PATH}`, {
-      hint: 'check the suite name and that the mirror carries amd64',
+    throw new BpfcompatError('KERNEL_RESOLVE', `${ref.mirror}/dists/${ref.suite}/InRelease lists no ${path}`, {
+      hint: `check the suite name and that the mirror carries ${ref.debArch ?? 'amd64'}`,
     });
   }
   return entry;
@@ -78,7 +82,7 @@ export async function kernelStanzas(ref: SuiteRef, entry: IndexEntry, ctx: Index
   } catch {
     if (ctx.offline) throw offlineError(`Packages index ${entry.sha256.slice(0, 12)} of ${ref.suite}`);
   }
-  const url = `${ref.mirror}/dists/${ref.suite}/${PACKAGES_PATH}`;
+  const url = `${ref.mirror}/dists/${ref.suite}/${packagesPath(ref.debArch ?? 'amd64')}`;
   ctx.onProgress?.(`downloading ${ref.suite} Packages index (${(entry.size / 1e6).toFixed(1)} MB)`);
   const xzFile = `${excerpt}.xz`;
   await download(url, xzFile, { sha256: entry.sha256, what: url, ...(ctx.signal ? { signal: ctx.signal } : {}) });

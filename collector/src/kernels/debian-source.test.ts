@@ -24,3 +24,10 @@ test('every kernel.debian field and the index sha256 change the resolution key',
   assert.notEqual(resolutionKey(base, mirrorOf(base), 'e'.repeat(64)), k0, 'packages sha256');
   assert.equal(resolutionKey({ ...base }, mirrorOf(base), 'f'.repeat(64)), k0);
 });
+
+test('an arm64 profile never shares a resolution with x86_64; x86_64 keys are those from before arch existed', () => {
+  const s = DebianKernelSource.parse({ suite: 'bookworm', flavour: 'cloud-arm64' });
+  const m = 'http://deb.debian.org/debian';
+  assert.notEqual(resolutionKey(s, m, 'f'.repeat(64), 'arm64'), resolutionKey(s, m, 'f'.repeat(64)));
+  assert.equal(resolutionKey(s, m, 'f'.repeat(64), 'x86_64'), resolutionKey(s, m, 'f'.repeat(64)));
+});

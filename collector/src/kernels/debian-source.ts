@@ -4,7 +4,7 @@ import { BpfcompatError } from '../errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { canonicalJson, sha256Hex } from '../infra/hash.ts';
 import type { DebianKernelSource } from '../config/matrix.ts';
-import type { ResolvedKernel } from './types.ts';
+import { DEBIAN_ARCH, type KernelArch, type ResolvedKernel } from './types.ts';
 import { DEFAULT_MIRROR, kernelStanzas, packagesEntry, type IndexContext } from './debian-index.ts';
 import { kernelCandidates, pickKernel, type IndexPackage, type KernelPick } from './pick.ts';
 import { download } from './download.ts';
@@ -17,12 +17,16 @@ import { readKernelEntry, removeScratch, scratchDir, storeKernel } from './kerne
 
 export interface ResolveContext extends IndexContext {
   profileId: string;
+  /** The profile's CPU; x86_64 when absent. */
+  arch?: KernelArch;
 }
 
 // Every field that changes which kernel is picked. A new DebianKernelSource option must be added
 // here, or two profiles that differ in it would share a resolution (resolution-key test pins this).
-export function resolutionKey(src: DebianKernelSource, mirror: string, packagesSha256: string): string {
-  return sha256Hex(canonicalJson({ v: 1, mirror, suite: src.suite, flavour: src.flavour, version: src.version ?? null, pin: src.sha256 ?? null, packagesSha256 }));
+// The profile's arch is named only when it is not x86_64, so the keys of existing x86_64 resolutions stay valid.
+export function resolutionKey(src: DebianKernelSource, mirror: string, packagesSha256: string, arch: KernelArch = 'x86_64'): string {
+  const fields = { v: 1, mirror, suite: src.suite, flavour: src.flavour, version: src.version ?? null, pin: src.sha256 ?? null, packagesSha256 };
+  return sha256Hex(canonicalJson(arch === 'x86_64' ? fields : { ...fields, arch }));
 }
 
 const resolutionFile = (ctx: IndexContext, key: string): string => join(ctx.cacheDir, 'debian', 'resolutions', `${key}.json`);
@@ -44,16 +48,17 @@ function noMatch(ctx: ResolveContext, src: DebianKernelSource, stanzasKernels: K
       hint: 'drop kernel.debian.version for the newest, or pick one of the available versions',
     });
   }
-  return new BpfcompatError('KERNEL_RESOLVE', `profile ${ctx.profileId}: no ${what} in ${src.suite} main (amd64)`, {
-    hint: 'check kernel.debian.flavour (e.g. cloud-amd64, amd64, rt-amd64) and suite',
+  return new BpfcompatError('KERNEL_RESOLVE', `profile ${ctx.profileId}: no ${what} in ${src.suite} main (${DEBIAN_ARCH[ctx.arch ?? 'x86_64']})`, {
+    hint: ctx.arch === 'arm64' ? 'check kernel.debian.flavour (e.g. cloud-arm64, arm64) and suite' : 'check kernel.debian.flavour (e.g. cloud-amd64, amd64, rt-amd64) and suite',
   });
 }
 
 export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext): Promise<ResolvedKernel> {
   const mirror = (src.mirror ?? DEFAULT_MIRROR).replace(/\/+$/, '');
-  const ref = { mirror, suite: src.suite };
+  const arch = ctx.arch ?? 'x86_64';
+  const ref = { mirror, suite: src.suite, debArch: DEBIAN_ARCH[arch] };
   const entry = await packagesEntry(ref, ctx);
-  const key = resolutionKey(src, mirror, entry.sha256);
+  const key = resolutionKey(src, mirror, entry.sha256, arch);
   const known = await remembered(ctx, key);
   if (known) return known;
 
@@ -87,7 +92,7 @@ export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext
     await extractDebs(debs, root);
     const parts = await locateKernel(root, `${pick.image.package} ${pick.version}`);
     const describe = (p: IndexPackage) => ({ package: p.package, version: p.version, url: `${mirror}/${p.filename}`, deb_sha256: p.sha256 });
-    const kernel = await storeKernel(ctx.cacheDir, scratch, parts, {
+    const kernel = await storeKernel(ctx.cacheDir, scratch, parts, arch, {
       kind: 'debian',
       suite: src.suite,
       flavour: src.flavour,

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BpfcompatError } from '../errors.ts';
 import { sha256File } from '../infra/hash.ts';
-import type { ResolvedKernel } from './types.ts';
+import type { KernelArch, ResolvedKernel } from './types.ts';
 import { readBzImageRelease } from './bzimage.ts';
 
 // kernel.file: a bzImage the user built, used in place (not copied: it is theirs and may be rebuilt;
@@ -22,9 +22,10 @@ async function mustExist(path: string, key: string, profileId: string, kind: 'fi
   return abs;
 }
 
-export async function resolveFile(src: FileKernel, profileId: string): Promise<ResolvedKernel> {
+export async function resolveFile(src: FileKernel, profileId: string, arch: KernelArch = 'x86_64'): Promise<ResolvedKernel> {
   const image = await mustExist(src.image, 'image', profileId, 'file');
-  const release = src.release ?? (await readBzImageRelease(image));
+  // Only an x86 bzImage carries a readable version string; other images need kernel.file.release.
+  const release = src.release ?? (arch === 'x86_64' ? await readBzImageRelease(image) : null);
   if (!release) {
     throw new BpfcompatError('KERNEL_RESOLVE', `profile ${profileId}: ${src.image} is not an x86 bzImage with a version string`, {
       hint: 'give a bzImage (arch/x86/boot/bzImage), or set kernel.file.release',
@@ -32,7 +33,7 @@ export async function resolveFile(src: FileKernel, profileId: string): Promise<R
   }
   return {
     release,
-    arch: 'x86_64',
+    arch,
     imagePath: image,
     imageSha256: await sha256File(image),
     modulesDir: src.modules_dir === undefined ? null : await mustExist(src.modules_dir, 'modules_dir', profileId, 'dir'),

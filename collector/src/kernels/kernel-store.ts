@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sha256File } from '../infra/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
-import type { KernelOrigin, ResolvedKernel } from './types.ts';
+import type { KernelArch, KernelOrigin, ResolvedKernel } from './types.ts';
 import { installModules, type KernelParts } from './deb-extract.ts';
 
 // The content-addressed kernel cache: <cache>/kernels/<sha256 of the image>/{vmlinuz, config, modules/,
@@ -13,7 +13,8 @@ import { installModules, type KernelParts } from './deb-extract.ts';
 interface StoredKernel {
   schema: 1;
   release: string;
-  arch: 'x86_64';
+  /** Absent in entries written before arm64 existed: those are x86_64. */
+  arch?: KernelArch;
   imageSha256: string;
   hasConfig: boolean;
   hasModules: boolean;
@@ -32,7 +33,7 @@ export async function scratchDir(cacheDir: string): Promise<string> {
 function toResolved(dir: string, s: StoredKernel): ResolvedKernel {
   return {
     release: s.release,
-    arch: s.arch,
+    arch: s.arch ?? 'x86_64',
     imagePath: join(dir, 'vmlinuz'),
     imageSha256: s.imageSha256,
     modulesDir: s.hasModules ? join(dir, 'modules') : null,
@@ -57,7 +58,7 @@ export async function readKernelEntry(cacheDir: string, imageSha256: string): Pr
  * Builds a cache entry from unpacked parts inside `scratch` (moving, not copying) and renames it into
  * place. If the same image is already cached, the existing entry wins.
  */
-export async function storeKernel(cacheDir: string, scratch: string, parts: KernelParts, origin: KernelOrigin): Promise<ResolvedKernel> {
+export async function storeKernel(cacheDir: string, scratch: string, parts: KernelParts, arch: KernelArch, origin: KernelOrigin): Promise<ResolvedKernel> {
   const imageSha256 = await sha256File(parts.image);
   const existing = await readKernelEntry(cacheDir, imageSha256);
   if (existing) return existing;
@@ -69,7 +70,7 @@ export async function storeKernel(cacheDir: string, scratch: string, parts: Kern
   const stored: StoredKernel = {
     schema: 1,
     release: parts.release,
-    arch: 'x86_64',
+    arch,
     imageSha256,
     hasConfig: parts.config !== null,
     hasModules: parts.modulesDir !== null,

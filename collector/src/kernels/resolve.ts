@@ -21,6 +21,7 @@ export interface ResolveOptions {
 export async function resolveKernel(profile: Profile, opts: ResolveOptions = {}): Promise<ResolvedKernel> {
   const ctx = {
     profileId: profile.id,
+    arch: profile.arch,
     cacheDir: opts.cacheDir ?? cacheRoot(),
     offline: opts.offline ?? process.env.BPFCOMPAT_OFFLINE === '1',
     ...(opts.signal ? { signal: opts.signal } : {}),
@@ -29,7 +30,7 @@ export async function resolveKernel(profile: Profile, opts: ResolveOptions = {})
   const k = profile.kernel;
   if ('debian' in k && k.debian) return resolveDebian(k.debian, ctx);
   if ('deb' in k && k.deb) return resolveDeb({ package: k.deb.package, sha256: k.deb.sha256 }, k.deb.modules, ctx);
-  if ('file' in k && k.file) return resolveFile(k.file, profile.id);
+  if ('file' in k && k.file) return resolveFile(k.file, profile.id, profile.arch);
   throw new BpfcompatError('CONFIG_INVALID', `profile ${profile.id}: kernel must have one of debian, deb or file`, { hint: 'see docs/matrix.md' });
 }
 

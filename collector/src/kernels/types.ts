@@ -1,5 +1,11 @@
 // What the kernel catalog hands to the guest builder and the reports.
 
+/** The guest CPU a kernel is built for (x86_64 boots natively or under TCG; arm64 under emulation on x86). */
+export type KernelArch = 'x86_64' | 'arm64';
+
+/** Debian's name for the architecture (binary-<arch>/Packages, linux-image-*-cloud-<arch>). */
+export const DEBIAN_ARCH: Record<KernelArch, string> = { x86_64: 'amd64', arm64: 'arm64' };
+
 export type KernelOrigin =
   | { kind: 'debian'; suite: string; flavour: string; package: string; version: string; url: string; deb_sha256: string; extra_packages: Array<{ package: string; version: string; url: string; deb_sha256: string }> }
   | { kind: 'deb'; package: string; deb_sha256: string; extra_packages: Array<{ package: string; deb_sha256: string }> }
@@ -9,7 +15,7 @@ export type KernelOrigin =
 export interface ResolvedKernel {
   /** uname -r of the kernel, e.g. 6.1.0-41-cloud-amd64 */
   release: string;
-  arch: 'x86_64';
+  arch: KernelArch;
   /** Absolute path of the bootable image (vmlinuz / bzImage). */
   imagePath: string;
   /** sha256 of the image bytes: the kernel's identity in history. */

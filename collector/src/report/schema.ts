@@ -73,7 +73,8 @@ export const TargetReport = z.object({
   reused: z.boolean(),
   reused_from_run: z.string().nullable(),
   kernel: KernelRef,
-  vm: z.object({ accel: z.enum(['kvm', 'tcg', 'none']), boot_ms: z.number().int(), duration_ms: z.number().int() }),
+  // arch is present only for non-x86_64 guests (arm64 by emulation), so x86_64 reports are unchanged.
+  vm: z.object({ accel: z.enum(['kvm', 'tcg', 'none']), boot_ms: z.number().int(), duration_ms: z.number().int(), arch: z.enum(['x86_64', 'arm64']).optional() }),
   btf: z.object({ kernel_btf_available: z.boolean(), artifact_has_btf: z.boolean(), artifact_has_btf_ext: z.boolean() }),
   validation: z.object({
     load_status: z.enum(['pass', 'fail', 'skipped']),

@@ -17,7 +17,7 @@ import { targetFromInfraError, targetFromValidator, type TargetContext } from '.
 import { mapPool } from './pool.ts';
 import type { RunEventSink } from './events.ts';
 import type { ArtifactInfo } from './artifact.ts';
-import type { ValidatorBinary } from './validator-binary.ts';
+import { validatorForArch, type ValidatorBinary } from './validator-binary.ts';
 import { BpfcompatError } from '../errors.ts';
 
 export interface ArtifactRunInput {
@@ -92,15 +92,20 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
   const profiles = input.matrix.profiles;
   emit({ type: 'plan', profiles: profiles.map((p) => p.id), jobs: input.jobs });
 
-  let accelPromise: Promise<{ accel: Accel; reason: string }> | null = null;
+  // One decision per guest CPU: an arm64 profile is emulated even where x86_64 runs under KVM.
+  const accelPromises = new Map<ResolvedKernel['arch'], Promise<{ accel: Accel; reason: string }>>();
   let accelUsed: Accel | 'none' = 'none';
   const accelFor = (kernel: ResolvedKernel) => {
-    accelPromise ??= detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
-      emit({ type: 'accel', accel: a.accel, reason: a.reason });
-      accelUsed = a.accel;
-      return a;
-    });
-    return accelPromise;
+    let p = accelPromises.get(kernel.arch);
+    if (!p) {
+      p = detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
+        emit({ type: 'accel', accel: a.accel, reason: a.reason });
+        if (accelUsed === 'none' || kernel.arch === 'x86_64') accelUsed = a.accel;
+        return a;
+      });
+      accelPromises.set(kernel.arch, p);
+    }
+    return p;
   };
 
   const targets = await mapPool(profiles, input.jobs, async (profile: Profile) => {
@@ -116,7 +121,15 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       emit({ type: 'target-done', profile: profile.id, status: t.status, code: null, ms: t.duration_ms, reused: false });
       return t;
     }
-    const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: input.validator.sha256, manifest: input.manifestSha256, mode: input.mode });
+    let validator: ValidatorBinary;
+    try {
+      validator = await validatorForArch(kernel.arch, input.validator);
+    } catch (err) {
+      const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey: '', kernel, accel: 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, `validator: ${err instanceof BpfcompatError ? err.message : String(err)}`, '', attachMode);
+      emit({ type: 'target-done', profile: profile.id, status: t.status, code: null, ms: t.duration_ms, reused: false });
+      return t;
+    }
+    const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode });
     const stored = input.reuse?.(key) ?? null;
     if (stored) {
       const t: TargetReport = { ...stored, profile_id: profile.id, required: profile.required, reused: true };
@@ -137,7 +150,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       accel,
       timeoutMs: timeoutMs + BOOT_HEADROOM_MS,
       workDir: dir,
-      validatorPath: input.validator.path,
+      validatorPath: validator.path,
       ...(input.signal ? { signal: input.signal } : {}),
       onEvent: (e) => {
         if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });

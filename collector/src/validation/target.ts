@@ -30,7 +30,7 @@ export function targetBase(ctx: TargetContext): Pick<TargetReport, 'profile_id' 
     reused: false,
     reused_from_run: null,
     kernel: kernelRef(ctx.kernel),
-    vm: { accel: ctx.accel, boot_ms: ctx.bootMs, duration_ms: duration },
+    vm: { accel: ctx.accel, boot_ms: ctx.bootMs, duration_ms: duration, ...(ctx.kernel.arch !== 'x86_64' ? { arch: ctx.kernel.arch } : {}) },
     started_at: ctx.startedAt.toISOString(),
     finished_at: ctx.finishedAt.toISOString(),
     duration_ms: duration,

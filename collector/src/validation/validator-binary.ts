@@ -51,3 +51,39 @@ export async function locateValidator(env: NodeJS.ProcessEnv = process.env): Pro
   }
   return { path, basename: basename(path), sha256, sizeBytes: (await stat(path)).size };
 }
+
+/** ELF e_machine of each guest CPU. */
+const ELF_MACHINE = { x86_64: 62, arm64: 183 } as const;
+
+export const DEFAULT_VALIDATOR_ARM64 = join(REPO_ROOT, 'validator', 'build', 'arm64', 'bpfcompat-validator');
+
+/** The ELF's e_machine (62 x86_64, 183 aarch64), or null when the file is not ELF. */
+export async function elfMachine(path: string): Promise<number | null> {
+  const fh = await open(path, 'r');
+  try {
+    const h = Buffer.alloc(20);
+    await fh.read(h, 0, 20, 0);
+    return h.readUInt32BE(0) === 0x7f454c46 ? h.readUInt16LE(18) : null;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The validator for a guest CPU. x86_64 is the one the run located; arm64 is $BPFCOMPAT_VALIDATOR_BIN_ARM64
+ * or the cross-built validator/build/arm64/bpfcompat-validator. Its own sha256 goes into result keys, so an
+ * arm64 verdict never reuses an x86_64 one.
+ */
+export async function validatorForArch(arch: 'x86_64' | 'arm64', x86: ValidatorBinary, env: NodeJS.ProcessEnv = process.env): Promise<ValidatorBinary> {
+  if (arch === 'x86_64') return x86;
+  const path = env.BPFCOMPAT_VALIDATOR_BIN_ARM64 || DEFAULT_VALIDATOR_ARM64;
+  try {
+    await access(path, constants.X_OK);
+  } catch {
+    throw new BpfcompatError('VALIDATOR_MISSING', `arm64 validator ${path}: not found or not executable`, { hint: "run 'make validator-arm64' (or set BPFCOMPAT_VALIDATOR_BIN_ARM64)" });
+  }
+  if ((await elfMachine(path)) !== ELF_MACHINE.arm64 || !(await isStaticElf(path))) {
+    throw new BpfcompatError('VALIDATOR_MISSING', `arm64 validator ${path}: not a statically linked aarch64 ELF`, { hint: "build it with 'make validator-arm64'" });
+  }
+  return { path, basename: basename(path), sha256: await sha256File(path), sizeBytes: (await stat(path)).size };
+}

@@ -5,7 +5,7 @@ import { tmpdir, release } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ResolvedKernel } from '../kernels/types.ts';
-import { detectAccel } from './accel.ts';
+import { detectAccel, nativeArch } from './accel.ts';
 
 // The real KVM probe boots a kernel and is covered end to end; these cover the decisions around it.
 
@@ -50,3 +50,18 @@ test('a fresh cached verdict for this host and QEMU is reused; a stale one is no
     const stored = JSON.parse(await readFile(join(dir, 'accel.json'), 'utf8'));
     assert.deepEqual([stored.accel, stored.checked_at], ['tcg', later]);
   }));
+
+test('a guest CPU other than the host\'s is emulated without a probe, even when KVM is forced', async () => {
+  const arm = { ...kernel, arch: 'arm64' as const };
+  const v = await detectAccel(arm, { env: { BPFCOMPAT_ACCEL: 'kvm' }, hostArch: 'x64' });
+  assert.deepEqual(v, { accel: 'tcg', reason: 'arm64 guest on a x86_64 host: emulated (TCG)' });
+  assert.equal((await detectAccel(kernel, { env: {}, hostArch: 'arm64', kvmDevice: '/nonexistent' })).reason, 'x86_64 guest on a arm64 host: emulated (TCG)');
+  // On an arm64 host, an arm64 guest goes through the normal decision (here: forced).
+  assert.equal((await detectAccel(arm, { env: { BPFCOMPAT_ACCEL: 'kvm' }, hostArch: 'arm64' })).accel, 'kvm');
+});
+
+test('nativeArch maps Node\'s CPU names to guest CPUs', () => {
+  assert.equal(nativeArch('x64'), 'x86_64');
+  assert.equal(nativeArch('arm64'), 'arm64');
+  assert.equal(nativeArch('riscv64'), null);
+});

@@ -7,7 +7,8 @@ import type { ResolvedKernel } from '../kernels/types.ts';
 import { BpfcompatError, usageError } from '../errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { cacheRoot } from '../infra/xdg.ts';
-import { QEMU_BINARY } from './qemu-args.ts';
+import { qemuBinary, qemuPackage } from './qemu-args.ts';
+import type { KernelArch } from '../kernels/types.ts';
 import { probeBoot } from './runner.ts';
 import type { Accel } from './types.ts';
 
@@ -37,19 +38,29 @@ export interface DetectAccelOptions {
   now?: () => number;
   /** Device to check; tests point it elsewhere. */
   kvmDevice?: string;
+  /** Host CPU in Node's naming (process.arch); tests change it. */
+  hostArch?: string;
 }
 
-async function qemuVersion(): Promise<string> {
+async function qemuVersion(arch: KernelArch): Promise<string> {
   try {
-    const r = await execa(QEMU_BINARY, ['--version']);
+    const r = await execa(qemuBinary(arch), ['--version']);
     return r.stdout.split('\n')[0] ?? '';
   } catch (err) {
-    throw new BpfcompatError('TOOL_MISSING', `${QEMU_BINARY} cannot be run: ${(err as Error).message.split('\n')[0]}`, { hint: 'install Debian package qemu-system-x86' });
+    throw new BpfcompatError('TOOL_MISSING', `${qemuBinary(arch)} cannot be run: ${(err as Error).message.split('\n')[0]}`, { hint: `install Debian package ${qemuPackage(arch)}` });
   }
+}
+
+/** The guest CPU this host can run under KVM (Node's process.arch names: x64, arm64). */
+export function nativeArch(nodeArch: string = process.arch): KernelArch | null {
+  return nodeArch === 'x64' ? 'x86_64' : nodeArch === 'arm64' ? 'arm64' : null;
 }
 
 export async function detectAccel(kernel: ResolvedKernel, opts: DetectAccelOptions = {}): Promise<AccelVerdict> {
   const env = opts.env ?? process.env;
+  // Another CPU than the host's can only be emulated: no probe, no cache, and BPFCOMPAT_ACCEL=kvm cannot change that.
+  const native = nativeArch(opts.hostArch);
+  if (kernel.arch !== native) return { accel: 'tcg', reason: `${kernel.arch} guest on a ${native ?? opts.hostArch ?? process.arch} host: emulated (TCG)` };
   const forced = env.BPFCOMPAT_ACCEL;
   if (forced !== undefined && forced !== '') {
     if (forced !== 'kvm' && forced !== 'tcg') throw usageError(`BPFCOMPAT_ACCEL=${forced} is not kvm or tcg`, 'unset it to let bpfcompat probe, or set kvm or tcg');
@@ -64,7 +75,7 @@ export async function detectAccel(kernel: ResolvedKernel, opts: DetectAccelOptio
 
   const now = opts.now ?? Date.now;
   const cachePath = join(opts.cacheDir ?? cacheRoot(), 'accel.json');
-  const key = { host_kernel: hostRelease(), qemu_version: await qemuVersion() };
+  const key = { host_kernel: hostRelease(), qemu_version: await qemuVersion(kernel.arch) };
   const cached = await readCache(cachePath);
   if (cached && cached.host_kernel === key.host_kernel && cached.qemu_version === key.qemu_version && now() - cached.checked_at < CACHE_TTL_MS && now() >= cached.checked_at) {
     return { accel: cached.accel, reason: `${cached.reason} (cached)` };

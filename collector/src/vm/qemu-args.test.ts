@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootArgs, chardevArg, isolationArgs, machineArgs, qemuArgs, resourceArgs, serialArgs } from './qemu-args.ts';
+import { arm64MachineArgs, arm64SerialArgs, bootArgs, chardevArg, isolationArgs, machineArgs, qemuArgs, qemuBinary, resourceArgs, serialArgs } from './qemu-args.ts';
 
 test('machine: KVM uses the host CPU, TCG the richest emulated one', () => {
   assert.deepEqual(machineArgs('kvm'), ['-machine', 'pc', '-accel', 'kvm', '-cpu', 'host']);
@@ -48,4 +48,23 @@ test('qemuArgs composes every part, with the name marker first', () => {
     ...bootArgs('/k', '/i'),
     ...serialArgs({ kind: 'stdio' }, { kind: 'fd', fd: 3 }),
   ]);
+});
+
+test('arm64: virt board with -cpu max under TCG, PL011 console, results on virtio-console, hvc0 named to init', () => {
+  assert.equal(qemuBinary('arm64'), 'qemu-system-aarch64');
+  assert.equal(qemuBinary(), 'qemu-system-x86_64');
+  assert.deepEqual(arm64MachineArgs('tcg'), ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max']);
+  assert.deepEqual(arm64MachineArgs('kvm'), ['-machine', 'virt', '-accel', 'kvm', '-cpu', 'host']);
+  const a = qemuArgs({ arch: 'arm64', accel: 'tcg', memoryMb: 512, cpus: 1, kernelPath: '/k', initrdPath: '/i', console: { kind: 'stdio' }, results: { kind: 'fd', fd: 3 } });
+  assert.deepEqual(a, [
+    ...isolationArgs(),
+    '-machine', 'virt', '-accel', 'tcg', '-cpu', 'max',
+    ...resourceArgs(512, 1),
+    '-kernel', '/k', '-initrd', '/i', '-append', 'console=ttyAMA0 panic=-1 quiet bpfcompat_channel=hvc0',
+    '-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console',
+    '-device', 'virtio-serial-device', '-chardev', 'socket,id=results,fd=3', '-device', 'virtconsole,chardev=results',
+  ]);
+  // One UART only: a second -serial would be silently dropped by the virt board.
+  assert.equal(a.filter((x) => x === '-serial').length, 1);
+  assert.deepEqual(arm64SerialArgs({ kind: 'stdio' }, { kind: 'fd', fd: 3 }), a.slice(a.indexOf('-chardev')));
 });

@@ -1,8 +1,15 @@
+import type { KernelArch } from '../kernels/types.ts';
 import type { Accel } from './types.ts';
 
 // The QEMU command line, one small pure function per concern, composed by qemuArgs().
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
+
+/** The emulator for a guest CPU, and the Debian package that ships it. */
+export function qemuBinary(arch: KernelArch = 'x86_64'): string {
+  return arch === 'arm64' ? 'qemu-system-aarch64' : QEMU_BINARY;
+}
+export const qemuPackage = (arch: KernelArch = 'x86_64'): string => (arch === 'arm64' ? 'qemu-system-arm' : 'qemu-system-x86');
 
 /**
  * Kernel command line. panic=-1 turns a panic into a reboot, which -no-reboot turns into QEMU exiting.
@@ -10,6 +17,14 @@ export const QEMU_BINARY = 'qemu-system-x86_64';
  * mitigations=off, no_timer_check and tsc=reliable made no measurable difference and are left out.
  */
 export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'quiet'];
+
+/**
+ * arm64 (-M virt) has one PL011 UART (ttyAMA0) for the console; results go over virtio-console (hvc0).
+ * bpfcompat_channel has no dot, so the kernel hands it to init as an environment variable (init.sh reads it).
+ */
+export const ARM64_CMDLINE = ['console=ttyAMA0', 'panic=-1', 'quiet', 'bpfcompat_channel=hvc0'];
+
+export const baseCmdline = (arch: KernelArch = 'x86_64'): readonly string[] => (arch === 'arm64' ? ARM64_CMDLINE : BASE_CMDLINE);
 
 export interface QemuSpec {
   accel: Accel;
@@ -25,6 +40,8 @@ export interface QemuSpec {
   results: CharTarget;
   /** Shown in the process list (-name), so a run's QEMU can be found by a unique marker. */
   name?: string;
+  /** Guest CPU; x86_64 when absent. */
+  arch?: KernelArch;
 }
 
 /**
@@ -33,6 +50,14 @@ export interface QemuSpec {
  * and boots are faster. No BPF verdict depends on cx16.
  */
 export const TCG_CPU = 'max,cx16=off';
+
+/**
+ * arm64: the virt board; KVM only on an arm64 host (the caller decides), else TCG with every emulated
+ * feature (-cpu max), which gives the kernel the newest ISA to probe.
+ */
+export function arm64MachineArgs(accel: Accel): string[] {
+  return accel === 'kvm' ? ['-machine', 'virt', '-accel', 'kvm', '-cpu', 'host'] : ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max'];
+}
 
 export function machineArgs(accel: Accel, tcgCpu: string = TCG_CPU): string[] {
   return accel === 'kvm' ? ['-machine', 'pc', '-accel', 'kvm', '-cpu', 'host'] : ['-machine', 'pc', '-accel', 'tcg', '-cpu', tcgCpu];
@@ -44,8 +69,8 @@ export function resourceArgs(memoryMb: number, cpus: number): string[] {
   return ['-m', String(memoryMb), '-smp', String(cpus)];
 }
 
-export function bootArgs(kernelPath: string, initrdPath: string, extraCmdline: readonly string[] = []): string[] {
-  return ['-kernel', kernelPath, '-initrd', initrdPath, '-append', [...BASE_CMDLINE, ...extraCmdline].join(' ')];
+export function bootArgs(kernelPath: string, initrdPath: string, extraCmdline: readonly string[] = [], arch: KernelArch = 'x86_64'): string[] {
+  return ['-kernel', kernelPath, '-initrd', initrdPath, '-append', [...baseCmdline(arch), ...extraCmdline].join(' ')];
 }
 
 /**
@@ -70,6 +95,17 @@ export function serialArgs(console: CharTarget, results: CharTarget): string[] {
   return ['-chardev', chardevArg('console', console), '-serial', 'chardev:console', '-chardev', chardevArg('results', results), '-serial', 'chardev:results'];
 }
 
+/**
+ * arm64: console on the PL011, results on a virtio-console port over virtio-mmio (virt has 32 mmio slots,
+ * and Debian's cloud-arm64 kernel ships virtio_mmio + virtio_console as modules the initramfs loads first).
+ */
+export function arm64SerialArgs(console: CharTarget, results: CharTarget): string[] {
+  return [
+    '-chardev', chardevArg('console', console), '-serial', 'chardev:console',
+    '-device', 'virtio-serial-device', '-chardev', chardevArg('results', results), '-device', 'virtconsole,chardev=results',
+  ];
+}
+
 /** No default devices, no network, no display, no monitor; a guest reboot ends QEMU. */
 export function isolationArgs(): string[] {
   return ['-nodefaults', '-no-user-config', '-nic', 'none', '-display', 'none', '-monitor', 'none', '-no-reboot'];
@@ -79,10 +115,10 @@ export function qemuArgs(spec: QemuSpec): string[] {
   return [
     ...(spec.name ? ['-name', spec.name] : []),
     ...isolationArgs(),
-    ...machineArgs(spec.accel),
+    ...(spec.arch === 'arm64' ? arm64MachineArgs(spec.accel) : machineArgs(spec.accel)),
     ...resourceArgs(spec.memoryMb, spec.cpus),
-    ...bootArgs(spec.kernelPath, spec.initrdPath, spec.extraCmdline),
-    ...serialArgs(spec.console, spec.results),
+    ...bootArgs(spec.kernelPath, spec.initrdPath, spec.extraCmdline, spec.arch),
+    ...(spec.arch === 'arm64' ? arm64SerialArgs(spec.console, spec.results) : serialArgs(spec.console, spec.results)),
   ];
 }
 

@@ -42,6 +42,7 @@ export async function runGuest(req: GuestRunRequest): Promise<GuestOutcome> {
     cpus: req.cpus,
     kernelPath: req.kernel.imagePath,
     initrdPath,
+    arch: req.kernel.arch,
   });
   const tap = new ConsoleTap(consoleLogPath, (line) => emit({ type: 'console', line }));
   const decoder = new FrameDecoder();
@@ -134,7 +135,7 @@ export async function probeBoot(kernel: ResolvedKernel, accel: Accel, workDir: s
   const initrdPath = join(workDir, 'initrd-bare.cpio');
   await writeInitrd(initrdPath, base, null);
   const t0 = performance.now();
-  const qemu = startQemu({ name: `bpfcompat-probe-${randomBytes(6).toString('hex')}`, accel, memoryMb: 256, cpus: 1, kernelPath: kernel.imagePath, initrdPath });
+  const qemu = startQemu({ name: `bpfcompat-probe-${randomBytes(6).toString('hex')}`, accel, memoryMb: 256, cpus: 1, kernelPath: kernel.imagePath, initrdPath, arch: kernel.arch });
   const tap = new ConsoleTap(join(workDir, 'console.log'), () => {});
   const decoder = new FrameDecoder();
   let booted = false;
