@@ -1,25 +1,8 @@
-// The failure classification codes the collector emits (collector/src/classify). Each has an MDX
+import { CLASSIFICATION_CODES } from '../../../collector/src/classify/codes.ts';
+
+// The failure classification codes the collector emits (collector/src/classify), plus INFRA_ERROR. Each has an MDX
 // page under site/src/content/classes/<code>.mdx; the site test fails when one is missing.
-export const FAILURE_CLASSES = [
-  'UNSUPPORTED_HELPER',
-  'MISSING_KFUNC',
-  'GPL_ONLY_HELPER',
-  'ATTACH_TARGET_MISSING',
-  'NEEDS_RUNTIME_TARGET',
-  'COMPLEXITY_LIMIT',
-  'UNSUPPORTED_ATTACH_TYPE',
-  'UNSUPPORTED_MAP_TYPE',
-  'CORE_RELOCATION_FAILURE',
-  'MISSING_BTF',
-  'UNSUPPORTED_PROGRAM_TYPE',
-  'POLICY_DENIED',
-  'CAPABILITY_FAILURE',
-  'VERIFIER_REJECTION',
-  'FUNCTIONAL_TEST_FAILURE',
-  'COMMAND_VALIDATION_FAILURE',
-  'UNKNOWN',
-  'INFRA_ERROR',
-] as const;
+export const FAILURE_CLASSES = [...CLASSIFICATION_CODES, 'INFRA_ERROR'] as const;
 
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
