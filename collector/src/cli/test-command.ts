@@ -1,5 +1,6 @@
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
+import { RUN_FLAGS } from './run-flags.ts';
 import { runCommandMode } from './command-mode.ts';
 
 const HELP = `Usage: bpfcompat test-command --cmd COMMAND [--bin LOADER] --matrix MATRIX --out report.json [flags]
@@ -38,28 +39,10 @@ export const testCommandVerb: Verb = {
   help: HELP,
   async run(argv) {
     const { values: v } = parseFlags('test-command', argv, {
+      ...RUN_FLAGS,
       cmd: { type: 'string' },
       bin: { type: 'string' },
       'expect-exit': { type: 'string' },
-      artifact: { type: 'string' },
-      'guest-tool': { type: 'string', multiple: true },
-      matrix: { type: 'string' },
-      profile: { type: 'string', multiple: true },
-      out: { type: 'string' },
-      markdown: { type: 'string' },
-      junit: { type: 'string' },
-      jobs: { type: 'string' },
-      timeout: { type: 'string' },
-      workdir: { type: 'string' },
-      'artifact-name': { type: 'string' },
-      'artifact-version': { type: 'string' },
-      'artifact-variant': { type: 'string' },
-      history: { type: 'string' },
-      'no-history': { type: 'boolean' },
-      fresh: { type: 'boolean' },
-      offline: { type: 'boolean' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
     }, { positionals: 0 });
     return runCommandMode({
       command: v.cmd, binary: v.bin, expectExit: v['expect-exit'],

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags, intFlag } from './args.ts';
+import { RUN_FLAGS } from './run-flags.ts';
 import { usageError } from '../errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest } from '../config/manifest.ts';
@@ -63,31 +64,13 @@ export const testVerb: Verb = {
   help: HELP,
   async run(argv) {
     const { values } = parseFlags('test', argv, {
-      artifact: { type: 'string' },
-      matrix: { type: 'string' },
-      out: { type: 'string' },
-      markdown: { type: 'string' },
-      junit: { type: 'string' },
+      ...RUN_FLAGS,
       manifest: { type: 'string' },
       'validation-mode': { type: 'string' },
-      profile: { type: 'string', multiple: true },
       shard: { type: 'string' },
-      jobs: { type: 'string' },
-      timeout: { type: 'string' },
-      workdir: { type: 'string' },
-      'artifact-name': { type: 'string' },
-      'artifact-version': { type: 'string' },
-      'artifact-variant': { type: 'string' },
-      history: { type: 'string' },
-      'no-history': { type: 'boolean' },
-      fresh: { type: 'boolean' },
-      offline: { type: 'boolean' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
       command: { type: 'string' },
       'command-binary': { type: 'string' },
       'command-expect-exit': { type: 'string' },
-      'guest-tool': { type: 'string', multiple: true },
     }, { positionals: 0 });
     if (values.command !== undefined) {
       if (values.manifest || values['validation-mode']) throw usageError('test: --manifest and --validation-mode do not apply in command mode (--command)', 'the command\'s exit code is the verdict');

@@ -1,10 +1,11 @@
 import type { TargetReport } from '../../../collector/src/report/schema.ts';
+import type { SiteResultRow } from '../../../history/src/site-queries.ts';
 
 // What the site reads from the history, in one shape: load.ts fills it through history/, the page
 // modules turn it into page data. Compact rows for every result (cheap at 300k rows), full target
 // JSON only for the latest result of each artifact version on each kernel profile.
 
-export type Status = 'pass' | 'fail' | 'infra_error';
+export type { Status } from '../../../history/src/types.ts';
 
 export interface SnapshotRun {
   id: string;
@@ -17,19 +18,8 @@ export interface SnapshotRun {
   ci: Record<string, string> | null;
 }
 
-/** One result of one run, without the heavy evidence. */
-export interface ResultRow {
-  run_id: string;
-  artifact: string;
-  version: string;
-  artifact_sha256: string;
-  profile_id: string;
-  status: Status;
-  classification_code: string | null;
-  reused: boolean;
-  kernel_release: string;
-  kernel_sha256: string;
-}
+/** One result of one run, without the heavy evidence: the row history/ reads for the site. */
+export type ResultRow = SiteResultRow;
 
 /** The latest full result of one artifact version on one profile. */
 export interface DetailedResult {

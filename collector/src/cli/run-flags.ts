@@ -1,0 +1,22 @@
+// The flags every verb that runs targets shares (test, test --command, test-command): one list, so they cannot drift.
+export const RUN_FLAGS = {
+  artifact: { type: 'string' },
+  matrix: { type: 'string' },
+  profile: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  markdown: { type: 'string' },
+  junit: { type: 'string' },
+  jobs: { type: 'string' },
+  timeout: { type: 'string' },
+  workdir: { type: 'string' },
+  'artifact-name': { type: 'string' },
+  'artifact-version': { type: 'string' },
+  'artifact-variant': { type: 'string' },
+  history: { type: 'string' },
+  'no-history': { type: 'boolean' },
+  fresh: { type: 'boolean' },
+  offline: { type: 'boolean' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  'guest-tool': { type: 'string', multiple: true },
+} as const;
