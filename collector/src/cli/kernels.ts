@@ -27,7 +27,9 @@ function source(k: ResolvedKernel): string {
   const o = k.origin;
   if (o.kind === 'debian') return `debian ${o.suite} ${o.package} ${o.version}`;
   if (o.kind === 'deb') return `deb ${o.package}`;
-  return `file ${o.image}`;
+  if (o.kind === 'rpm') return `rpm ${o.package}`;
+  if (o.kind === 'ssh') return `ssh ${o.host}:${o.port}`;
+  return `${o.kind} ${o.image}`;
 }
 
 async function fetchKernels(argv: string[]): Promise<number> {

@@ -26,7 +26,7 @@ async function errorOf(yaml: string): Promise<BpfcompatError> {
 test('the shipped matrices parse, with defaults applied', async () => {
   const m = await loadMatrix('matrices/debian.yaml');
   assert.deepEqual(m.profiles.map((p) => p.id), ['debian-11', 'debian-12', 'debian-13', 'debian-13-backports', 'debian-sid']);
-  assert.ok(m.profiles.every((p) => p.required && 'debian' in p.kernel && p.kernel.debian?.flavour === 'cloud-amd64'));
+  assert.ok(m.profiles.every((p) => p.required && p.kernel?.debian?.flavour === 'cloud-amd64'));
   const one = await loadMatrix('matrices/dev-one.yaml');
   assert.equal(one.profiles.length, 1);
 });
@@ -57,7 +57,7 @@ test('a kernel source needs exactly one kind', async () => {
 
 test('arch: x86_64 by default, arm64 for the arm64 matrix, and a flavour for the other CPU is refused', async () => {
   const m = await loadMatrix('matrices/debian-arm64.yaml');
-  assert.ok(m.profiles.length >= 1 && m.profiles.every((p) => p.arch === 'arm64' && p.kernel.debian?.flavour === 'cloud-arm64'));
+  assert.ok(m.profiles.length >= 1 && m.profiles.every((p) => p.arch === 'arm64' && p.kernel?.debian?.flavour === 'cloud-arm64'));
   assert.equal((await loadMatrix('matrices/dev-one-arm64.yaml')).profiles[0]!.arch, 'arm64');
   assert.equal((await loadMatrix('matrices/dev-one.yaml')).profiles[0]!.arch, 'x86_64');
   const e = await errorOf('name: x\nprofiles:\n  - id: a\n    arch: arm64\n    kernel: { debian: { suite: bookworm } }\n');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { loadYamlFile } from './load.ts';
+import { ImageSource } from './image-source.ts';
+import { SshSource } from './ssh-source.ts';
 
 // A matrix carries its kernels itself (no profile files resolved from the working directory).
 
@@ -31,10 +33,18 @@ export const FileKernelSource = z.strictObject({
   release: z.string().min(1).optional(),
 });
 
-// One object with three optional keys (not a union) so that an error inside one names its exact key path.
+export const RpmKernelSource = z.strictObject({
+  /** URL (https/http) or local path of a kernel .rpm (kernel-core-*, or a kernel-* that carries vmlinuz). */
+  package: z.string().min(1),
+  sha256: sha256.optional(),
+  /** Extra .rpms with the modules when the image package does not carry them (Fedora's kernel-modules-*). */
+  modules: z.array(z.strictObject({ package: z.string().min(1), sha256: sha256.optional() })).default([]),
+});
+
+// One object with optional keys (not a union) so that an error inside one names its exact key path.
 export const KernelSource = z
-  .strictObject({ debian: DebianKernelSource.optional(), deb: DebKernelSource.optional(), file: FileKernelSource.optional() })
-  .refine((k) => [k.debian, k.deb, k.file].filter((x) => x !== undefined).length === 1, { message: 'must have exactly one of debian, deb or file' });
+  .strictObject({ debian: DebianKernelSource.optional(), deb: DebKernelSource.optional(), rpm: RpmKernelSource.optional(), file: FileKernelSource.optional() })
+  .refine((k) => [k.debian, k.deb, k.rpm, k.file].filter((x) => x !== undefined).length === 1, { message: 'must have exactly one of debian, deb, rpm or file' });
 
 export const Profile = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
@@ -42,7 +52,10 @@ export const Profile = z.strictObject({
   description: z.string().optional(),
   /** arm64 boots Debian's arm64 kernels with qemu-system-aarch64 (emulated on x86 hosts). */
   arch: z.enum(['x86_64', 'arm64']).default('x86_64'),
-  kernel: KernelSource,
+  /** The lane: exactly one of kernel (direct boot), image (disk image over SSH) or ssh (an existing machine). */
+  kernel: KernelSource.optional(),
+  image: ImageSource.optional(),
+  ssh: SshSource.optional(),
   timeout: duration.optional(),
   memory_mb: z.number().int().min(256).max(16384).default(1024),
   cpus: z.number().int().min(1).max(8).default(1),
@@ -59,8 +72,10 @@ export const Matrix = z
     m.profiles.forEach((p, i) => {
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['profiles', i, 'id'], message: `duplicate profile id ${p.id}` });
       seen.add(p.id);
+      const lanes = (['kernel', 'image', 'ssh'] as const).filter((k) => p[k] !== undefined);
+      if (lanes.length !== 1) ctx.addIssue({ code: 'custom', path: ['profiles', i], message: lanes.length === 0 ? 'needs one of kernel, image or ssh' : `has ${lanes.join(' and ')}: give exactly one of kernel, image or ssh` });
       // A Debian flavour names its CPU (cloud-amd64, cloud-arm64): one that contradicts arch would boot the wrong kernel.
-      const flavour = p.kernel.debian?.flavour;
+      const flavour = p.kernel?.debian?.flavour;
       const other = p.arch === 'arm64' ? 'amd64' : 'arm64';
       if (flavour !== undefined && (flavour === other || flavour.endsWith(`-${other}`))) {
         const want = flavour.replace(new RegExp(`${other}$`), p.arch === 'arm64' ? 'arm64' : 'amd64');
@@ -73,6 +88,12 @@ export type Matrix = z.infer<typeof Matrix>;
 export type Profile = z.infer<typeof Profile>;
 export type KernelSource = z.infer<typeof KernelSource>;
 export type DebianKernelSource = z.infer<typeof DebianKernelSource>;
+export type RpmKernelSource = z.infer<typeof RpmKernelSource>;
+/** Which lane a profile runs in. */
+export type Lane = 'direct' | 'image' | 'ssh';
+export function laneOf(p: Profile): Lane {
+  return p.ssh ? 'ssh' : p.image ? 'image' : 'direct';
+}
 
 export function loadMatrix(file: string): Promise<Matrix> {
   return loadYamlFile(file, Matrix, 'see docs/matrix.md for the matrix format');

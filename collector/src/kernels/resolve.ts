@@ -28,6 +28,7 @@ export async function resolveKernel(profile: Profile, opts: ResolveOptions = {})
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   const k = profile.kernel;
+  if (!k) throw new BpfcompatError('CONFIG_INVALID', `profile ${profile.id}: has no kernel (it runs in the ${profile.image ? 'image' : 'ssh'} lane)`, { hint: 'only direct-boot profiles resolve a kernel' });
   if ('debian' in k && k.debian) return resolveDebian(k.debian, ctx);
   if ('deb' in k && k.deb) return resolveDeb({ package: k.deb.package, sha256: k.deb.sha256 }, k.deb.modules, ctx);
   if ('file' in k && k.file) return resolveFile(k.file, profile.id, profile.arch);

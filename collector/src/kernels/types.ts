@@ -9,7 +9,11 @@ export const DEBIAN_ARCH: Record<KernelArch, string> = { x86_64: 'amd64', arm64:
 export type KernelOrigin =
   | { kind: 'debian'; suite: string; flavour: string; package: string; version: string; url: string; deb_sha256: string; extra_packages: Array<{ package: string; version: string; url: string; deb_sha256: string }> }
   | { kind: 'deb'; package: string; deb_sha256: string; extra_packages: Array<{ package: string; deb_sha256: string }> }
-  | { kind: 'file'; image: string };
+  | { kind: 'rpm'; package: string; rpm_sha256: string; extra_packages: Array<{ package: string; rpm_sha256: string }> }
+  | { kind: 'file'; image: string }
+  /** Lanes that do not boot a kernel of the catalog: the kernel is what the machine runs (uname -r). */
+  | { kind: 'image'; image: string; image_sha256: string }
+  | { kind: 'ssh'; host: string; port: number };
 
 /** A kernel extracted into the content-addressed cache, ready to boot. */
 export interface ResolvedKernel {
