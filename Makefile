@@ -13,21 +13,23 @@ APT_PACKAGES := qemu-system-x86 busybox-static clang llvm libelf-dev zlib1g-dev 
 	libc6-dev chromium git kmod libxml2-utils libxdp1 flex bison bc libbpf-tools xdp-tools bpftool iproute2
 # arm64 lane (arm64 kernels under emulation): emulator, cross compiler, arm64 static libs via multiarch.
 APT_PACKAGES_ARM64 := qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64
-# Other kernel packages (.rpm) and the remote-host lane's test sshd.
-APT_PACKAGES += rpm2cpio libarchive-tools openssh-server $(APT_PACKAGES_ARM64)
+# Other kernel packages (.rpm: bsdtar unpacks them, rpmbuild builds the tests' packages) and the remote-host lane's test sshd.
+APT_PACKAGES += rpm2cpio libarchive-tools rpm openssh-server $(APT_PACKAGES_ARM64)
+# Disk-image lane: `images build` (mmdebstrap, mke2fs, qemu-img) and its NoCloud seed (genisoimage).
+APT_PACKAGES += mmdebstrap genisoimage e2fsprogs qemu-utils
 EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
 vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))
 LIBBPF_INCLUDE := validator/build/libbpf/include
 
-.PHONY: validator-arm64 kernel-nobtf help setup deps apt npm validator examples kernels demo test typecheck unit e2e bench doctor clean
+.PHONY: image-debian-12 validator-arm64 kernel-nobtf help setup deps apt npm validator examples kernels demo test typecheck unit e2e bench doctor clean
 
 help:
 	@echo "make demo   set up everything and validate the shipped examples on $(MATRIX)"
 	@echo "make test   set up everything and run every test"
 	@echo "make setup | deps | validator | examples | kernels | typecheck | bench | doctor | clean"
 
-setup: deps validator validator-arm64 examples kernels
+setup: deps validator validator-arm64 examples kernels image-debian-12
 
 deps: apt npm
 
@@ -58,8 +60,15 @@ validator:
 # The arm64 guest userland: static aarch64 validator (cross-built) and Debian's busybox-static:arm64
 # (apt-get download checks it against apt's signed index).
 ARM64_GUEST := validator/build/arm64
-validator-arm64: $(ARM64_GUEST)/busybox
+validator-arm64: $(ARM64_GUEST)/busybox $(ARM64_GUEST)/bash
 	$(MAKE) -C validator arm64
+# Command mode on arm64 runs Debian's bash:arm64 (not co-installable with the host's bash, so downloaded);
+# its libtinfo goes to lib/, libc comes from libc6:arm64 (multiarch, installed by `make deps`).
+$(ARM64_GUEST)/bash:
+	@mkdir -p $(@D)/lib
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && (cd "$$tmp" && apt-get download -qq bash:arm64 libtinfo6:arm64) && \
+	  dpkg-deb -x "$$tmp"/bash_*_arm64.deb "$$tmp/root" && dpkg-deb -x "$$tmp"/libtinfo6_*_arm64.deb "$$tmp/root" && \
+	  install -m 0755 "$$tmp"/root/lib/aarch64-linux-gnu/libtinfo.so.6.* $(@D)/lib/libtinfo.so.6 && install -m 0755 "$$tmp/root/bin/bash" $@
 $(ARM64_GUEST)/busybox:
 	@mkdir -p $(@D)
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && (cd "$$tmp" && apt-get download -qq busybox-static:arm64) && \
@@ -71,6 +80,10 @@ build/examples/%.bpf.o: %.bpf.c | $(LIBBPF_INCLUDE)
 	clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I$(LIBBPF_INCLUDE) -I/usr/include/$$(gcc -print-multiarch) -c $< -o $@
 $(LIBBPF_INCLUDE):
 	$(MAKE) -C validator libbpf
+
+# The image lane's Debian 12 disk (mmdebstrap from deb.debian.org, needs root), built once into the cache.
+image-debian-12: npm
+	@$(BPFCOMPAT) images list | grep -q '^debian-12 ' || $(BPFCOMPAT) images build debian-12
 
 kernels: npm
 	$(BPFCOMPAT) kernels fetch --matrix $(MATRIX)

@@ -60,6 +60,23 @@ for (let j = 0; j < RUNS; j++) {
   }
 }
 h.close();
+const size = ['', '-wal'].reduce((s, ext) => { try { return s + statSync(path + ext).size; } catch { return s; } }, 0);
+
+// What `bpfcompat test` pays per run at this size: a new connection, one run, one transaction, close.
+// A fresh version's first run (new verdicts to hash and compress) and the next run that reuses them.
+const PER_RUN = Math.min(ARTIFACTS, 200);
+const perRun: Record<'fresh' | 'reuse', number[]> = { fresh: [], reuse: [] };
+for (const [kind, j] of [['fresh', RUNS], ['reuse', RUNS + 1]] as const) {
+  for (let i = 0; i < PER_RUN; i++) {
+    const input = runOf(i, j, fresh);
+    const s = performance.now();
+    const one = openHistory(path);
+    one.appendRun(input);
+    one.close();
+    perRun[kind].push(performance.now() - s);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 const time = (fn: () => unknown, n = 20) => {
   const first = performance.now();
@@ -76,12 +93,12 @@ const time = (fn: () => unknown, n = 20) => {
 };
 
 const r = openHistory(path, { readonly: true });
-const size = ['', '-wal'].reduce((s, ext) => { try { return s + statSync(path + ext).size; } catch { return s; } }, 0);
 const counts = r.counts();
 console.log(`history bench: ${ARTIFACTS} artifacts × ${KERNELS.length} kernels × ${RUNS} runs = ${results.toLocaleString('en')} results, appendRuns of ${BATCH} runs`);
 console.log(`  append:            ${(appendMs / 1000).toFixed(2)} s (${((appendMs * 1000) / results).toFixed(2)} µs/result; generating inputs took another ${(genMs / 1000).toFixed(2)} s)`);
 // CPU time of this process during the appends: the machine is shared, so wall time includes waiting for a core.
 console.log(`  append CPU time:   ${(appendCpuUs / 1e6).toFixed(2)} s`);
+console.log(`  appendRun, one run per transaction and connection (as bpfcompat test), ${PER_RUN} runs each: median ${median(perRun.fresh).toFixed(1)} ms (new verdicts), ${median(perRun.reuse).toFixed(1)} ms (all reused)`);
 console.log(`  rows:              runs ${counts.runs}, run_results ${counts.run_results}, results ${counts.results}, stored targets ${counts.targets}`);
 console.log(`  database size:     ${(size / 1e6).toFixed(1)} MB, ${(size / results).toFixed(1)} bytes/result`);
 const mid = Math.floor(ARTIFACTS / 2);
@@ -93,7 +110,7 @@ console.log(`  findReusable:      ${time(() => r.findReusable(key))}`);
 console.log(`  listRuns(50):      ${time(() => r.listRuns())}`);
 console.log(`  artifactVersions:  ${time(() => r.artifactVersions(`artifact-${mid}`))}`);
 console.log(`  listArtifacts:     ${time(() => r.listArtifacts(), 3)}`);
-// Reports without an index of their own (one scan of run_results each): not on a hot path, printed so a regression shows.
+// Reports (kernel page, class pages): one pass over the distinct member sets, weighted by the runs sharing each.
 console.log(`  listKernels:       ${time(() => r.listKernels(), 1)}`);
 console.log(`  classOccurrences:  ${time(() => r.classOccurrences(), 1)}`);
 r.close();

@@ -100,11 +100,14 @@ test('verify reports a dangling member reference (appends do not enforce foreign
   h.close();
   const raw = new Database(path);
   raw.pragma('foreign_keys = OFF'); // tampering from outside, as another tool would
-  raw.prepare('UPDATE run_results SET target = 999999 WHERE profile_id = ?').run(P);
+  // Members are packed JSON (migration 4): point one member's target at a row that does not exist.
+  raw.prepare(`UPDATE member_sets SET members = (SELECT json_group_array(CASE WHEN j.value->>0 = ? THEN json_replace(j.value, '$[6]', 999999)
+    ELSE json(j.value) END) FROM json_each(member_sets.members) j)`).run(P);
   raw.close();
   const report = openHistory(path).verify();
   assert.equal(report.ok, false);
   assert.deepEqual(report.mismatches.map((m) => [m.table, m.problem]), [['run_results', 'dangling reference to targets']]);
+  assert.match(report.mismatches[0]!.key, new RegExp(`profile ${P}$`));
 });
 
 test('a version-2 history is upgraded: members keep their verdicts and the reusable verdict is derived', () => {
@@ -127,7 +130,7 @@ test('a version-2 history is upgraded: members keep their verdicts and the reusa
     INSERT INTO latest_verdicts VALUES ('legacy', 'debian-12', 'reuse', '2024-01-02T00:00:00Z', 'v0', NULL, 1, 'fail', 'HELPER_NOT_SUPPORTED', 'high', 'k', '6.1.0-37-cloud-amd64', 'key');`);
   raw.close();
   const h = openHistory(path);
-  assert.equal(h.schemaVersion, 3);
+  assert.equal(h.schemaVersion, 4);
   assert.deepEqual(h.resultsForRun('reuse').map((m) => [m.run_id, m.result_key, m.kernel_sha256, m.target_sha256, m.reused_from_run, m.status]),
     [['reuse', 'key', 'k', 't1', 'boot', 'fail']]);
   assert.deepEqual(h.latestVerdicts().map((l) => [l.run_id, l.status]), [['reuse', 'fail']]);

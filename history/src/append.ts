@@ -4,6 +4,8 @@ import { compressText } from './codec.ts';
 import { BpfcompatError } from './errors.ts';
 import { TARGET_DICTIONARY } from './dictionary.ts';
 import { canonicalJson, resultKey, sha256Hex } from './hash.ts';
+import { MemberStore, type MemberRow } from './members.ts';
+import { decodeCells, encodeCells, latestStatements, offer, type Cell, type Cells } from './latest.ts';
 import type { AppendResult, RunInput, RunLogs, TargetInput } from './types.ts';
 
 // Appends runs. Every content-addressed row is INSERT OR IGNORE; a run id already present is skipped
@@ -38,12 +40,18 @@ export class Appender {
   private readonly targetOf = new Map<string, Map<string, number>>();
   /** per result id, a lower bound of the stored reusable verdict (it only ever gets better) */
   private readonly verdictOf = new Map<number, Candidate>();
-  /** multi-row INSERTs into run_results by row count: one statement per run instead of one per target */
-  private readonly memberInserts = new Map<number, Database.Statement>();
+  /** packed run membership (migration 4) */
+  private readonly members: MemberStore;
   private dictionaryReady = false;
-  /** seq range of the runs added by the current transaction */
-  private firstSeq: number | undefined;
-  private lastSeq = 0;
+  /**
+   * Latest cells per artifact name (latest.ts), as stored: kept across transactions while no other
+   * connection commits (PRAGMA data_version unchanged), dropped otherwise. Rows changed by the current
+   * transaction are written once at its end.
+   */
+  private readonly latestCells = new Map<string, Cells>();
+  private readonly latestDirty = new Set<string>();
+  private readonly latest: ReturnType<typeof latestStatements>;
+  private dataVersion: number | undefined;
 
   private readonly path: string;
 
@@ -51,6 +59,8 @@ export class Appender {
     this.db = db;
     this.path = path;
     this.s = prepare(db);
+    this.members = new MemberStore(db, path);
+    this.latest = latestStatements(db);
   }
 
   /** Appends runs in one transaction (one run for `bpfcompat test`, batches for imports). */
@@ -59,11 +69,13 @@ export class Appender {
       + this.targetOf.size + this.verdictOf.size;
     if (cached > 2_000_000) this.forget();
     const tx = this.db.transaction(() => {
-      this.firstSeq = undefined;
+      // Another connection's commit may have changed latest cells this connection cached.
+      const version = this.db.pragma('data_version', { simple: true }) as number;
+      if (version !== this.dataVersion || this.latestCells.size > 100_000) this.latestCells.clear();
+      this.dataVersion = version;
+      this.latestDirty.clear();
       const results = items.map(({ input, logs }) => this.appendOne(input, logs ?? {}));
-      // latest_verdicts once per transaction, set-based over the runs just added: the new runs got
-      // consecutive seq values (INTEGER PRIMARY KEY = max + 1, and the transaction holds the write lock).
-      if (this.firstSeq !== undefined) this.s.latest.run(this.firstSeq, this.lastSeq);
+      for (const name of this.latestDirty) this.latest.write.run(name, encodeCells(this.latestCells.get(name)!));
       return results;
     });
     // Foreign keys are not enforced inside append transactions: every id written is read from this file
@@ -92,6 +104,9 @@ export class Appender {
     this.firstSeen.clear();
     this.keyInputs.clear();
     this.targetOf.clear();
+    this.members.forget();
+    this.latestCells.clear();
+    this.dataVersion = undefined;
     this.dictionaryReady = false;
   }
 
@@ -116,13 +131,21 @@ export class Appender {
     this.firstSeen.set(tag, mark);
   }
 
-  private memberInsert(n: number): Database.Statement {
-    let stmt = this.memberInserts.get(n);
-    if (stmt === undefined) {
-      stmt = this.db.prepare(`${MEMBER_INSERT} ${Array(n).fill(MEMBER_ROW).join(', ')}`);
-      this.memberInserts.set(n, stmt);
+  /** Folds the run's members into its artifact's latest cells (written at the end of the transaction). */
+  private offerLatest(run: RunInput): void {
+    const { name, version, variant } = run.artifact;
+    let cells = this.latestCells.get(name);
+    if (cells === undefined) {
+      cells = decodeCells(this.latest.read.get(name) as string | undefined);
+      this.latestCells.set(name, cells);
     }
-    return stmt;
+    let changed = false;
+    for (const t of run.targets) {
+      const cell: Cell = [run.run.id, run.run.started_at, version, variant ?? null, t.required ? 1 : 0, t.status, t.classification_code,
+        t.classification_confidence, t.kernel.sha256, t.kernel.release, t.result_key];
+      if (offer(cells, t.profile_id, cell)) changed = true;
+    }
+    if (changed) this.latestDirty.add(name);
   }
 
   private kernelId(t: TargetInput): number {
@@ -168,11 +191,21 @@ export class Appender {
   private appendOne(run: RunInput, logs: RunLogs): AppendResult {
     const s = this.s;
     const r = run.run;
-    if (s.runExists.get(r.id)) return { runId: r.id, newResults: 0, inserted: false };
     const a = run.artifact;
+    const manifestSha = run.manifest?.sha256 ?? null;
+    const sm = run.summary;
+    // The run row first: ON CONFLICT DO NOTHING doubles as the "already appended" check (no SELECT per run).
+    // Foreign keys are off inside append transactions, so the parents below may follow it.
+    const added = s.run.run(
+      r.id, r.started_at, r.finished_at, r.duration_ms, run.tool.version, run.matrix.name, run.matrix.path,
+      a.name, a.version, a.variant, a.sha256, run.validator.sha256, manifestSha, run.mode, run.validation_mode, r.accel,
+      sm.status, sm.exit_code, sm.total, sm.passed, sm.failed, sm.infra_errors, sm.required_passed, sm.required_failed, sm.reused,
+      r.git?.revision ?? null, r.git?.describe ?? null, r.ci ? canonicalJson(r.ci) : null,
+    );
+    if (added.changes === 0) return { runId: r.id, newResults: 0, inserted: false };
+    const seq = Number(added.lastInsertRowid);
     this.once(`a${a.sha256}`, () => s.artifact.run(a.sha256, a.identity, run.mode === 'command' ? 'command' : 'object', a.basename, a.size_bytes));
     this.once(`v${run.validator.sha256}`, () => s.validator.run(run.validator.sha256, run.validator.basename, run.validator.size_bytes));
-    const manifestSha = run.manifest?.sha256 ?? null;
     if (run.manifest) {
       const m = run.manifest;
       // Once with its text is final; without text, a later run may still bring it.
@@ -181,18 +214,11 @@ export class Appender {
         if (m.content !== undefined) this.known.add(`m${m.sha256}`);
       }
     }
-    const sm = run.summary;
-    const seq = Number(s.run.run(
-      r.id, r.started_at, r.finished_at, r.duration_ms, run.tool.version, run.matrix.name, run.matrix.path,
-      a.name, a.version, a.variant, a.sha256, run.validator.sha256, manifestSha, run.mode, run.validation_mode, r.accel,
-      sm.status, sm.exit_code, sm.total, sm.passed, sm.failed, sm.infra_errors, sm.required_passed, sm.required_failed, sm.reused,
-      r.git?.revision ?? null, r.git?.describe ?? null, r.ci ? canonicalJson(r.ci) : null,
-    ).lastInsertRowid);
     this.earliest(`V${a.name}\0${a.version}\0${a.variant ?? ''}\0${a.sha256}`, r.started_at, r.id,
       () => s.version.run(a.name, a.version, a.variant ?? '', a.sha256, r.id, r.started_at));
     let newResults = 0;
     const prefix = `${a.sha256}/${run.validator.sha256}/${manifestSha}/${run.validation_mode}`;
-    const rows: unknown[] = [];
+    const rows: MemberRow[] = [];
     const booted = new Map<string, number>();
     const withLogs = Object.keys(logs).length > 0;
     for (const t of run.targets) {
@@ -232,19 +258,14 @@ export class Appender {
           this.verdictOf.set(resultId, c);
         }
       }
-      rows.push(
-        seq, t.profile_id, t.required ? 1 : 0, resultId, t.reused ? 1 : 0, t.reused_from_run, kernel, target,
+      rows.push([
+        t.profile_id, t.required ? 1 : 0, resultId, t.reused ? 1 : 0, t.reused_from_run, kernel, target,
         withLogs ? storeLog(s, logs[t.profile_id]) : null, withLogs ? storeLog(s, logs[`${t.profile_id}#verifier`]) : null,
-      );
+      ]);
     }
     if (booted.size > 0) this.targetOf.set(r.id, booted);
-    // At most MEMBERS_PER_INSERT rows a statement: SQLite caps bound parameters (32766).
-    for (let i = 0; i < run.targets.length; i += MEMBERS_PER_INSERT) {
-      const n = Math.min(MEMBERS_PER_INSERT, run.targets.length - i);
-      this.memberInsert(n).run(rows.slice(i * MEMBER_COLUMNS, (i + n) * MEMBER_COLUMNS));
-    }
-    this.firstSeq ??= seq;
-    this.lastSeq = seq;
+    this.members.store(seq, r.id, rows);
+    this.offerLatest(run);
     if (process.env.BPFCOMPAT_HISTORY_TEST_HOLD) holdForTest(process.env.BPFCOMPAT_HISTORY_TEST_HOLD);
     return { runId: r.id, newResults, inserted: true };
   }
@@ -285,15 +306,8 @@ function holdForTest(markerPath: string): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
 }
 
-const MEMBER_INSERT = `INSERT INTO run_results (run, profile_id, required, result, reused, reused_from_run, kernel, target,
-  console_log_sha256, verifier_log_sha256) VALUES`;
-const MEMBER_COLUMNS = 10;
-const MEMBER_ROW = `(${Array(MEMBER_COLUMNS).fill('?').join(', ')})`;
-const MEMBERS_PER_INSERT = 64;
-
 function prepare(db: Database.Database) {
   return {
-    runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
     artifact: db.prepare('INSERT OR IGNORE INTO artifacts (sha256, identity, kind, basename, size) VALUES (?, ?, ?, ?, ?)'),
     validator: db.prepare('INSERT OR IGNORE INTO validators (sha256, basename, size) VALUES (?, ?, ?)'),
     // A manifest first stored without its text gains the text when a later run brings it.
@@ -305,7 +319,7 @@ function prepare(db: Database.Database) {
     run: db.prepare(`INSERT INTO runs (id, started_at, finished_at, duration_ms, tool_version, matrix_name, matrix_path,
       artifact_name, artifact_version, artifact_variant, artifact_sha256, validator_sha256, manifest_sha256, mode, validation_mode, accel,
       summary_status, exit_code, total, passed, failed, infra_errors, required_passed, required_failed, reused, git_revision, git_describe, ci)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
     // first_seen_* is the earliest (started_at, run id) that saw the row, whatever order runs arrive in.
     version: db.prepare(`INSERT INTO artifact_versions (name, version, variant, artifact_sha256, first_seen_run, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET first_seen_run = excluded.first_seen_run, first_seen_at = excluded.first_seen_at
@@ -325,20 +339,5 @@ function prepare(db: Database.Database) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     logExists: db.prepare('SELECT 1 FROM logs WHERE sha256 = ?').pluck(),
     log: db.prepare('INSERT INTO logs (sha256, size, data) VALUES (?, ?, ?)'),
-    // Newest (started_at, run id) wins, so merges in any order agree.
-    // One statement per transaction; rows in key order so each page of latest_verdicts is visited once.
-    // The ORDER BY also disambiguates ON CONFLICT from a join constraint.
-    latest: db.prepare(`INSERT INTO latest_verdicts (artifact_name, profile_id, run_id, started_at, version, variant, required, status,
-      classification_code, confidence, kernel_sha256, kernel_release, result_key)
-      SELECT r.artifact_name, rr.profile_id, r.id, r.started_at, r.artifact_version, r.artifact_variant, rr.required, t.status,
-        t.classification_code, t.confidence, k.sha256, k.release, res.result_key
-      FROM run_results rr JOIN runs r ON r.seq = rr.run JOIN kernels k ON k.id = rr.kernel JOIN results res ON res.id = rr.result
-        JOIN targets t ON t.id = rr.target
-      WHERE rr.run BETWEEN ? AND ?
-      ORDER BY r.artifact_name, rr.profile_id, r.started_at, r.id
-      ON CONFLICT DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at, version = excluded.version, variant = excluded.variant,
-        required = excluded.required, status = excluded.status, classification_code = excluded.classification_code, confidence = excluded.confidence,
-        kernel_sha256 = excluded.kernel_sha256, kernel_release = excluded.kernel_release, result_key = excluded.result_key
-      WHERE (excluded.started_at, excluded.run_id) > (latest_verdicts.started_at, latest_verdicts.run_id)`),
   };
 }

@@ -94,6 +94,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Database.Dat
     // 64 MiB page cache (default 2 MiB): hash-keyed indexes are random-access, and at a million results
     // the working set of their inner pages no longer fits the default, which made appends 4x slower.
     db.pragma('cache_size = -65536');
+    if (process.env.HPS) db.pragma('page_size = ' + process.env.HPS);
     let version: number;
     try {
       version = currentVersion(db);

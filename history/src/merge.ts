@@ -3,6 +3,8 @@ import { openDatabase } from './database.ts';
 import { writeError } from './errors.ts';
 import { BpfcompatError } from './errors.ts';
 import { naturalColumns, RUN_RESULTS_NATURAL, SURROGATE } from './logical.ts';
+import { mergeLatest } from './latest.ts';
+import { MemberStore, type MemberRow } from './members.ts';
 import { TABLES } from './queries.ts';
 
 // Merges shard histories into one. Content-addressed rows are INSERT OR IGNORE; runs and their members
@@ -32,22 +34,36 @@ const CONFLICT: Record<(typeof TABLES)[number], string> = {
     WHERE (excluded.first_seen_at, excluded.first_seen_run) < (artifact_versions.first_seen_at, artifact_versions.first_seen_run)`,
   results: `(result_key) DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
     WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)`,
-  run_results: 'DO NOTHING', // see RUN_RESULTS_MAPPED
-  latest_verdicts: `DO UPDATE SET run_id = excluded.run_id, started_at = excluded.started_at, version = excluded.version, variant = excluded.variant,
-    required = excluded.required, status = excluded.status, classification_code = excluded.classification_code, confidence = excluded.confidence,
-    kernel_sha256 = excluded.kernel_sha256, kernel_release = excluded.kernel_release, result_key = excluded.result_key
-    WHERE (excluded.started_at, excluded.run_id) > (latest_verdicts.started_at, latest_verdicts.run_id)`,
+  run_results: 'DO NOTHING', // a view: see copyMembers
+  latest_verdicts: 'DO NOTHING', // a view: see mergeLatest
 };
 
-/** Rows of run_results, their references mapped from the source's ids to the destination's. */
-const RUN_RESULTS_MAPPED = `INSERT INTO main.run_results (run, profile_id, required, result, reused, reused_from_run, kernel, target,
-    console_log_sha256, verifier_log_sha256)
-  SELECT mr.seq, s.profile_id, s.required, mres.id, s.reused, s.reused_from_run, mk.id, mt.id, s.console_log_sha256, s.verifier_log_sha256
+/**
+ * Members of the source's runs that the destination lacks, their references mapped from the source's
+ * ids to the destination's, in run order then profile id (a run's members are contiguous).
+ */
+const RUN_RESULTS_MAPPED = `SELECT mr.seq, mr.id, s.profile_id, s.required, mres.id, s.reused, s.reused_from_run, mk.id, mt.id,
+    s.console_log_sha256, s.verifier_log_sha256
   FROM (${RUN_RESULTS_NATURAL.replaceAll('SCHEMA.', 'src.')}) s
     JOIN main.runs mr ON mr.id = s.run_id JOIN main.results mres ON mres.result_key = s.result_key
     JOIN main.kernels mk ON mk.sha256 = s.kernel_sha256 JOIN main.targets mt ON mt.sha256 = s.target_sha256
-  ORDER BY mr.seq, s.profile_id
-  ON CONFLICT DO NOTHING`;
+  WHERE NOT EXISTS (SELECT 1 FROM main.run_members x WHERE x.run = mr.seq)
+  ORDER BY mr.seq, s.profile_id`;
+
+/** Copies the missing runs' members (packed per run, see members.ts); returns the member rows added. */
+function copyMembers(db: Database.Database, into: string): number {
+  const store = new MemberStore(db, into);
+  // Read fully before writing: the statement reads main.run_members, which the writes change.
+  const rows = db.prepare(RUN_RESULTS_MAPPED).raw().all() as [number, string, ...MemberRow][];
+  let i = 0;
+  while (i < rows.length) {
+    const [seq, runId] = rows[i]!;
+    const members: MemberRow[] = [];
+    for (; i < rows.length && rows[i]![0] === seq; i++) members.push(rows[i]!.slice(2) as MemberRow);
+    store.store(seq, runId, members);
+  }
+  return rows.length;
+}
 
 /**
  * The reusable verdict of each result is the better of the two files' (each is the best of its file):
@@ -60,9 +76,10 @@ const VERDICT_POINTERS = `UPDATE main.results AS m SET verdict_run_id = s.verdic
     OR (s.verdict_reused = m.verdict_reused AND ((s.verdict_at, s.verdict_run_id) > (m.verdict_at, m.verdict_run_id)
       OR ((s.verdict_at, s.verdict_run_id) = (m.verdict_at, m.verdict_run_id) AND s.verdict_profile < m.verdict_profile))))`;
 
-function copyTable(db: Database.Database, t: (typeof TABLES)[number]): number {
+function copyTable(db: Database.Database, t: (typeof TABLES)[number], into: string): number {
+  if (t === 'latest_verdicts') return mergeLatest(db); // a view over latest_by_artifact (latest.ts)
   if (t === 'run_results') {
-    const n = db.prepare(RUN_RESULTS_MAPPED).run().changes;
+    const n = copyMembers(db, into);
     db.prepare(VERDICT_POINTERS).run();
     return n;
   }
@@ -93,7 +110,7 @@ export function mergeHistories(sources: readonly string[], into: string): MergeR
       try {
         db.transaction(() => {
           checkDictionaries(db, src, into);
-          for (const t of TABLES) added[t]! += copyTable(db, t);
+          for (const t of TABLES) added[t]! += copyTable(db, t, into);
         }).immediate();
       } finally {
         db.exec('DETACH DATABASE src');

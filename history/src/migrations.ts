@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { sha256Hex } from './hash.ts';
 
 // Ordered schema migrations. A database records every applied version in schema_version; opening runs
 // the missing ones in one transaction each. Never edit a shipped migration: add the next one.
@@ -340,5 +341,63 @@ const m3: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3];
+/**
+ * Migration 4: run membership packed per run. A million run_results rows were the largest cost of a bulk
+ * append (a B-tree insert each) and of its commits. member_sets holds each distinct member list once
+ * (JSON, see members.ts) and run_members maps a run to its set: runs that reuse every verdict repeat
+ * the previous run's set and add one small row. run_results becomes a view with the same columns, so
+ * reads are unchanged. Foreign keys inside the JSON are not declared: verify() checks them.
+ * latest_verdicts likewise becomes a view over latest_by_artifact (one row per artifact name).
+ */
+const m4: Migration = {
+  version: 4,
+  description: 'run membership packed into deduplicated member sets, latest verdicts one row per artifact; both read through views',
+  up(db) {
+    db.function('bpfcompat_sha256', { deterministic: true }, (text: unknown) => sha256Hex(String(text)));
+    db.exec(`
+      CREATE TABLE member_sets (
+        id      INTEGER PRIMARY KEY,
+        sha256  TEXT NOT NULL UNIQUE,            -- of members: a dedupe key local to this file (members hold its surrogate ids)
+        members TEXT NOT NULL                    -- JSON [[profile_id, required, result, reused, reused_from_run, kernel, target,
+                                                 --        console_log_sha256, verifier_log_sha256], …] by profile_id
+      );
+      CREATE TABLE run_members (
+        run        INTEGER PRIMARY KEY REFERENCES runs(seq),
+        member_set INTEGER NOT NULL REFERENCES member_sets(id)
+      );
+      CREATE TEMP TABLE packed AS
+        SELECT run, json_group_array(json_array(profile_id, required, result, reused, reused_from_run, kernel, target,
+                 console_log_sha256, verifier_log_sha256)) AS members
+        FROM (SELECT * FROM run_results ORDER BY run, profile_id) GROUP BY run;
+      INSERT OR IGNORE INTO member_sets (sha256, members) SELECT bpfcompat_sha256(members), members FROM temp.packed ORDER BY run;
+      INSERT INTO run_members (run, member_set)
+        SELECT p.run, s.id FROM temp.packed p JOIN member_sets s ON s.sha256 = bpfcompat_sha256(p.members) ORDER BY p.run;
+      DROP TABLE temp.packed;
+      DROP TABLE run_results;
+      CREATE VIEW run_results AS
+        SELECT rm.run AS run, j.value->>0 AS profile_id, j.value->>1 AS required, j.value->>2 AS result, j.value->>3 AS reused,
+          j.value->>4 AS reused_from_run, j.value->>5 AS kernel, j.value->>6 AS target, j.value->>7 AS console_log_sha256,
+          j.value->>8 AS verifier_log_sha256
+        FROM run_members rm JOIN member_sets s ON s.id = rm.member_set JOIN json_each(s.members) j;
+      -- latest_verdicts: one row per artifact name instead of one per cell (a run rewrites one row), see latest.ts.
+      CREATE TABLE latest_by_artifact (
+        artifact_name TEXT PRIMARY KEY,
+        cells         TEXT NOT NULL                -- JSON {profile_id: [run_id, started_at, version, variant, required, status,
+                                                   --   classification_code, confidence, kernel_sha256, kernel_release, result_key]}
+      ) WITHOUT ROWID;
+      INSERT INTO latest_by_artifact (artifact_name, cells)
+        SELECT artifact_name, json_group_object(profile_id, json_array(run_id, started_at, version, variant, required, status,
+                 classification_code, confidence, kernel_sha256, kernel_release, result_key))
+        FROM (SELECT * FROM latest_verdicts ORDER BY artifact_name, profile_id) GROUP BY artifact_name;
+      DROP TABLE latest_verdicts;
+      CREATE VIEW latest_verdicts AS
+        SELECT l.artifact_name, c.key AS profile_id, c.value->>0 AS run_id, c.value->>1 AS started_at, c.value->>2 AS version,
+          c.value->>3 AS variant, c.value->>4 AS required, c.value->>5 AS status, c.value->>6 AS classification_code,
+          c.value->>7 AS confidence, c.value->>8 AS kernel_sha256, c.value->>9 AS kernel_release, c.value->>10 AS result_key
+        FROM latest_by_artifact l JOIN json_each(l.cells) c;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

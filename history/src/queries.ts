@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { decompressText } from './codec.ts';
+import type { Cell } from './latest.ts';
 import type {
   ArtifactSummary, ArtifactVersion, ClassOccurrence, KernelSummary, LatestVerdict, RunDetail, RunMember, RunSummary, Status, StoredResult,
 } from './types.ts';
@@ -121,13 +122,18 @@ export class Queries {
     return rows as ArtifactVersion[];
   }
 
-  /** One grouped scan of run_results (no index serves it: see migration 3), then the kernel rows. */
+  /**
+   * Member counts per kernel. Each distinct member set (migration 4) is expanded once and weighted by the
+   * number of runs that share it, instead of expanding every run's members.
+   */
   listKernels(): KernelSummary[] {
     const rows = this.stmt(`
-      WITH stats AS (
-        SELECT rr.kernel, max(CASE WHEN t.status != 'infra_error' THEN t.kernel_btf END) AS btf, group_concat(DISTINCT t.accel) AS accels,
-               sum(t.status = 'pass') AS pass, sum(t.status = 'fail') AS fail, sum(t.status = 'infra_error') AS infra_error
-        FROM run_results rr JOIN targets t ON t.id = rr.target GROUP BY rr.kernel)
+      WITH sets AS (SELECT member_set, count(*) AS n FROM run_members GROUP BY member_set),
+      m AS (SELECT j.value->>5 AS kernel, j.value->>6 AS target, sets.n FROM sets JOIN member_sets s ON s.id = sets.member_set JOIN json_each(s.members) j),
+      stats AS (
+        SELECT m.kernel, max(CASE WHEN t.status != 'infra_error' THEN t.kernel_btf END) AS btf, group_concat(DISTINCT t.accel) AS accels,
+               sum((t.status = 'pass') * m.n) AS pass, sum((t.status = 'fail') * m.n) AS fail, sum((t.status = 'infra_error') * m.n) AS infra_error
+        FROM m JOIN targets t ON t.id = m.target GROUP BY m.kernel)
       SELECT k.sha256, k.release, k.source, s.btf, s.accels, coalesce(s.pass, 0) AS pass, coalesce(s.fail, 0) AS fail,
              coalesce(s.infra_error, 0) AS infra_error
       FROM kernels k LEFT JOIN stats s ON s.kernel = k.id ORDER BY k.release, k.sha256`).all() as Row[];
@@ -143,28 +149,47 @@ export class Queries {
     }));
   }
 
-  /** Per artifact name × profile id, the newest result (any status), sorted by name then profile. */
+  /**
+   * Per artifact name × profile id, the newest result (any status), sorted by name then profile. Decoded
+   * here rather than through the latest_verdicts view: JSON.parse of each artifact's cells is faster than
+   * SQLite's json_each over 20,000 cells.
+   */
   latestVerdicts(opts: { artifactName?: string } = {}): LatestVerdict[] {
-    const cols = `artifact_name, profile_id, run_id, started_at, version, variant, required, status, classification_code, confidence,
-      kernel_sha256, kernel_release, result_key`;
-    const rows = opts.artifactName === undefined
-      ? this.stmt(`SELECT ${cols} FROM latest_verdicts ORDER BY artifact_name, profile_id`).all()
-      : this.stmt(`SELECT ${cols} FROM latest_verdicts WHERE artifact_name = ? ORDER BY profile_id`).all(opts.artifactName);
-    return (rows as Row[]).map((r) => ({ ...(r as unknown as LatestVerdict), required: r.required === 1 }));
+    const rows = (opts.artifactName === undefined
+      ? this.stmt('SELECT artifact_name, cells FROM latest_by_artifact ORDER BY artifact_name').raw().all()
+      : this.stmt('SELECT artifact_name, cells FROM latest_by_artifact WHERE artifact_name = ?').raw().all(opts.artifactName)) as [string, string][];
+    const out: LatestVerdict[] = [];
+    for (const [name, json] of rows) {
+      const cells = JSON.parse(json) as Record<string, Cell>;
+      for (const profile of Object.keys(cells).sort()) {
+        const c = cells[profile]!;
+        out.push({
+          artifact_name: name, profile_id: profile, run_id: c[0], started_at: c[1], version: c[2], variant: c[3], required: c[4] === 1,
+          status: c[5] as Status, classification_code: c[6], confidence: c[7], kernel_sha256: c[8], kernel_release: c[9], result_key: c[10],
+        });
+      }
+    }
+    return out;
   }
 
-  /** Every artifact × kernel that recorded a classification code (all codes, or one). */
+  /**
+   * Every artifact × kernel that recorded a classification code (all codes, or one). Runs are first grouped
+   * by member set and artifact, so each distinct member set is expanded once (see listKernels).
+   */
   classOccurrences(code?: string): ClassOccurrence[] {
     const where = code === undefined ? 't.classification_code IS NOT NULL' : 't.classification_code = ?';
     const sql = `
-      SELECT t.classification_code, r.artifact_name, r.artifact_sha256, k.sha256 AS kernel_sha256, k.release AS kernel_release,
-             rr.profile_id, count(*) AS occurrences,
-             max(r.started_at || char(0) || r.id) AS latest_key,
-             max(r.started_at || char(0) || r.artifact_version) AS latest_version_key
-      FROM run_results rr JOIN targets t ON t.id = rr.target JOIN runs r ON r.seq = rr.run JOIN kernels k ON k.id = rr.kernel
+      WITH per_set AS (
+        SELECT rm.member_set, r.artifact_name, r.artifact_sha256, count(*) AS n, max(r.started_at || char(0) || r.id) AS latest_key,
+               max(r.started_at || char(0) || r.artifact_version) AS latest_version_key
+        FROM run_members rm JOIN runs r ON r.seq = rm.run GROUP BY rm.member_set, r.artifact_name, r.artifact_sha256)
+      SELECT t.classification_code, ps.artifact_name, ps.artifact_sha256, k.sha256 AS kernel_sha256, k.release AS kernel_release,
+             j.value->>0 AS profile_id, sum(ps.n) AS occurrences, max(ps.latest_key) AS latest_key, max(ps.latest_version_key) AS latest_version_key
+      FROM per_set ps JOIN member_sets s ON s.id = ps.member_set JOIN json_each(s.members) j
+        JOIN targets t ON t.id = j.value->>6 JOIN kernels k ON k.id = j.value->>5
       WHERE ${where}
-      GROUP BY t.classification_code, r.artifact_name, r.artifact_sha256, k.sha256, rr.profile_id
-      ORDER BY t.classification_code, r.artifact_name, k.release, rr.profile_id`;
+      GROUP BY t.classification_code, ps.artifact_name, ps.artifact_sha256, k.sha256, profile_id
+      ORDER BY t.classification_code, ps.artifact_name, k.release, profile_id`;
     const rows = (code === undefined ? this.stmt(sql).all() : this.stmt(sql).all(code)) as Row[];
     return rows.map((r) => {
       const { latest_key, latest_version_key, ...rest } = r;

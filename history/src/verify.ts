@@ -54,8 +54,23 @@ export function verifyHistory(db: Database.Database): VerifyReport {
   for (const fk of db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[]) {
     mismatches.push({ table: fk.table, key: String(fk.rowid ?? ''), problem: `dangling reference to ${fk.parent}` });
   }
+  // References inside packed member sets (migration 4) are not declared foreign keys: checked here, once per set.
+  for (const row of db.prepare(DANGLING_MEMBERS).iterate() as IterableIterator<{ set_id: number; profile_id: string; parent: string }>) {
+    mismatches.push({ table: 'run_results', key: `member set ${row.set_id} profile ${row.profile_id}`, problem: `dangling reference to ${row.parent}` });
+  }
   return { ok: mismatches.length === 0, checked, mismatches };
 }
+
+const DANGLING_MEMBERS = `SELECT set_id, profile_id, parent FROM (
+    SELECT s.id AS set_id, j.value->>0 AS profile_id, CASE
+      WHEN NOT EXISTS (SELECT 1 FROM results x WHERE x.id = j.value->>2) THEN 'results'
+      WHEN NOT EXISTS (SELECT 1 FROM kernels x WHERE x.id = j.value->>5) THEN 'kernels'
+      WHEN NOT EXISTS (SELECT 1 FROM targets x WHERE x.id = j.value->>6) THEN 'targets'
+      WHEN j.value->>7 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM logs x WHERE x.sha256 = j.value->>7) THEN 'logs'
+      WHEN j.value->>8 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM logs x WHERE x.sha256 = j.value->>8) THEN 'logs'
+    END AS parent
+    FROM member_sets s JOIN json_each(s.members) j)
+  WHERE parent IS NOT NULL ORDER BY set_id, profile_id`;
 
 /** The verdict columns of a targets row (migration 3) are copies of fields of its JSON: the first that differs, or null. */
 function verdictColumnsDiffer(row: Record<string, unknown>, t: Record<string, unknown>): string | null {

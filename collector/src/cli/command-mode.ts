@@ -6,7 +6,7 @@ import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
 import { checkCommandText, commandIdentity, inspectCommandBinary, parseExpectExit, type CommandSpec } from '../validation/command-spec.ts';
-import { commandHarness } from '../validation/command-job.ts';
+import { commandHarnesses } from '../validation/command-job.ts';
 import { commandCase } from '../validation/case-unit.ts';
 import { runCases } from '../validation/run-cases.ts';
 import { caseReport } from '../validation/case-report.ts';
@@ -78,7 +78,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   matrix.profiles = shardProfiles(matrix.profiles, shard);
   const spec: CommandSpec = { command, expectExit, binary, artifact, guestTools: o.guestTools ?? [] };
   const identity = commandIdentity(spec);
-  const harness = await commandHarness(spec);
+  const { harness, harnesses } = await commandHarnesses(spec, matrix.profiles, '--guest-tool', o.flags.binary);
 
   const runId = newRunId();
   const runDir = resolve(o.workdir ?? '.bpfcompat', 'runs', runId);
@@ -89,7 +89,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   let result;
   try {
     result = await runCases({
-      cases: [commandCase({ name: identity.name, profiles: matrix.profiles, spec, harness, identitySha256: identity.sha256, timeoutMs })],
+      cases: [commandCase({ name: identity.name, profiles: matrix.profiles, spec, harness, harnesses, identitySha256: identity.sha256, timeoutMs })],
       jobs, runDir, offline: o.offline === true,
       ...(history && !o.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
       onEvent: (e) => reporter.event(e),
@@ -102,8 +102,9 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
     name: o.artifactName ?? identity.name,
     version: o.artifactVersion ?? git?.describe ?? runId,
     variant: o.artifactVariant ?? null,
-    kind: { type: 'command', spec, identity, harness },
+    kind: { type: 'command', spec, identity, harness, harnesses },
     matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
+    arches: matrix.profiles.map((p) => p.arch),
     targets: result.targets[0]!,
     paths: { json: o.out, markdown: o.markdown ?? null, junit: o.junit ?? null },
   });

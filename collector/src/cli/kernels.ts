@@ -9,9 +9,9 @@ import type { Verb } from './verb.ts';
 
 const HELP = `Usage:
   bpfcompat kernels fetch --matrix FILE [--profile ID ...] [--offline] [--json]
-      Resolve each profile's kernel (Debian archive, .deb or bzImage) into the cache, verifying
-      InRelease (gpgv), the Packages index and each .deb by sha256. Prints one line per profile:
-      id, release, image sha256 (short), source. --json prints an array.
+      Resolve each profile's kernel (Debian archive, .deb, .rpm or bzImage) into the cache, verifying
+      InRelease (gpgv), the Packages index and each .deb by sha256 (.rpm URLs by their sha256 pin).
+      Prints one line per profile: id, release, image sha256 (short), source. --json prints an array.
   bpfcompat kernels list [--json]
       List the kernels in the cache with their size.
 

@@ -91,6 +91,7 @@ export const suiteVerb: Verb = {
       result = await runCases({
         cases: cases.map((c) => c.unit), jobs, runDir, offline: v.offline === true,
         validatorPath: validatorBin?.path ?? null, sharedBootFiles: resetTools,
+        validatorPaths: Object.fromEntries(cases.flatMap((c) => (c.kind.type === 'artifact' ? Object.entries(c.kind.validators ?? {}).map(([a, v]) => [a, v.path]) : []))),
         ...(history && !v.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
         onEvent: (e) => reporter.event(e),
       });
@@ -104,7 +105,7 @@ export const suiteVerb: Verb = {
       const report = caseReport({
         runId: i === 0 ? runId : newRunId(), startedAt, finishedAt, jobs, accel: result.accel, git, ci: ciInfo(),
         name: c.artifactName ?? defaultArtifactName(c.kind), version: c.artifactVersion ?? git?.describe ?? runId, variant: c.artifactVariant,
-        kind: c.kind, matrix: { path: c.matrixPath, name: c.matrix.name, profiles: c.matrix.profiles.map((p) => p.id) },
+        kind: c.kind, matrix: { path: c.matrixPath, name: c.matrix.name, profiles: c.matrix.profiles.map((p) => p.id) }, arches: c.matrix.profiles.map((p) => p.arch),
         targets: result.targets[i]!, paths: { json: c.out, markdown: c.markdown, junit: null },
       });
       if (c.manifestText && c.kind.type === 'artifact' && c.kind.manifest && c.kind.manifest.path.endsWith('.behavior-manifest.yaml')) await writeFileAtomic(c.kind.manifest.path, c.manifestText);

@@ -8,7 +8,8 @@ import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
-import { locateValidator } from '../validation/validator-binary.ts';
+import { locateValidator, validatorForArch, type ValidatorBinary } from '../validation/validator-binary.ts';
+import { validatorsBlock } from '../report/validators.ts';
 import { parseValidationMode } from '../validation/modes.ts';
 import { runArtifactTargets } from '../validation/run-targets.ts';
 import { newRunId } from '../validation/run-id.ts';
@@ -116,6 +117,8 @@ export const testVerb: Verb = {
     const manifestSha256 = manifest ? sha256Hex(canonicalJson(manifest)) : null;
     const artifact = await inspectArtifact(values.artifact);
     const validator = await locateValidator();
+    // The arm64 targets run the aarch64 validator: the report names it too (missing: those targets say so).
+    const validatorArm64 = matrix.profiles.some((p) => p.arch === 'arm64') ? await validatorForArch('arm64', validator).catch(() => null) : null;
 
     const runId = newRunId();
     const workdir = resolve(values.workdir ?? '.bpfcompat');
@@ -145,7 +148,7 @@ export const testVerb: Verb = {
         path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
       },
       command: null,
-      validator: { basename: validator.basename, sha256: validator.sha256, size_bytes: validator.sizeBytes },
+      ...validatorsBlock(matrix.profiles.map((p) => p.arch), { x86_64: validatorRef(validator), ...(validatorArm64 ? { arm64: validatorRef(validatorArm64) } : {}) }, validatorRef(validator)),
       manifest: values.manifest && manifestSha256 ? { path: values.manifest, sha256: manifestSha256 } : null,
       mode, matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
       targets: result.targets,
@@ -165,3 +168,5 @@ export const testVerb: Verb = {
     return report.summary.exit_code;
   },
 };
+
+const validatorRef = (v: ValidatorBinary) => ({ basename: v.basename, sha256: v.sha256, size_bytes: v.sizeBytes });

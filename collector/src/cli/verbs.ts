@@ -7,6 +7,7 @@ import { compareVerb } from './compare.ts';
 import { siteVerb } from './site.ts';
 import { testCommandVerb } from './test-command.ts';
 import { suiteVerb } from './suite.ts';
+import { imagesVerb } from './images.ts';
 
 // The verb registry: each verb lives in its own file under cli/ and only parses flags and calls the core.
-export const verbs: Verb[] = [testVerb, testCommandVerb, suiteVerb, kernelsVerb, siteVerb, historyVerb, compareVerb, doctorVerb];
+export const verbs: Verb[] = [testVerb, testCommandVerb, suiteVerb, kernelsVerb, imagesVerb, siteVerb, historyVerb, compareVerb, doctorVerb];

@@ -65,3 +65,19 @@ test('arch: x86_64 by default, arm64 for the arm64 matrix, and a flavour for the
   assert.match((await errorOf('name: x\nprofiles:\n  - id: a\n    kernel: { debian: { suite: bookworm, flavour: arm64 } }\n')).message, /profiles\[0\]\.kernel\.debian\.flavour/);
   assert.match((await errorOf('name: x\nprofiles:\n  - id: a\n    arch: riscv64\n    kernel: { file: { image: /x } }\n')).message, /profiles\[0\]\.arch/);
 });
+test('a profile runs in exactly one lane: kernel, image or ssh', async () => {
+  const none = await errorOf('name: m\nprofiles:\n  - id: a\n');
+  assert.match(none.message, /profiles\[0\].*needs one of kernel, image or ssh/);
+  const two = await errorOf('name: m\nprofiles:\n  - id: a\n    kernel: { debian: { suite: bookworm } }\n    ssh: { host: h, key: k, host_key: "SHA256:x" }\n');
+  assert.match(two.message, /has kernel and ssh: give exactly one/);
+  const noPin = await errorOf('name: m\nprofiles:\n  - id: a\n    ssh: { host: h, key: k }\n');
+  assert.match(noPin.message, /profiles\[0\]\.ssh\.host_key/);
+  const image = await errorOf('name: m\nprofiles:\n  - id: a\n    image: { sha256: "00" }\n');
+  assert.match(image.message, /profiles\[0\]\.image/);
+  const file = join(dir, 'ok.yaml');
+  writeFileSync(file, 'name: m\nprofiles:\n  - id: r\n    ssh: { host: 10.0.0.2, key: id_ed25519, host_key: "SHA256:abc" }\n  - id: i\n    image: { name: debian-12 }\n');
+  const m = await loadMatrix(file);
+  assert.equal(m.profiles[0]!.ssh?.port, 22);
+  assert.equal(m.profiles[0]!.ssh?.user, 'root');
+  assert.equal(m.profiles[1]!.image?.ssh_timeout, '180s');
+});

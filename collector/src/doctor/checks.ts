@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { cacheRoot } from '../infra/xdg.ts';
 import { DEFAULT_VALIDATOR, isStaticElf } from '../validation/validator-binary.ts';
+import { arm64Checks } from './arm64-checks.ts';
 
 export interface Check {
   name: string;
@@ -27,6 +28,11 @@ async function version(cmd: string, args: string[]): Promise<string | null> {
 async function toolCheck(name: string, cmd: string, args: string[], pkg: string): Promise<Check> {
   const v = await version(cmd, args);
   return v === null ? { name, status: 'missing', detail: `${cmd} not found`, fix: `apt-get install ${pkg}` } : { name, status: 'ok', detail: v, fix: '' };
+}
+
+/** A tool only some profiles need: its absence is a warning, not a failure of doctor. */
+function optional(c: Check, why: string): Check {
+  return c.status === 'missing' ? { ...c, status: 'warn', detail: `${c.detail} (${why})` } : c;
 }
 
 async function dirSize(dir: string): Promise<number> {
@@ -55,6 +61,7 @@ export async function runChecks(kvmProbe: () => Promise<{ accel: string; reason:
     await toolCheck('clang (examples)', 'clang', ['--version'], 'clang'),
     await toolCheck('gpgv (index signatures)', 'gpgv', ['--version'], 'gpgv'),
     await toolCheck('dpkg-deb (kernel packages)', 'dpkg-deb', ['--version'], 'dpkg'),
+    optional(await toolCheck('bsdtar (kernel .rpm packages)', 'bsdtar', ['--version'], 'libarchive-tools'), 'needed only for kernel.rpm profiles'),
     await toolCheck('xz', 'xz', ['--version'], 'xz-utils'),
     await toolCheck('zstd', 'zstd', ['--version'], 'zstd'),
     await toolCheck('chromium (site tests)', 'chromium', ['--version'], 'chromium'),
@@ -83,6 +90,7 @@ export async function runChecks(kvmProbe: () => Promise<{ accel: string; reason:
     kvm = { name: 'KVM', status: 'warn', detail: 'no usable /dev/kvm; TCG is used', fix: 'nothing required; for speed, enable KVM and give this user access to /dev/kvm' };
   }
   checks.push(kvm);
+  checks.push(...(await arm64Checks()));
   const cache = cacheRoot();
   const size = await dirSize(cache);
   checks.push({ name: 'cache', status: 'ok', detail: `${cache} (${(size / 1048576).toFixed(1)} MiB)`, fix: '' });

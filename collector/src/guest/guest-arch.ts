@@ -10,6 +10,13 @@ const ARM64_GUEST_DIR = fileURLToPath(new URL('../../../validator/build/arm64/',
 
 export const ARM64_BUSYBOX_PATH = `${ARM64_GUEST_DIR}busybox`;
 export const ARM64_VALIDATOR_PATH = `${ARM64_GUEST_DIR}bpfcompat-validator`;
+/** Debian's bash:arm64 for command mode, and the libraries that libc6:arm64 does not bring (libtinfo). */
+export const ARM64_BASH_PATH = `${ARM64_GUEST_DIR}bash`;
+export const ARM64_LIB_DIR = `${ARM64_GUEST_DIR}lib`;
+/** Debian's multiarch triplet per guest CPU. */
+export const MULTIARCH_TRIPLET = { x86_64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' } as const;
+/** ELF e_machine per guest CPU. */
+export const ELF_MACHINE = { x86_64: 62, arm64: 183 } as const;
 
 /** virtio-console over virtio-mmio: both are modules in Debian's arm64 kernels (=y kernels need nothing). */
 export const ARM64_CHANNEL_MODULES: readonly WantedModule[] = [
@@ -28,4 +35,4 @@ export function guestBusybox(arch: KernelArch): string | undefined {
 }
 
 /** How to get the arm64 guest binaries when they are missing. */
-export const ARM64_BUILD_HINT = 'run `make validator-arm64` (cross-builds the validator and fetches busybox-static:arm64)';
+export const ARM64_BUILD_HINT = 'run `make validator-arm64` (cross-builds the validator and fetches busybox-static:arm64 and bash:arm64)';

@@ -134,6 +134,9 @@ export const Report = z.object({
     binary: z.object({ basename: z.string(), sha256: z.string(), size_bytes: z.number().int() }).nullable(),
   }).nullable(),
   validator: z.object({ basename: z.string(), sha256: z.string(), size_bytes: z.number().int() }),
+  // Present only when the matrix has a guest CPU other than x86_64 (so x86_64 reports are unchanged): the guest
+  // binary each CPU ran (the validator, or command mode's harness). `validator` is then the first profile's CPU's.
+  validators: z.array(z.object({ arch: z.enum(['x86_64', 'arm64']), basename: z.string(), sha256: z.string(), size_bytes: z.number().int() })).optional(),
   manifest: z.object({ path: z.string(), sha256: z.string() }).nullable(),
   validation_mode: ValidationMode,
   matrix: z.object({ path: z.string(), name: z.string(), profiles: z.array(z.string()) }),

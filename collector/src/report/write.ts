@@ -19,6 +19,8 @@ export interface ReportParts {
   artifact: Report['artifact'];
   command: Report['command'];
   validator: Report['validator'];
+  /** Per guest CPU, only when a CPU other than x86_64 is in the matrix (see validatorsBlock). */
+  validators?: Report['validators'];
   manifest: Report['manifest'];
   mode: Report['validation_mode'];
   matrix: Report['matrix'];
@@ -45,6 +47,7 @@ export function assembleReport(p: ReportParts): Report {
     artifact: p.artifact,
     command: p.command,
     validator: p.validator,
+    ...(p.validators ? { validators: p.validators } : {}),
     manifest: p.manifest,
     validation_mode: p.mode,
     matrix: p.matrix,

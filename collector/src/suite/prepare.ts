@@ -9,10 +9,10 @@ import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
 import { parseValidationMode } from '../validation/modes.ts';
 import { commandIdentity, inspectCommandBinary } from '../validation/command-spec.ts';
-import { commandHarness } from '../validation/command-job.ts';
+import { commandHarnesses } from '../validation/command-job.ts';
 import { artifactCase, commandCase, type CaseUnit } from '../validation/case-unit.ts';
 import type { CaseKind } from '../validation/case-report.ts';
-import type { ValidatorBinary } from '../validation/validator-binary.ts';
+import { validatorForArch, type ValidatorBinary } from '../validation/validator-binary.ts';
 
 // Turns a suite file into runnable cases: every path resolved against the suite file's folder, every file
 // checked before anything boots, so a bad case stops the suite with one line naming the case and the file.
@@ -88,9 +88,9 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         const binary = c.command_binary ? await inspectCommandBinary(inFile(suiteFile, c.command_binary), 'command_binary') : null;
         const spec = { command: c.command, expectExit: c.expect_exit ?? 0, binary, artifact, guestTools: [...d.guest_tools, ...(c.guest_tools ?? [])] };
         const identity = commandIdentity(spec);
-        const harness = await commandHarness(spec, 'guest_tools');
-        const unit = commandCase({ name: c.name, profiles: matrix.profiles, spec, harness, identitySha256: identity.sha256, timeoutMs });
-        return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness }, manifestText: null };
+        const { harness, harnesses } = await commandHarnesses(spec, matrix.profiles, 'guest_tools', 'command_binary');
+        const unit = commandCase({ name: c.name, profiles: matrix.profiles, spec, harness, harnesses, identitySha256: identity.sha256, timeoutMs });
+        return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness, harnesses }, manifestText: null };
       }
       let manifest = c.manifest ? await loadManifest(inFile(suiteFile, c.manifest)) : null;
       let mode = parseValidationMode(c.validation_mode ?? d.validation_mode, 'validation_mode');
@@ -100,9 +100,11 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
       }
       const manifestSha256 = manifest ? sha256Hex(canonicalJson(manifest)) : null;
       const validator = await opts.validator();
-      const unit = artifactCase({ name: c.name, profiles: matrix.profiles, artifact: artifact!, manifest, manifestSha256, mode, validator, timeoutMs });
+      // arm64 profiles run the aarch64 validator (`make validator-arm64`), and their result keys use its sha256.
+      const validators = matrix.profiles.some((p) => p.arch === 'arm64') ? { arm64: await validatorForArch('arm64', validator) } : undefined;
+      const unit = artifactCase({ name: c.name, profiles: matrix.profiles, artifact: artifact!, manifest, manifestSha256, mode, validator, ...(validators ? { validators } : {}), timeoutMs });
       const manifestRef = manifest && manifestSha256 ? { path: c.manifest ? inFile(suiteFile, c.manifest) : join(reportDir, `${c.name}.behavior-manifest.yaml`), sha256: manifestSha256 } : null;
-      return { ...common, unit, kind: { type: 'artifact' as const, artifact: artifact!, validator, manifest: manifestRef, mode }, manifestText: manifest ? JSON.stringify(manifest, null, 2) + '\n' : null };
+      return { ...common, unit, kind: { type: 'artifact' as const, artifact: artifact!, validator, ...(validators ? { validators } : {}), manifest: manifestRef, mode }, manifestText: manifest ? JSON.stringify(manifest, null, 2) + '\n' : null };
     }));
   }
   return out;

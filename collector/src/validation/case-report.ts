@@ -5,13 +5,15 @@ import type { ValidatorBinary } from './validator-binary.ts';
 import type { ValidationMode } from './modes.ts';
 import type { CommandSpec, CommandIdentity } from './command-spec.ts';
 import type { CommandHarness } from './command-job.ts';
+import type { KernelArch } from '../kernels/types.ts';
+import { validatorsBlock } from '../report/validators.ts';
 
 // The report of one case (an object or a command) in the same schema `bpfcompat test` writes, so per-case
 // reports of a suite and command-mode reports go to history, compare and the site like any other run.
 
 export type CaseKind =
-  | { type: 'artifact'; artifact: ArtifactInfo; validator: ValidatorBinary; manifest: { path: string; sha256: string } | null; mode: ValidationMode }
-  | { type: 'command'; spec: CommandSpec; identity: CommandIdentity; harness: CommandHarness };
+  | { type: 'artifact'; artifact: ArtifactInfo; validator: ValidatorBinary; validators?: Partial<Record<KernelArch, ValidatorBinary>>; manifest: { path: string; sha256: string } | null; mode: ValidationMode }
+  | { type: 'command'; spec: CommandSpec; identity: CommandIdentity; harness: CommandHarness; harnesses?: Partial<Record<KernelArch, CommandHarness>> };
 
 export interface CaseReportInput {
   runId: string;
@@ -26,6 +28,8 @@ export interface CaseReportInput {
   variant: string | null;
   kind: CaseKind;
   matrix: Report['matrix'];
+  /** The guest CPU of each profile, in matrix order (x86_64 when absent): the report names each CPU's binary. */
+  arches?: KernelArch[];
   targets: TargetReport[];
   paths: Report['paths'];
 }
@@ -44,7 +48,7 @@ export function caseReport(r: CaseReportInput): Report {
       ...common,
       artifact: { name: r.name, version: r.version, variant: r.variant, identity: `sha256:${k.artifact.sha256}`, path: k.artifact.path, basename: k.artifact.basename, sha256: k.artifact.sha256, size_bytes: k.artifact.sizeBytes },
       command: null,
-      validator: { basename: k.validator.basename, sha256: k.validator.sha256, size_bytes: k.validator.sizeBytes },
+      ...validatorsBlock(r.arches ?? [], Object.fromEntries(Object.entries({ x86_64: k.validator, ...k.validators }).map(([a, v]) => [a, { basename: v.basename, sha256: v.sha256, size_bytes: v.sizeBytes }])), { basename: k.validator.basename, sha256: k.validator.sha256, size_bytes: k.validator.sizeBytes }),
       manifest: k.manifest,
       mode: k.mode,
     });
@@ -62,7 +66,7 @@ export function caseReport(r: CaseReportInput): Report {
       expected_exit_code: k.spec.expectExit,
       binary: bin ? { basename: bin.basename, sha256: bin.sha256, size_bytes: bin.sizeBytes } : null,
     },
-    validator: k.harness.identity,
+    ...validatorsBlock(r.arches ?? [], Object.fromEntries(Object.entries(k.harnesses ?? {}).map(([a, h]) => [a, h.identity])), k.harness.identity),
     manifest: null,
     mode: 'command',
   });

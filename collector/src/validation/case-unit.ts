@@ -2,6 +2,7 @@ import type { Profile } from '../config/matrix.ts';
 import type { Manifest } from '../config/manifest.ts';
 import type { TargetReport } from '../report/schema.ts';
 import type { GuestJob, JobOutput } from '../vm/types.ts';
+import type { KernelArch } from '../kernels/types.ts';
 import type { ResultKeyInput } from './result-key.ts';
 import type { ArtifactInfo } from './artifact.ts';
 import type { ValidatorBinary } from './validator-binary.ts';
@@ -24,10 +25,12 @@ export interface CaseUnit {
   profiles: Profile[];
   /** Result-key inputs except the kernel. */
   key: Omit<ResultKeyInput, 'kernel'>;
+  /** The key inputs for a guest CPU when they differ per CPU (command mode's harness); `key` otherwise. */
+  keyFor?(arch: KernelArch): Omit<ResultKeyInput, 'kernel'>;
   /** Per-job budget unless the profile sets its own timeout. */
   timeoutMs: number;
   needsValidator: boolean;
-  job(id: string, timeoutMs: number): GuestJob;
+  job(id: string, timeoutMs: number, arch?: KernelArch): GuestJob;
   judge(ctx: JudgeContext, job: JobOutput, dir: string, timeoutMs: number): Promise<TargetReport>;
   infra(ctx: JudgeContext, message: string, consoleTail: string): TargetReport;
 }
@@ -40,6 +43,8 @@ export interface ArtifactCaseInput {
   manifestSha256: string | null;
   mode: ValidationMode;
   validator: ValidatorBinary;
+  /** The validator of other guest CPUs (arm64); `validator` serves x86_64. */
+  validators?: Partial<Record<KernelArch, ValidatorBinary>>;
   timeoutMs: number;
 }
 
@@ -49,6 +54,7 @@ export function artifactCase(c: ArtifactCaseInput): CaseUnit {
     name: c.name,
     profiles: c.profiles,
     key: { artifact: c.artifact.sha256, validator: c.validator.sha256, manifest: c.manifestSha256, mode: c.mode },
+    keyFor: (arch) => ({ artifact: c.artifact.sha256, validator: (arch === 'x86_64' ? c.validator : (c.validators?.[arch] ?? c.validator)).sha256, manifest: c.manifestSha256, mode: c.mode }),
     timeoutMs: c.timeoutMs,
     needsValidator: true,
     job: (id, timeoutMs) => validatorJob(c, timeoutMs, id),
@@ -65,6 +71,8 @@ export interface CommandCaseInput {
   profiles: Profile[];
   spec: CommandSpec;
   harness: CommandHarness;
+  /** Per guest CPU (commandHarnesses); `harness` serves a CPU missing here. */
+  harnesses?: Partial<Record<KernelArch, CommandHarness>>;
   /** commandIdentity(spec).sha256 */
   identitySha256: string;
   timeoutMs: number;
@@ -77,9 +85,10 @@ export function commandCase(c: CommandCaseInput): CaseUnit {
     name: c.name,
     profiles: c.profiles,
     key: { artifact: c.identitySha256, validator: c.harness.identity.sha256, manifest: null, mode: COMMAND_MODE },
+    keyFor: (arch) => ({ artifact: c.identitySha256, validator: (c.harnesses?.[arch] ?? c.harness).identity.sha256, manifest: null, mode: COMMAND_MODE }),
     timeoutMs: c.timeoutMs,
     needsValidator: false,
-    job: (id, timeoutMs) => commandJob(c.spec, c.harness, id, timeoutMs),
+    job: (id, timeoutMs, arch) => commandJob(c.spec, (arch && c.harnesses?.[arch]) || c.harness, id, timeoutMs),
     judge: async (ctx, job, _dir, timeoutMs) => targetFromCommand({ ...ctx, validatorResultPath: null }, c.spec, job, timeoutMs),
     infra: (ctx, message, tail) => {
       const t = targetFromInfraError({ ...ctx, validatorResultPath: null }, message, tail, 'disabled');

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Profile } from '../config/matrix.ts';
-import { parseDuration } from '../config/matrix.ts';
+import { laneOf, parseDuration } from '../config/matrix.ts';
 import type { TargetReport } from '../report/schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import type { Accel, GuestFile, GuestOutcome } from '../vm/types.ts';
@@ -15,6 +15,7 @@ import { mapPool } from './pool.ts';
 import type { RunEventSink } from './events.ts';
 import type { CaseUnit, JudgeContext } from './case-unit.ts';
 import { planBoots, type BootItem } from './boot-plan.ts';
+import { identifyLane, laneFailureText, laneKernel, runLaneJobs } from './lane-run.ts';
 
 // Runs many cases on many kernels with ONE BOOT PER KERNEL: every case that targets the same kernel image
 // is a job of the same guest, run in turn (init.sh isolates them). When a boot dies with a job running
@@ -30,7 +31,9 @@ export interface CasesRunInput {
   offline?: boolean;
   /** Static validator for the guest (needed when any case validates an object). */
   validatorPath?: string | null;
-  /** Files staged into boots that hold several jobs (iproute2's ip/tc, for resets between jobs). */
+  /** The validator for other guest CPUs (arm64); validatorPath serves x86_64. */
+  validatorPaths?: Partial<Record<ResolvedKernel['arch'], string>>;
+  /** Files staged into x86_64 boots that hold several jobs (the host's iproute2 ip/tc, for resets between jobs). */
   sharedBootFiles?: GuestFile[];
   reuse?: (key: string) => TargetReport | null;
   onEvent?: RunEventSink;
@@ -70,6 +73,12 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
   const kernels = new Map<string, ResolvedKernel | string>();
   await mapPool([...distinct], input.jobs, async ([id, p]) => {
     try {
+      // SSH lanes (profile.ssh / profile.image): the machine's kernel identity stands in for the image sha256.
+      if (laneOf(p) !== 'direct') {
+        const identity = await identifyLane(p, { workDir: join(input.runDir, 'lanes', p.id), ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}), ...(input.signal ? { signal: input.signal } : {}) }).catch((err: unknown) => laneFailureText(err));
+        kernels.set(id, typeof identity === 'string' ? identity : laneKernel(p, identity));
+        return;
+      }
       kernels.set(id, await resolveKernel(p, { cacheDir: input.cacheDir, offline: input.offline, signal: input.signal, onProgress: (message) => emit({ type: 'kernel', profile: p.id, message }) }));
     } catch (err) {
       kernels.set(id, err instanceof BpfcompatError ? err.message : String(err));
@@ -87,7 +96,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
       finish({ ci, pi, label }, c.infra({ profileId: profile.id, required: profile.required, resultKey: '', kernel: unknown, accel: 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null }, `kernel: ${k}`, ''));
       return;
     }
-    const key = resultKey({ ...c.key, kernel: k.imageSha256 });
+    const key = resultKey({ ...(c.keyFor?.(k.arch) ?? c.key), kernel: k.imageSha256 });
     const stored = input.reuse?.(key) ?? null;
     if (stored) {
       finish({ ci, pi, label }, { ...stored, profile_id: profile.id, required: profile.required, reused: true });
@@ -97,40 +106,56 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     pending.push({ ci, pi, label, profile, kernel: k, key, timeoutMs });
   }));
 
-  // 3. One boot per kernel; retries are queued as they appear.
-  let accelPromise: Promise<Accel> | null = null;
+  // 3. One boot per kernel; retries are queued as they appear. One accel decision per guest CPU: an arm64
+  // profile is emulated even where x86_64 runs under KVM (as in run-targets.ts).
+  const accelPromises = new Map<ResolvedKernel['arch'], Promise<Accel>>();
   let accelUsed: Accel | 'none' = 'none';
   const accelFor = (kernel: ResolvedKernel) => {
-    accelPromise ??= detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
-      emit({ type: 'accel', accel: a.accel, reason: a.reason });
-      accelUsed = a.accel;
-      return a.accel;
-    });
-    return accelPromise;
+    let p = accelPromises.get(kernel.arch);
+    if (!p) {
+      p = detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
+        emit({ type: 'accel', accel: a.accel, reason: a.reason });
+        if (accelUsed === 'none' || kernel.arch === 'x86_64') accelUsed = a.accel;
+        return a.accel;
+      });
+      accelPromises.set(kernel.arch, p);
+    }
+    return p;
   };
   let boots = 0;
   let retries = 0;
 
   const runBoot = async (items: BootItem[], alone: boolean): Promise<Array<{ items: BootItem[]; alone: boolean }>> => {
     const n = boots++;
-    const { profile, kernel } = items[0]!;
-    const accel = await accelFor(kernel);
+    const { profile } = items[0]!;
+    const viaLane = laneOf(profile) !== 'direct';
+    let kernel = items[0]!.kernel;
+    let accel: Accel | 'none' = viaLane ? (profile.ssh ? 'none' : 'tcg') : await accelFor(kernel);
     const workDir = join(input.runDir, 'boots', `${String(n).padStart(3, '0')}-${profile.id}`);
     await mkdir(workDir, { recursive: true });
-    const jobs = items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs));
-    if (jobs.length > 1 && input.sharedBootFiles?.length) jobs[0] = { ...jobs[0]!, files: [...input.sharedBootFiles, ...jobs[0]!.files] };
+    const jobs = items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs, kernel.arch));
+    if (jobs.length > 1 && kernel.arch === 'x86_64' && input.sharedBootFiles?.length) jobs[0] = { ...jobs[0]!, files: [...input.sharedBootFiles, ...jobs[0]!.files] };
     const needsValidator = items.some((it) => cases[it.ci]!.needsValidator);
     emit({ type: 'target-start', profile: `${profile.id}${items.length > 1 ? ` (${items.length} cases)` : `/${cases[items[0]!.ci]!.name}`}`, release: kernel.release });
     const startedAt = new Date();
-    const outcome: GuestOutcome = await runGuest({
+    const laneRun = viaLane
+      ? await runLaneJobs(profile, jobs, needsValidator ? (input.validatorPath ?? null) : null, { workDir, ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}), ...(input.signal ? { signal: input.signal } : {}), onEvent: (e) => {
+        if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
+      } })
+      : null;
+    if (laneRun) {
+      kernel = laneRun.kernel ?? kernel;
+      accel = laneRun.accel;
+    }
+    const outcome: GuestOutcome = laneRun ? laneRun.outcome : await runGuest({
       kernel,
       jobs,
       memoryMb: profile.memory_mb,
       cpus: profile.cpus,
-      accel,
+      accel: accel as Accel,
       timeoutMs: items.reduce((s, it) => s + it.timeoutMs + PER_JOB_OVERHEAD_MS, BOOT_HEADROOM_MS),
       workDir,
-      ...(needsValidator ? { validatorPath: input.validatorPath ?? undefined } : {}),
+      ...(needsValidator ? { validatorPath: (kernel.arch === 'x86_64' ? input.validatorPath : input.validatorPaths?.[kernel.arch]) ?? undefined } : {}),
       ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
       onEvent: (e) => {
@@ -154,7 +179,8 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     }
     if (missing.length === 0 || outcome.kind !== 'infra_error') return [];
     const why = `${outcome.reason}: ${outcome.message}`;
-    if (alone || items.length === 1 || (BOOT_FAILURES.has(outcome.reason) && outcome.jobs.length === 0)) {
+    // A lane session that failed is not retried: the machine, not a job, is the likely cause.
+    if (alone || viaLane || items.length === 1 || (BOOT_FAILURES.has(outcome.reason) && outcome.jobs.length === 0)) {
       for (const it of missing) {
         const c = cases[it.ci]!;
         finish(it, c.infra({ profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath }, why, outcome.consoleTail));

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Matrix, Profile } from '../config/matrix.ts';
-import { parseDuration } from '../config/matrix.ts';
+import { laneOf, parseDuration } from '../config/matrix.ts';
 import type { Manifest } from '../config/manifest.ts';
 import type { TargetReport } from '../report/schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
@@ -19,6 +19,7 @@ import type { RunEventSink } from './events.ts';
 import type { ArtifactInfo } from './artifact.ts';
 import { validatorForArch, type ValidatorBinary } from './validator-binary.ts';
 import { BpfcompatError } from '../errors.ts';
+import { identifyLane, laneFailureText, laneKernel, runLaneJobs } from './lane-run.ts';
 
 export interface ArtifactRunInput {
   matrix: Matrix;
@@ -110,6 +111,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
 
   const targets = await mapPool(profiles, input.jobs, async (profile: Profile) => {
     const started = new Date();
+    if (laneOf(profile) !== 'direct') return laneTarget(input, profile, attachMode, emit);
     let kernel: ResolvedKernel;
     try {
       kernel = await resolveKernel(profile, { cacheDir: input.cacheDir, offline: input.offline, signal: input.signal, onProgress: (message) => emit({ type: 'kernel', profile: profile.id, message }) });
@@ -161,4 +163,44 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
     return t;
   });
   return { targets, accel: accelUsed };
+}
+
+/** A profile of the SSH lanes (profile.ssh / profile.image): identify → reuse → open, run, close → the same judge. */
+async function laneTarget(input: ArtifactRunInput, profile: Profile, attachMode: ReturnType<typeof attachModeFor>, emit: RunEventSink): Promise<TargetReport> {
+  const started = new Date();
+  const dir = join(input.runDir, 'targets', profile.id);
+  await mkdir(dir, { recursive: true });
+  const laneOpts = { workDir: dir, ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}), ...(input.signal ? { signal: input.signal } : {}) };
+  const infra = (kernel: ResolvedKernel, resultKey: string, message: string): TargetReport => {
+    const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey, kernel, accel: profile.ssh ? 'none' : 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, message, '', attachMode);
+    emit({ type: 'target-done', profile: profile.id, status: t.status, code: null, ms: t.duration_ms, reused: false });
+    return t;
+  };
+  let identity;
+  try {
+    identity = await identifyLane(profile, laneOpts);
+  } catch (err) {
+    return infra(laneKernel(profile), '', laneFailureText(err));
+  }
+  let validator: ValidatorBinary;
+  try {
+    validator = await validatorForArch(identity.arch, input.validator);
+  } catch (err) {
+    return infra(laneKernel(profile, identity), '', `validator: ${err instanceof BpfcompatError ? err.message : String(err)}`);
+  }
+  const key = resultKey({ artifact: input.artifact.sha256, kernel: identity.kernelSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode });
+  const stored = input.reuse?.(key) ?? null;
+  if (stored) {
+    const t: TargetReport = { ...stored, profile_id: profile.id, required: profile.required, reused: true };
+    emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: 0, reused: true });
+    return t;
+  }
+  emit({ type: 'target-start', profile: profile.id, release: profile.ssh ? `${profile.ssh.host}:${profile.ssh.port}` : 'disk image' });
+  const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : input.timeoutMs;
+  const run = await runLaneJobs(profile, [validatorJob(input, timeoutMs)], validator.path, { ...laneOpts, onEvent: (e) => {
+    if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
+  } });
+  const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel: run.kernel ?? laneKernel(profile, identity), accel: run.accel, startedAt: started, finishedAt: new Date() }, run.outcome, attachMode, dir);
+  emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false });
+  return t;
 }

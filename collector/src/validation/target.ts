@@ -9,7 +9,8 @@ export interface TargetContext {
   required: boolean;
   resultKey: string;
   kernel: ResolvedKernel;
-  accel: 'kvm' | 'tcg';
+  /** 'none' on the remote-host lane (no VM). */
+  accel: 'kvm' | 'tcg' | 'none';
   bootMs: number;
   startedAt: Date;
   finishedAt: Date;

@@ -1,4 +1,5 @@
 import type { ResolvedKernel } from '../kernels/types.ts';
+import type { LaneFailure } from '../lanes/errors.ts';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -39,11 +40,12 @@ export interface JobOutput {
   durationMs: number;
 }
 
-export type InfraReason = 'qemu_failed' | 'boot_timeout' | 'timeout' | 'panic' | 'channel_lost' | 'channel_corrupt';
+/** Lane failures (LaneFailure: ssh_unreachable, ssh_host_key_mismatch, image_failed …) come from the SSH lanes. */
+export type InfraReason = 'qemu_failed' | 'boot_timeout' | 'timeout' | 'panic' | 'channel_lost' | 'channel_corrupt' | LaneFailure;
 
 export type GuestOutcome =
-  | { kind: 'completed'; accel: Accel; bootMs: number; totalMs: number; jobs: JobOutput[]; consoleLogPath: string }
-  | { kind: 'infra_error'; accel: Accel; reason: InfraReason; message: string; consoleTail: string; consoleLogPath: string; jobs: JobOutput[]; totalMs: number };
+  | { kind: 'completed'; accel: Accel | 'none'; bootMs: number; totalMs: number; jobs: JobOutput[]; consoleLogPath: string }
+  | { kind: 'infra_error'; accel: Accel | 'none'; reason: InfraReason; message: string; consoleTail: string; consoleLogPath: string; jobs: JobOutput[]; totalMs: number };
 
 export interface GuestRunRequest {
   kernel: ResolvedKernel;

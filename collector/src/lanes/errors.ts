@@ -1,0 +1,22 @@
+// Why a lane could not give a verdict. These become infra_error targets with the reason, never verdicts:
+// an unreachable host or a wrong host key says nothing about the artifact.
+
+export type LaneFailure =
+  | 'ssh_unreachable'
+  | 'ssh_host_key_mismatch'
+  | 'ssh_auth_failed'
+  | 'ssh_timeout'
+  | 'ssh_lost'
+  | 'ssh_setup_failed'
+  | 'image_failed'
+  | 'image_boot_timeout';
+
+export class LaneError extends Error {
+  readonly reason: LaneFailure;
+
+  constructor(reason: LaneFailure, message: string, opts: { cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'LaneError';
+    this.reason = reason;
+  }
+}
