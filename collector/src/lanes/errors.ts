@@ -13,10 +13,15 @@ export type LaneFailure =
 
 export class LaneError extends Error {
   readonly reason: LaneFailure;
+  /** Evidence of a booted machine (the image lane's console), empty for a remote host. */
+  readonly consoleTail: string;
+  readonly consoleLogPath: string;
 
-  constructor(reason: LaneFailure, message: string, opts: { cause?: unknown } = {}) {
+  constructor(reason: LaneFailure, message: string, opts: { cause?: unknown; consoleTail?: string; consoleLogPath?: string } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'LaneError';
     this.reason = reason;
+    this.consoleTail = opts.consoleTail ?? '';
+    this.consoleLogPath = opts.consoleLogPath ?? '';
   }
 }

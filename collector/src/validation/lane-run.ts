@@ -42,7 +42,7 @@ export async function runLaneJobs(profile: Profile, jobs: GuestJob[], validatorP
     session = await laneFor({ profile, ...o }).open();
   } catch (err) {
     const e = err instanceof LaneError ? err : new LaneError(profile.ssh ? 'ssh_setup_failed' : 'image_failed', err instanceof Error ? err.message : String(err));
-    return { outcome: { kind: 'infra_error', accel, reason: e.reason, message: e.message, consoleTail: '', consoleLogPath: '', jobs: [], totalMs: Date.now() - started }, kernel: null, accel };
+    return { outcome: { kind: 'infra_error', accel, reason: e.reason, message: e.message, consoleTail: e.consoleTail, consoleLogPath: e.consoleLogPath, jobs: [], totalMs: Date.now() - started }, kernel: null, accel };
   }
   try {
     o.onEvent?.({ type: 'booted', ms: session.bootMs });

@@ -136,10 +136,12 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     const jobs = items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs, kernel.arch));
     if (jobs.length > 1 && kernel.arch === 'x86_64' && input.sharedBootFiles?.length) jobs[0] = { ...jobs[0]!, files: [...input.sharedBootFiles, ...jobs[0]!.files] };
     const needsValidator = items.some((it) => cases[it.ci]!.needsValidator);
-    emit({ type: 'target-start', profile: `${profile.id}${items.length > 1 ? ` (${items.length} cases)` : `/${cases[items[0]!.ci]!.name}`}`, release: kernel.release });
+    // The validator for the machine's CPU (a lane's identity carries the arch it found, e.g. an arm64 remote).
+    const validatorPath = (kernel.arch === 'x86_64' ? input.validatorPath : input.validatorPaths?.[kernel.arch]) ?? null;
+    emit({ type: 'target-start', profile: `${profile.id}${items.length > 1 ? ` (${items.length} cases)` : `/${cases[items[0]!.ci]!.name}`}`, release: !viaLane ? kernel.release : profile.ssh ? `${profile.ssh.host}:${profile.ssh.port}` : `disk image ${profile.image?.name ?? profile.image?.path ?? ''}` });
     const startedAt = new Date();
     const laneRun = viaLane
-      ? await runLaneJobs(profile, jobs, needsValidator ? (input.validatorPath ?? null) : null, { workDir, ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}), ...(input.signal ? { signal: input.signal } : {}), onEvent: (e) => {
+      ? await runLaneJobs(profile, jobs, needsValidator ? validatorPath : null, { workDir, ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}), ...(input.signal ? { signal: input.signal } : {}), onEvent: (e) => {
         if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
       } })
       : null;
@@ -155,7 +157,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
       accel: accel as Accel,
       timeoutMs: items.reduce((s, it) => s + it.timeoutMs + PER_JOB_OVERHEAD_MS, BOOT_HEADROOM_MS),
       workDir,
-      ...(needsValidator ? { validatorPath: (kernel.arch === 'x86_64' ? input.validatorPath : input.validatorPaths?.[kernel.arch]) ?? undefined } : {}),
+      ...(needsValidator && validatorPath ? { validatorPath } : {}),
       ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
       onEvent: (e) => {

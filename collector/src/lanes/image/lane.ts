@@ -33,13 +33,9 @@ const TAIL_LINES = 15;
 
 /** A LaneError that carries the guest console's tail (the evidence of why SSH never came up). */
 export class ImageLaneError extends LaneError {
-  readonly consoleTail: string;
-  readonly consoleLogPath: string;
   constructor(reason: LaneFailure, message: string, consoleTail: string, consoleLogPath: string) {
-    super(reason, message);
+    super(reason, message, { consoleTail, consoleLogPath });
     this.name = 'ImageLaneError';
-    this.consoleTail = consoleTail;
-    this.consoleLogPath = consoleLogPath;
   }
 }
 
