@@ -3,7 +3,7 @@
 // Usage: node bench/suite.bench.ts [--baseline-sample N]   (N objects for the baseline, default all 20;
 // with fewer, the baseline wall time is scaled to 20 objects and says so)
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -39,7 +39,8 @@ try {
     baseMs += cli(['test', '--artifact', join(ROOT, c.object), ...(c.manifest ? ['--manifest', join(ROOT, c.manifest)] : []), '--matrix', 'debian', '--out', join(dir, `${c.name}.json`), '--no-history', '--quiet', '--jobs', jobs, '--workdir', join(dir, 'w2')]);
   }
   const baseline = (baseMs / sample) * OBJECTS;
-  console.log(`suite: ${OBJECTS} objects × 5 kernels = ${OBJECTS * 5} verdicts, --jobs ${jobs}, TCG`);
+  // The machine is shared: the load average says how comparable a figure is.
+  console.log(`suite: ${OBJECTS} objects × 5 kernels = ${OBJECTS * 5} verdicts, --jobs ${jobs}, TCG, load average ${loadavg()[0]!.toFixed(1)} at the end`);
   console.log(`  one boot per kernel (bpfcompat suite): ${(suiteMs / 1000).toFixed(1)} s wall, 5 boots`);
   console.log(`  one boot per verdict (bpfcompat test per object): ${(baseline / 1000).toFixed(1)} s wall${sample < OBJECTS ? ` (measured ${sample} objects: ${(baseMs / 1000).toFixed(1)} s, scaled to ${OBJECTS})` : ''}, ${OBJECTS * 5} boots`);
   console.log(`  ratio: ${(baseline / suiteMs).toFixed(1)}x faster (target >= 5x); target wall <= 30 s: ${suiteMs <= 30_000 ? 'met' : 'not met'}`);

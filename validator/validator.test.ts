@@ -244,3 +244,47 @@ describe('bpfcompat-validator binary', () => {
     assert.match(badPlan.stderr, /line 4: unknown key/);
   });
 });
+
+describe('bpfcompat-validator --probe-cache (per-boot cache of kernel-only probes)', () => {
+  // duration_ms is the only field allowed to differ between runs.
+  const comparable = (r: ValidatorResult | null) => ({ ...r, duration_ms: 0 });
+  const bootId = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+
+  it('gives the same result JSON with and without the cache, on the run that fills it and on runs that read it', () => {
+    const cache = join(work, 'probes-same');
+    for (const name of ['tracepoint', 'kprobe_missing', 'core_missing', 'proprietary']) {
+      const plain = run(['--artifact', obj(name)]);
+      const filling = run(['--artifact', obj(name), '--probe-cache', cache]);
+      const reading = run(['--artifact', obj(name), '--probe-cache', cache]);
+      assert.ok(plain.result, name);
+      assert.equal(filling.code, plain.code, name);
+      assert.equal(reading.code, plain.code, name);
+      assert.deepEqual(comparable(filling.result), comparable(plain.result), `${name}: first run with the cache`);
+      assert.deepEqual(comparable(reading.result), comparable(plain.result), `${name}: run answered by the cache`);
+    }
+    // The cache holds the kernel facts, keyed to this kernel's release and this boot, and the kallsyms copy.
+    const lines = readFileSync(cache, 'utf8').split('\n');
+    const release = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(lines[0], `bpfcompat-probe-cache 1 ${release} ${bootId()} 0.1.0 1.7.0`);
+    assert.ok(lines.includes('map:hash\t1'), 'feature probe recorded');
+    assert.ok(lines.some((l) => l.startsWith('helper:')), 'helper probe recorded');
+    assert.ok(lines.some((l) => l.startsWith('core:')), 'CO-RE lookup recorded');
+    assert.ok(readFileSync(`${cache}.ksyms`, 'utf8').includes('\n_stext\n'), 'kallsyms names copied');
+  });
+
+  it('answers from the cache when it matches this boot, and ignores a cache from another boot', () => {
+    const release = spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim();
+    // A planted answer that contradicts the kernel proves the cache is read; the same file under another
+    // boot id must be ignored (the kernel is probed again).
+    const planted = (id: string) => `bpfcompat-probe-cache 1 ${release} ${id} 0.1.0 1.7.0\nmap:hash\t0\n`;
+    const current = join(work, 'probes-current');
+    writeFileSync(current, planted(bootId()));
+    assert.equal(run(['--artifact', obj('tracepoint'), '--probe-cache', current]).result?.probes.map_types.hash?.status, 'unsupported');
+    const stale = join(work, 'probes-stale');
+    writeFileSync(stale, planted('00000000-0000-0000-0000-000000000000'));
+    assert.equal(run(['--artifact', obj('tracepoint'), '--probe-cache', stale]).result?.probes.map_types.hash?.status, 'supported');
+    // … and the stale file was replaced atomically by one for this boot.
+    assert.equal(readFileSync(stale, 'utf8').split('\n')[0], planted(bootId()).split('\n')[0]);
+    assert.ok(readFileSync(stale, 'utf8').includes('map:hash\t1\n'));
+  });
+});

@@ -108,6 +108,12 @@ test('verify reports a dangling member reference (appends do not enforce foreign
   assert.equal(report.ok, false);
   assert.deepEqual(report.mismatches.map((m) => [m.table, m.problem]), [['run_results', 'dangling reference to targets']]);
   assert.match(report.mismatches[0]!.key, new RegExp(`profile ${P}$`));
+  // A latest-verdict cell naming a kernel id that does not exist is reported too.
+  const raw2 = new Database(path);
+  raw2.prepare(`UPDATE latest_by_artifact SET cells = json_replace(cells, '$.cells[0][6]', 999999)`).run();
+  raw2.close();
+  const again = openHistory(path).verify();
+  assert.deepEqual(again.mismatches.map((m) => [m.table, m.problem]).slice(1), [['latest_verdicts', 'dangling reference to kernels']]);
 });
 
 test('a version-2 history is upgraded: members keep their verdicts and the reusable verdict is derived', () => {

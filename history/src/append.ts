@@ -142,7 +142,7 @@ export class Appender {
     let changed = false;
     for (const t of run.targets) {
       const cell: Cell = [run.run.id, run.run.started_at, version, variant ?? null, t.required ? 1 : 0, t.status, t.classification_code,
-        t.classification_confidence, t.kernel.sha256, t.kernel.release, t.result_key];
+        t.classification_confidence, this.kernelId(t), t.result_key];
       if (offer(cells, t.profile_id, cell)) changed = true;
     }
     if (changed) this.latestDirty.add(name);
@@ -178,11 +178,11 @@ export class Appender {
     const sha = sha256Hex(json);
     let id = this.targetIds.get(sha);
     if (id === undefined) {
-      id = this.s.targetId.get(sha) as number | undefined;
-      if (id === undefined) {
-        id = Number(this.s.target.run(sha, TARGET_DICTIONARY.id, compressText(json, this.dictionary()), t.status, t.failed_stage, t.classification_code,
-          t.classification_confidence, t.classification_reason, t.btf.kernel_btf_available ? 1 : 0, t.vm.accel).lastInsertRowid);
-      }
+      // Insert first: a fresh verdict is almost always new content, and ON CONFLICT DO NOTHING saves the
+      // lookup that would precede it. Only a repeat (another connection or a cleared cache) pays the SELECT.
+      const added = this.s.target.run(sha, TARGET_DICTIONARY.id, compressText(json, this.dictionary()), t.status, t.failed_stage, t.classification_code,
+        t.classification_confidence, t.classification_reason, t.btf.kernel_btf_available ? 1 : 0, t.vm.accel);
+      id = added.changes === 1 ? Number(added.lastInsertRowid) : (this.s.targetId.get(sha) as number);
       this.targetIds.set(sha, id);
     }
     return id;
@@ -233,7 +233,12 @@ export class Appender {
       if (seen === undefined) this.keyInputs.set(key, { prefix, kernel: t.kernel.sha256 });
       const kernel = this.kernelId(t);
       this.earliest(key, r.started_at, r.id, () => {
-        newResults += s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at).changes;
+        // RETURNING yields the id when the row was inserted or its first sighting moved: no id lookup for new keys.
+        const id = s.result.get(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at) as number | undefined;
+        if (id !== undefined) {
+          newResults++;
+          this.resultIds.set(key, id);
+        }
       });
       let resultId = this.resultIds.get(key);
       if (resultId === undefined) {
@@ -327,7 +332,8 @@ function prepare(db: Database.Database) {
     result: db.prepare(`INSERT INTO results (result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (result_key) DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
-      WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)`),
+      WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)
+      RETURNING id`).pluck(),
     resultId: db.prepare('SELECT id FROM results WHERE result_key = ?').pluck(),
     // The pointer only moves to a better candidate: same order as better() below.
     verdict: db.prepare(`UPDATE results SET verdict_run_id = @run, verdict_profile = @profile, verdict_at = @at, verdict_reused = @reused
@@ -336,7 +342,7 @@ function prepare(db: Database.Database) {
     reusedTarget: db.prepare('SELECT rr.target FROM runs r JOIN run_results rr ON rr.run = r.seq WHERE r.id = ? AND rr.result = ? LIMIT 1').pluck(),
     targetId: db.prepare('SELECT id FROM targets WHERE sha256 = ?').pluck(),
     target: db.prepare(`INSERT INTO targets (sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`),
     logExists: db.prepare('SELECT 1 FROM logs WHERE sha256 = ?').pluck(),
     log: db.prepare('INSERT INTO logs (sha256, size, data) VALUES (?, ?, ?)'),
   };

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { sha256Hex } from './hash.ts';
 
 // Ordered schema migrations. A database records every applied version in schema_version; opening runs
 // the missing ones in one transaction each. Never edit a shipped migration: add the next one.
@@ -353,25 +352,25 @@ const m4: Migration = {
   version: 4,
   description: 'run membership packed into deduplicated member sets, latest verdicts one row per artifact; both read through views',
   up(db) {
-    db.function('bpfcompat_sha256', { deterministic: true }, (text: unknown) => sha256Hex(String(text)));
     db.exec(`
       CREATE TABLE member_sets (
         id      INTEGER PRIMARY KEY,
-        sha256  TEXT NOT NULL UNIQUE,            -- of members: a dedupe key local to this file (members hold its surrogate ids)
+        anchor  INTEGER NOT NULL,                -- smallest result id in members: the lookup key when deduplicating
         members TEXT NOT NULL                    -- JSON [[profile_id, required, result, reused, reused_from_run, kernel, target,
                                                  --        console_log_sha256, verifier_log_sha256], …] by profile_id
       );
+      CREATE INDEX member_sets_by_anchor ON member_sets(anchor);
       CREATE TABLE run_members (
         run        INTEGER PRIMARY KEY REFERENCES runs(seq),
         member_set INTEGER NOT NULL REFERENCES member_sets(id)
       );
       CREATE TEMP TABLE packed AS
-        SELECT run, json_group_array(json_array(profile_id, required, result, reused, reused_from_run, kernel, target,
+        SELECT run, min(result) AS anchor, json_group_array(json_array(profile_id, required, result, reused, reused_from_run, kernel, target,
                  console_log_sha256, verifier_log_sha256)) AS members
         FROM (SELECT * FROM run_results ORDER BY run, profile_id) GROUP BY run;
-      INSERT OR IGNORE INTO member_sets (sha256, members) SELECT bpfcompat_sha256(members), members FROM temp.packed ORDER BY run;
+      INSERT INTO member_sets (anchor, members) SELECT anchor, members FROM temp.packed GROUP BY members ORDER BY min(run);
       INSERT INTO run_members (run, member_set)
-        SELECT p.run, s.id FROM temp.packed p JOIN member_sets s ON s.sha256 = bpfcompat_sha256(p.members) ORDER BY p.run;
+        SELECT p.run, s.id FROM temp.packed p JOIN member_sets s ON s.anchor = p.anchor AND s.members = p.members ORDER BY p.run;
       DROP TABLE temp.packed;
       DROP TABLE run_results;
       CREATE VIEW run_results AS
@@ -382,19 +381,35 @@ const m4: Migration = {
       -- latest_verdicts: one row per artifact name instead of one per cell (a run rewrites one row), see latest.ts.
       CREATE TABLE latest_by_artifact (
         artifact_name TEXT PRIMARY KEY,
-        cells         TEXT NOT NULL                -- JSON {profile_id: [run_id, started_at, version, variant, required, status,
-                                                   --   classification_code, confidence, kernel_sha256, kernel_release, result_key]}
+        cells         TEXT NOT NULL                -- JSON {"runs": [[run_id, started_at, version, variant], …], "cells": [[profile_id,
+                                                   --   run index, required, status, classification_code, confidence, kernel id, result_key], …]}
       ) WITHOUT ROWID;
-      INSERT INTO latest_by_artifact (artifact_name, cells)
-        SELECT artifact_name, json_group_object(profile_id, json_array(run_id, started_at, version, variant, required, status,
-                 classification_code, confidence, kernel_sha256, kernel_release, result_key))
-        FROM (SELECT * FROM latest_verdicts ORDER BY artifact_name, profile_id) GROUP BY artifact_name;
+    `);
+    // Converted here rather than with latest.ts's encoder, so that this migration never changes.
+    const rows = db.prepare(`SELECT l.artifact_name, l.profile_id, l.run_id, l.started_at, l.version, l.variant, l.required, l.status,
+        l.classification_code, l.confidence, k.id AS kernel, l.result_key
+      FROM latest_verdicts l JOIN kernels k ON k.sha256 = l.kernel_sha256 ORDER BY l.artifact_name, l.profile_id`).all() as Record<string, string | number | null>[];
+    const insert = db.prepare('INSERT INTO latest_by_artifact (artifact_name, cells) VALUES (?, ?)');
+    for (let i = 0; i < rows.length;) {
+      const name = rows[i]!.artifact_name;
+      const runs: unknown[][] = [];
+      const cells: unknown[][] = [];
+      for (; i < rows.length && rows[i]!.artifact_name === name; i++) {
+        const r = rows[i]!;
+        let ri = runs.findIndex((x) => x[0] === r.run_id);
+        if (ri < 0) ri = runs.push([r.run_id, r.started_at, r.version, r.variant]) - 1;
+        cells.push([r.profile_id, ri, r.required, r.status, r.classification_code, r.confidence, r.kernel, r.result_key]);
+      }
+      insert.run(name, JSON.stringify({ runs, cells }));
+    }
+    db.exec(`
       DROP TABLE latest_verdicts;
       CREATE VIEW latest_verdicts AS
-        SELECT l.artifact_name, c.key AS profile_id, c.value->>0 AS run_id, c.value->>1 AS started_at, c.value->>2 AS version,
-          c.value->>3 AS variant, c.value->>4 AS required, c.value->>5 AS status, c.value->>6 AS classification_code,
-          c.value->>7 AS confidence, c.value->>8 AS kernel_sha256, c.value->>9 AS kernel_release, c.value->>10 AS result_key
-        FROM latest_by_artifact l JOIN json_each(l.cells) c;
+        SELECT l.artifact_name, c.value->>0 AS profile_id, r.value->>0 AS run_id, r.value->>1 AS started_at, r.value->>2 AS version,
+          r.value->>3 AS variant, c.value->>2 AS required, c.value->>3 AS status, c.value->>4 AS classification_code,
+          c.value->>5 AS confidence, k.sha256 AS kernel_sha256, k.release AS kernel_release, c.value->>7 AS result_key
+        FROM latest_by_artifact l JOIN json_each(l.cells, '$.cells') c JOIN json_each(l.cells, '$.runs') r ON r.key = c.value->>1
+          JOIN kernels k ON k.id = c.value->>6;
     `);
   },
 };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { openHistory } from './index.ts';
+import { mergeHistories, openHistory } from './index.ts';
 import { RUN_RESULTS_NATURAL } from './logical.ts';
 import { makeRun } from './testdata/factory.ts';
 import { tempDir } from './testdata/tmp.ts';
@@ -145,4 +145,33 @@ test('listKernels and classOccurrences agree with a per-member scan of run_resul
     assert.equal(c.latest_run_id, String(ref.latest_key).split('\0')[1]);
   }
   r.close();
+});
+
+test('merge maps member and latest-cell kernel ids between files whose kernels were stored in different orders', () => {
+  const dir = tempDir();
+  const a = join(dir, 'a.sqlite');
+  const b = join(dir, 'b.sqlite');
+  const ha = openHistory(a);
+  // Shard a first sees a kernel that b never has, so every shared kernel has a different id in a than in b.
+  ha.appendRun(makeRun({ id: 'a-old', name: 'other', startedAt: day(1), kernels: [{ profile_id: 'rhel-9', release: '5.14.0-1.el9.x86_64' }] }));
+  ha.appendRun(makeRun({ id: 'a-new', startedAt: day(4), targets: { [P]: { status: 'fail' } } }));
+  ha.close();
+  const hb = openHistory(b);
+  hb.appendRun(makeRun({ id: 'b-new', startedAt: day(3) }));
+  hb.close();
+  const expected = (() => {
+    const h = openHistory(a, { readonly: true });
+    const v = h.latestVerdicts();
+    h.close();
+    return v;
+  })();
+  for (const order of [[a, b], [b, a]]) {
+    const into = join(dir, `m-${order.length}-${order[0] === a ? 'ab' : 'ba'}.sqlite`);
+    mergeHistories(order, into);
+    const h = openHistory(into, { readonly: true });
+    assert.deepEqual(h.latestVerdicts(), expected);
+    assert.deepEqual(h.resultsForRun('b-new').map((m) => m.kernel_release), ['5.10.0-35-cloud-amd64', '6.1.0-37-cloud-amd64', '6.12.38+deb13-cloud-amd64', '6.16.3+deb13-cloud-amd64', '7.0.1-1-cloud-amd64']);
+    assert.equal(h.verify().ok, true);
+    h.close();
+  }
 });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { decompressText } from './codec.ts';
-import type { Cell } from './latest.ts';
+import { decodeCells } from './latest.ts';
 import type {
   ArtifactSummary, ArtifactVersion, ClassOccurrence, KernelSummary, LatestVerdict, RunDetail, RunMember, RunSummary, Status, StoredResult,
 } from './types.ts';
@@ -158,14 +158,15 @@ export class Queries {
     const rows = (opts.artifactName === undefined
       ? this.stmt('SELECT artifact_name, cells FROM latest_by_artifact ORDER BY artifact_name').raw().all()
       : this.stmt('SELECT artifact_name, cells FROM latest_by_artifact WHERE artifact_name = ?').raw().all(opts.artifactName)) as [string, string][];
+    const kernels = new Map(this.stmt('SELECT id, sha256, release FROM kernels').raw().all().map((k) => [(k as unknown[])[0] as number, k as [number, string, string]]));
     const out: LatestVerdict[] = [];
     for (const [name, json] of rows) {
-      const cells = JSON.parse(json) as Record<string, Cell>;
-      for (const profile of Object.keys(cells).sort()) {
-        const c = cells[profile]!;
+      // decodeCells returns the cells by profile id (the stored order).
+      for (const [profile, c] of decodeCells(json)) {
+        const k = kernels.get(c[8]);
         out.push({
           artifact_name: name, profile_id: profile, run_id: c[0], started_at: c[1], version: c[2], variant: c[3], required: c[4] === 1,
-          status: c[5] as Status, classification_code: c[6], confidence: c[7], kernel_sha256: c[8], kernel_release: c[9], result_key: c[10],
+          status: c[5] as Status, classification_code: c[6], confidence: c[7], kernel_sha256: k?.[1] ?? '', kernel_release: k?.[2] ?? '', result_key: c[9],
         });
       }
     }

@@ -58,6 +58,11 @@ export function verifyHistory(db: Database.Database): VerifyReport {
   for (const row of db.prepare(DANGLING_MEMBERS).iterate() as IterableIterator<{ set_id: number; profile_id: string; parent: string }>) {
     mismatches.push({ table: 'run_results', key: `member set ${row.set_id} profile ${row.profile_id}`, problem: `dangling reference to ${row.parent}` });
   }
+  const danglingCells = db.prepare(`SELECT l.artifact_name, c.value->>0 AS profile_id FROM latest_by_artifact l JOIN json_each(l.cells, '$.cells') c
+    WHERE NOT EXISTS (SELECT 1 FROM kernels k WHERE k.id = c.value->>6) ORDER BY 1, 2`).all() as { artifact_name: string; profile_id: string }[];
+  for (const row of danglingCells) {
+    mismatches.push({ table: 'latest_verdicts', key: `${row.artifact_name} profile ${row.profile_id}`, problem: 'dangling reference to kernels' });
+  }
   return { ok: mismatches.length === 0, checked, mismatches };
 }
 

@@ -269,6 +269,8 @@ static int apply_flag(struct options *o, const char *flag, const char *v)
 		o->functional_plan = v;
 	else if (!strcmp(flag, "--log-dir"))
 		o->log_dir = v;
+	else if (!strcmp(flag, "--probe-cache"))
+		o->probe_cache = v;
 	else if (!strcmp(flag, "--manifest"))
 		; /* recorded by the host; the validator acts only on the flags rendered from it */
 	else if (!strcmp(flag, "--probe-features"))

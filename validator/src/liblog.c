@@ -12,6 +12,12 @@
 static char *log_buf;
 static size_t log_len, log_cap;
 static size_t log_dropped;        /* bytes dropped from the head, so marks stay valid */
+static bool log_muted;
+
+void liblog_mute(bool mute)
+{
+	log_muted = mute;
+}
 
 static void liblog_append(const char *s, size_t n)
 {
@@ -49,6 +55,8 @@ static int liblog_print(enum libbpf_print_level level, const char *fmt, va_list 
 	va_list ap2;
 	int n;
 
+	if (log_muted)
+		return 0;
 	va_copy(ap2, ap);
 	n = vsnprintf(stack, sizeof(stack), fmt, ap);
 	if (n < 0) {

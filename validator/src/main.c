@@ -169,7 +169,9 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &opts) != 0)
 		return 1;
 	liblog_install();
+	probe_cache_open(opts.probe_cache);
 	validate(&opts, &ev);
+	probe_cache_save();
 	unmount_tracked();
 	ev.pass = ev.open_ok && ev.load_ok && ev.attach_status != OUT_FAIL && ev.functional_status != OUT_FAIL;
 	ev.duration_ms = now_ms() - start;

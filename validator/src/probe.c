@@ -134,22 +134,39 @@ static int probe_prog_type(enum bpf_prog_type t)
 	return ret;
 }
 
+static int probe_map_type(int t)
+{
+	return libbpf_probe_bpf_map_type((enum bpf_map_type)t, NULL);
+}
+
+static int probe_prog_type_int(int t)
+{
+	return probe_prog_type((enum bpf_prog_type)t);
+}
+
+/* Kernel-only: answered by the per-boot probe cache when there is one. */
 void probe_features(struct evidence *ev)
 {
+	char key[96];
+
+	liblog_mute(true);
 	for (size_t i = 0; i < sizeof(probed_maps) / sizeof(probed_maps[0]) && ev->n_map_probes < 40; i++) {
 		const char *name = libbpf_bpf_map_type_str(probed_maps[i]);
 
-		if (name)
-			record_probe(&ev->map_probes[ev->n_map_probes++], name,
-				     libbpf_probe_bpf_map_type(probed_maps[i], NULL));
+		if (!name)
+			continue;
+		snprintf(key, sizeof(key), "map:%s", name);
+		record_probe(&ev->map_probes[ev->n_map_probes++], name, probe_cached_int(key, probe_map_type, (int)probed_maps[i]));
 	}
 	for (size_t i = 0; i < sizeof(probed_progs) / sizeof(probed_progs[0]) && ev->n_prog_probes < 40; i++) {
 		const char *name = libbpf_bpf_prog_type_str(probed_progs[i]);
 
-		if (name)
-			record_probe(&ev->prog_probes[ev->n_prog_probes++], name,
-				     probe_prog_type(probed_progs[i]));
+		if (!name)
+			continue;
+		snprintf(key, sizeof(key), "prog:%s", name);
+		record_probe(&ev->prog_probes[ev->n_prog_probes++], name, probe_cached_int(key, probe_prog_type_int, (int)probed_progs[i]));
 	}
+	liblog_mute(false);
 }
 
 void env_set(struct environment *env, const char *key, const char *value)

@@ -91,40 +91,55 @@ static const char *probe_attach_type(enum bpf_prog_type type, enum bpf_attach_ty
 	return "inconclusive";
 }
 
-static bool kallsyms_has(const char *name, bool *readable)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512];
-	bool found = false;
-
-	*readable = f != NULL;
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char sym[256];
-
-		/* "addr type name [module]" */
-		if (sscanf(line, "%*s %*s %255s", sym) == 1 && strcmp(sym, name) == 0)
-			found = true;
-	}
-	fclose(f);
-	return found;
-}
-
 static bool starts_with(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
-static const char *btf_status(const struct btf *vmlinux, const char *name, int kind)
+/* vmlinux BTF is loaded on the first lookup the probe cache cannot answer (parsing it is the slow part). */
+static struct {
+	bool available, tried;
+	struct btf *btf;
+} kbtf;
+
+static const struct btf *kernel_btf(void)
 {
-	if (!vmlinux)
-		return "inconclusive";
-	return btf__find_by_name_kind(vmlinux, name, kind) > 0 ? "present" : "missing";
+	if (!kbtf.tried && kbtf.available)
+		kbtf.btf = btf__load_vmlinux_btf();
+	kbtf.tried = true;
+	return kbtf.btf;
+}
+
+/* A cached status, or NULL; statuses are one of a few literals, so a cached one is returned as such. */
+static const char *cached_status(const char *key)
+{
+	static const char *const known[] = { "present", "missing", "inconclusive", "no_kernel_btf", "supported", "gpl_only",
+					     "unsupported_for_type", "unsupported", "" };
+	const char *v = probe_cache_get(key);
+
+	for (size_t i = 0; v && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(v, known[i]) == 0)
+			return known[i];
+	return NULL;
+}
+
+static const char *btf_status(const char *name, int kind)
+{
+	char *key = xasprintf("btf:%d:%s", kind, name);
+	const char *status = cached_status(key);
+
+	if (!status) {
+		const struct btf *vmlinux = kernel_btf();
+
+		status = !vmlinux ? "inconclusive" : btf__find_by_name_kind(vmlinux, name, kind) > 0 ? "present" : "missing";
+		probe_cache_put(key, status);
+	}
+	free(key);
+	return status;
 }
 
 /* Section "kprobe/foo", "tp/cat/name", "fentry/foo", … → what must exist in this kernel for it to attach. */
-static void probe_attach_target(struct program_ev *pe, const struct btf *vmlinux, const char *tracefs)
+static void probe_attach_target(struct program_ev *pe, const char *tracefs)
 {
 	static const struct { const char *prefix, *kind; } kinds[] = {
 		{ "kprobe/", "kprobe" }, { "kretprobe/", "kprobe" },
@@ -173,14 +188,14 @@ static void probe_attach_target(struct program_ev *pe, const struct btf *vmlinux
 	} else if (strcmp(kind, "btf_tracepoint") == 0) {
 		char *t = xasprintf("btf_trace_%s", name);
 
-		pe->target_status = btf_status(vmlinux, t, BTF_KIND_TYPEDEF);
+		pe->target_status = btf_status(t, BTF_KIND_TYPEDEF);
 		free(t);
 	} else if (strcmp(kind, "function") == 0) {
-		pe->target_status = btf_status(vmlinux, name, BTF_KIND_FUNC);
+		pe->target_status = btf_status(name, BTF_KIND_FUNC);
 	} else {
 		char *f = xasprintf("bpf_lsm_%s", name);
 
-		pe->target_status = btf_status(vmlinux, f, BTF_KIND_FUNC);
+		pe->target_status = btf_status(f, BTF_KIND_FUNC);
 		free(f);
 	}
 }
@@ -283,18 +298,14 @@ bool core_kind_is_guard(int kind)
 	return kind == 2 || kind == 8 || kind == 10 || kind == 12;
 }
 
-static const char *core_status(const struct btf *k, const struct core_ref *r)
+static const char *core_status_of(const struct btf *k, const struct core_ref *r)
 {
 	char *tname;
 	const char *status;
 	int id;
 
-	if (r->kind == 6)
-		return "present"; /* local type id: nothing to find in the kernel */
 	if (!k)
 		return "no_kernel_btf";
-	if (!*r->type)
-		return "inconclusive"; /* anonymous local type: libbpf matches by shape, not by name */
 	if (r->kind <= 5)
 		return core_field_status(k, r);
 	tname = essential_name(r->type);
@@ -312,6 +323,62 @@ static const char *core_status(const struct btf *k, const struct core_ref *r)
 	return status;
 }
 
+static const char *core_status(const struct core_ref *r)
+{
+	char *key;
+	const char *status;
+
+	if (r->kind == 6)
+		return "present"; /* local type id: nothing to find in the kernel */
+	if (!*r->type)
+		return "inconclusive"; /* anonymous local type: libbpf matches by shape, not by name */
+	key = xasprintf("core:%d:%d:%s:%s", r->kind, r->btf_kind, r->type, r->field ? r->field : "");
+	status = cached_status(key);
+	if (!status) {
+		status = core_status_of(kernel_btf(), r);
+		probe_cache_put(key, status);
+	}
+	free(key);
+	return status;
+}
+
+static const char *cached_helper(enum bpf_prog_type type, enum bpf_attach_type eat, int id, const char *license)
+{
+	char *key = xasprintf("helper:%d:%d:%d:%s", (int)type, (int)eat, id, license);
+	const char *status = cached_status(key);
+
+	if (!status) {
+		status = probe_helper(type, eat, id, license);
+		probe_cache_put(key, status);
+	}
+	free(key);
+	return status;
+}
+
+static const char *cached_attach_type(enum bpf_prog_type type, enum bpf_attach_type eat, int *err)
+{
+	char *key = xasprintf("attach_type:%d:%d", (int)type, (int)eat);
+	const char *v = probe_cache_get(key), *status = NULL;
+	char buf[64];
+
+	if (v) {
+		const char *colon = strchr(v, ':');
+		char *st = colon ? strndup(v, (size_t)(colon - v)) : NULL;
+
+		status = st ? cached_status(st) : NULL;
+		free(st);
+		if (status)
+			*err = atoi(colon + 1);
+	}
+	if (!status) {
+		status = probe_attach_type(type, eat, err);
+		snprintf(buf, sizeof(buf), "%s:%d", status, *err);
+		probe_cache_put(key, buf);
+	}
+	free(key);
+	return status;
+}
+
 /* Entry i of the object's per-section lists applies to a program in that section; .text holds subprograms any
  * program may call. */
 static bool in_program(const struct program_ev *pe, const char *section)
@@ -319,20 +386,20 @@ static bool in_program(const struct program_ev *pe, const char *section)
 	return strcmp(pe->section, section) == 0 || strcmp(section, ".text") == 0;
 }
 
-static void probe_program(struct program_ev *pe, struct evidence *ev, const struct btf *vmlinux, const char *tracefs)
+static void probe_program(struct program_ev *pe, struct evidence *ev, const char *tracefs)
 {
 	const char *license = ev->license ? ev->license : "";
 
 	pe->helper_status = calloc((size_t)(pe->n_helpers ? pe->n_helpers : 1), sizeof(*pe->helper_status));
 	for (int i = 0; pe->helper_status && i < pe->n_helpers; i++)
-		pe->helper_status[i] = probe_helper(pe->prog_type, pe->eat, pe->helpers[i], license);
+		pe->helper_status[i] = cached_helper(pe->prog_type, pe->eat, pe->helpers[i], license);
 
 	pe->kfuncs = calloc((size_t)(ev->n_kfunc_refs ? ev->n_kfunc_refs : 1), sizeof(*pe->kfuncs));
 	for (int i = 0; pe->kfuncs && i < ev->n_kfunc_refs; i++) {
 		const struct kfunc_ref *r = &ev->kfunc_refs[i];
 
 		if (in_program(pe, r->section))
-			pe->kfuncs[pe->n_kfuncs++] = (struct kfunc_ev){ r, btf_status(vmlinux, r->name, BTF_KIND_FUNC) };
+			pe->kfuncs[pe->n_kfuncs++] = (struct kfunc_ev){ r, btf_status(r->name, BTF_KIND_FUNC) };
 	}
 
 	pe->cores = calloc((size_t)(ev->n_core_refs ? ev->n_core_refs : 1), sizeof(*pe->cores));
@@ -340,17 +407,20 @@ static void probe_program(struct program_ev *pe, struct evidence *ev, const stru
 		const struct core_ref *r = &ev->core_refs[i];
 
 		if (in_program(pe, r->section))
-			pe->cores[pe->n_cores++] = (struct core_ev){ r, core_status(vmlinux, r) };
+			pe->cores[pe->n_cores++] = (struct core_ev){ r, core_status(r) };
 	}
 
-	pe->attach_type_status = probe_attach_type(pe->prog_type, pe->eat, &pe->attach_type_err);
-	probe_attach_target(pe, vmlinux, tracefs);
+	pe->attach_type_status = cached_attach_type(pe->prog_type, pe->eat, &pe->attach_type_err);
+	probe_attach_target(pe, tracefs);
 }
 
+/* Kernel-only lookups: answered by the per-boot probe cache when there is one, and muted (see liblog_mute). */
 void probe_root_causes(struct evidence *ev)
 {
-	struct btf *vmlinux = ev->kernel_btf_available ? btf__load_vmlinux_btf() : NULL;
 	const char *tracefs = NULL;
+
+	liblog_mute(true);
+	kbtf.available = ev->kernel_btf_available;
 
 	if (access("/sys/kernel/tracing/events", F_OK) == 0)
 		tracefs = "/sys/kernel/tracing";
@@ -358,6 +428,9 @@ void probe_root_causes(struct evidence *ev)
 		tracefs = "/sys/kernel/debug/tracing";
 	ev->license_gpl_compatible = license_gpl_compatible(ev->license);
 	for (int i = 0; i < ev->n_programs; i++)
-		probe_program(&ev->programs[i], ev, vmlinux, tracefs);
-	btf__free(vmlinux);
+		probe_program(&ev->programs[i], ev, tracefs);
+	btf__free(kbtf.btf);
+	kbtf.btf = NULL;
+	kbtf.tried = false;
+	liblog_mute(false);
 }

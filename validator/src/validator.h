@@ -58,6 +58,7 @@ struct options {
 	const char *out;
 	const char *functional_plan;
 	const char *log_dir;
+	const char *probe_cache; /* per-boot cache of kernel-only probe results (probecache.c) */
 	bool probe_features;
 	enum attach_mode attach_mode;
 	char *require_attach[MAX_LIST];
@@ -272,6 +273,18 @@ void collect_helpers(const struct bpf_program *prog, struct program_ev *pe);
 /* externs.c: kfunc calls and CO-RE relocations read from the ELF */
 void scan_externs(const char *path, struct evidence *ev);
 
+/* probecache.c: kernel-only probe results shared by the validator runs of one boot */
+void probe_cache_open(const char *path);
+const char *probe_cache_path(void);
+char *probe_cache_header(void);
+const char *probe_cache_get(const char *key);
+void probe_cache_put(const char *key, const char *value);
+int probe_cache_save(void);
+int probe_cached_int(const char *key, int (*probe)(int arg), int arg);
+
+/* kallsyms.c */
+bool kallsyms_has(const char *name, bool *readable);
+
 /* rootcause.c */
 void probe_root_causes(struct evidence *ev);
 const char *helper_name(int id);
@@ -311,6 +324,8 @@ int write_report(const char *out, const struct evidence *ev, const struct option
 
 /* liblog.c: everything libbpf prints is captured here */
 void liblog_install(void);
+/* Kernel-only probes run muted: what they print depends on whether the probe cache answered. */
+void liblog_mute(bool mute);
 size_t liblog_mark(void);
 bool liblog_contains_since(size_t mark, const char *needle);
 const char *liblog_text(size_t *len);

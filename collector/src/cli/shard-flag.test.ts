@@ -42,3 +42,14 @@ test('a shard with no kernel of the matrix: empty report, exit 0, nothing record
   const list = cli(['history', 'list', '--history', h, '--json']);
   assert.deepEqual(JSON.parse(list.stdout), [], 'no (empty) run in the history');
 });
+
+test('test-command takes --shard like test: bad values are refused, an empty shard records nothing', () => {
+  const bad = cli(['test-command', '--cmd', 'true', '--matrix', 'dev-one', '--out', join(dir, 'c.json'), '--shard', '3/2']);
+  assert.equal(bad.status, 1, bad.stderr);
+  assert.match(bad.stderr, /^bpfcompat: --shard 3\/2: the shard index must be between 1 and 2/);
+  const h = join(dir, 'hc.sqlite');
+  const r = cli(['test-command', '--cmd', 'true', '--matrix', 'dev-one', '--out', join(dir, 'c.json'), '--shard', '1/2', '--history', h, '--workdir', join(dir, 'work-c')]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual((JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')) as { targets: unknown[] }).targets, []);
+  assert.match(r.stderr, /shard 1\/2 holds no kernel of .*dev-one\.yaml; nothing recorded/);
+});

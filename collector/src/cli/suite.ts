@@ -36,6 +36,8 @@ Flags:
   --timeout DURATION       per-case budget on each kernel; overrides the suite's timeouts
   --workdir DIR            evidence directory (default: the suite's defaults.workdir, else .bpfcompat)
   --shard I/N              only slice I of N of the (case × kernel) targets (CI job matrices; merge the histories after)
+  --stop-on-failure        start no further guest boot after the first required failure; what did not run is
+                           listed as not run in the summary and its Markdown
   --history PATH | --no-history | --fresh | --offline | --quiet   as for bpfcompat test
 
 Exit codes: 0 every case passed · 2 a case failed on a required kernel · 1 usage error or any infrastructure error.`;
@@ -60,6 +62,7 @@ export const suiteVerb: Verb = {
       offline: { type: 'boolean' },
       quiet: { type: 'boolean' },
       shard: { type: 'string' },
+      'stop-on-failure': { type: 'boolean' },
     }, { positionals: 0 });
     if (!v.suite) throw usageError('suite: --suite is required', 'pass the suite YAML, e.g. --suite suite.yaml');
     const suiteFile = resolve(v.suite);
@@ -94,6 +97,7 @@ export const suiteVerb: Verb = {
         validatorPaths: Object.fromEntries(cases.flatMap((c) => (c.kind.type === 'artifact' ? Object.entries(c.kind.validators ?? {}).map(([a, v]) => [a, v.path]) : []))),
         ...(history && !v.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
         onEvent: (e) => reporter.event(e),
+        stopOnFailure: v['stop-on-failure'] === true,
       });
     } finally {
       reporter.close();
@@ -110,10 +114,11 @@ export const suiteVerb: Verb = {
       });
       if (c.manifestText && c.kind.type === 'artifact' && c.kind.manifest && c.kind.manifest.path.endsWith('.behavior-manifest.yaml')) await writeFileAtomic(c.kind.manifest.path, c.manifestText);
       await writeReports(report, undefined);
-      if (history) notes.push(`${c.name}: ${history.append(report, runDir, c.manifestText ?? undefined)}`);
+      // A case stopped before any of its kernels ran (--stop-on-failure) has nothing to record.
+      if (history && report.targets.length > 0) notes.push(`${c.name}: ${history.append(report, runDir, c.manifestText ?? undefined)}`);
       results.push({
         name: c.name, artifact: report.artifact.path, manifest: report.manifest?.path ?? null, matrix: c.matrixPath,
-        report, reportJsonPath: c.out, reportMarkdownPath: c.markdown,
+        report, reportJsonPath: c.out, reportMarkdownPath: c.markdown, notRun: result.notRun[i] ?? [],
       });
     }
     history?.close();
@@ -123,7 +128,7 @@ export const suiteVerb: Verb = {
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
       for (const c of summary.cases) process.stderr.write(`bpfcompat: ${c.status.padEnd(5)} ${c.name} (${c.required_passed}/${c.total_profiles} required passed) ${c.report_json_path}\n`);
-      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}${summary.not_run ? `; stopped after the first required failure, ${summary.not_run} target(s) not run` : ''}; evidence in ${runDir}\n`);
       for (const n of notes) process.stderr.write(`bpfcompat: ${n}\n`);
     }
     return summary.exit_code;

@@ -23,6 +23,7 @@ Flags:
   --markdown PATH          Markdown report path
   --junit PATH             JUnit XML path
   --profile ID             only this profile of the matrix (repeatable)
+  --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
   --jobs N                 guests run in parallel (default: number of cores)
   --timeout DURATION       the command's budget per kernel (default 120s; a profile's timeout wins)
   --workdir DIR            evidence directory (default .bpfcompat)
@@ -43,11 +44,12 @@ export const testCommandVerb: Verb = {
       cmd: { type: 'string' },
       bin: { type: 'string' },
       'expect-exit': { type: 'string' },
+      shard: { type: 'string' },
     }, { positionals: 0 });
     return runCommandMode({
       command: v.cmd, binary: v.bin, expectExit: v['expect-exit'],
       flags: { command: '--cmd', binary: '--bin', expectExit: '--expect-exit' },
-      artifact: v.artifact, guestTools: v['guest-tool'], matrix: v.matrix, profiles: v.profile,
+      artifact: v.artifact, guestTools: v['guest-tool'], matrix: v.matrix, profiles: v.profile, shard: v.shard,
       out: v.out, markdown: v.markdown, junit: v.junit, jobs: v.jobs, timeout: v.timeout, workdir: v.workdir,
       artifactName: v['artifact-name'], artifactVersion: v['artifact-version'], artifactVariant: v['artifact-variant'],
       history: v.history, noHistory: v['no-history'], fresh: v.fresh, offline: v.offline, json: v.json, quiet: v.quiet,

@@ -9,6 +9,8 @@ const id = z.string().regex(ID, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$');
 const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 90s, 5m or 1h');
 const validationMode = z.enum(['load_only', 'load-only', 'loadonly', 'load_attach', 'load-attach', 'loadattach', 'behavior']);
 const path = z.string().min(1);
+/** Direct kernel boot is the only runner; the reference's virtme-ng/firecracker runners have no equivalent here. */
+const runner = z.literal('vm', { error: 'only vm is supported (bpfcompat boots each kernel directly); remove the key or set vm' });
 
 export const SuiteTest = z.strictObject({
   mode: z.literal('behavior'),
@@ -28,7 +30,7 @@ export const SuiteDefaults = z.strictObject({
   matrix: path.optional(),
   workdir: path.optional(),
   report_dir: path.default('reports/suites'),
-  runner: z.literal('vm').default('vm'),
+  runner: runner.default('vm'),
   validation_mode: validationMode.optional(),
   timeout: duration.default('120s'),
   concurrency: z.number().int().min(1).max(64).optional(),
@@ -54,11 +56,20 @@ export const SuiteCase = z.strictObject({
   out: path.optional(),
   markdown: path.optional(),
   workdir: path.optional(),
-  runner: z.literal('vm').optional(),
+  runner: runner.optional(),
   timeout: duration.optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
   keep_vm_on_failure: z.boolean().optional(),
 });
+
+// Reference keys that cannot mean here what they mean there are refused, never ignored: cases share one boot
+// per kernel, so a case cannot have its own workdir or concurrency, and every boot's evidence is always kept.
+const KEEP_VM = 'false is not supported: the console log and initramfs of every boot are always kept under <workdir>/runs/<run-id>; remove the key';
+const refusedCaseKeys = {
+  artifact_uri: 'not supported: artifacts are identified by content (sha256); name them with artifact_name/artifact_version and remove artifact_uri',
+  workdir: 'not supported per case: cases share one boot per kernel and one run directory; set defaults.workdir or pass --workdir',
+  concurrency: 'not supported per case: cases share one boot per kernel; set defaults.concurrency or pass --jobs',
+} as const;
 
 export const Suite = z
   .strictObject({
@@ -69,7 +80,10 @@ export const Suite = z
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
+    if (s.defaults.keep_vm_on_failure === false) ctx.addIssue({ code: 'custom', path: ['defaults', 'keep_vm_on_failure'], message: KEEP_VM });
     s.cases.forEach((c, i) => {
+      for (const [k, message] of Object.entries(refusedCaseKeys)) if (c[k as keyof typeof refusedCaseKeys] !== undefined) ctx.addIssue({ code: 'custom', path: ['cases', i, k], message });
+      if (c.keep_vm_on_failure === false) ctx.addIssue({ code: 'custom', path: ['cases', i, 'keep_vm_on_failure'], message: KEEP_VM });
       if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['cases', i, 'name'], message: `duplicate case name ${c.name}` });
       seen.add(c.name);
       if (!c.artifact && !c.command) ctx.addIssue({ code: 'custom', path: ['cases', i], message: 'needs an artifact or a command' });

@@ -3,7 +3,8 @@
 # .rc because xargs, which applies the NUL-separated env file, rewrites its child's exit status.
 d=$1
 cd "$d" || exit 127
-case $(cat kind) in
+read -r kind < kind
+case $kind in
   validator)
     /bpfcompat/bin/bpfcompat-validator --args-file "$d/args"
     echo $? > .rc

@@ -14,4 +14,10 @@ test('docs/schema/*.json are generated from the zod schemas', () => {
   }
   const report = jsonSchemas()['report.schema.json'] as { properties: Record<string, unknown>; required: string[] };
   for (const key of ['schema_version', 'targets', 'summary']) assert.ok(report.required.includes(key), key);
+  // The suite file's schema: editors complete the reference keys and reject unknown ones.
+  const suite = jsonSchemas()['suite.schema.json'] as { required: string[]; additionalProperties: boolean; properties: { cases: { items: { properties: Record<string, unknown>; additionalProperties: boolean } } } };
+  assert.deepEqual(suite.required.sort(), ['cases', 'name']);
+  assert.equal(suite.additionalProperties, false);
+  for (const key of ['artifact', 'manifest', 'command', 'test']) assert.ok(key in suite.properties.cases.items.properties, key);
+  assert.equal(suite.properties.cases.items.additionalProperties, false);
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Report } from './schema.ts';
 import { Matrix } from '../config/matrix.ts';
 import { Manifest } from '../config/manifest.ts';
+import { Suite } from '../config/suite.ts';
 import { ValidatorResult } from '../validation/validator-result.ts';
 
 /** The JSON Schemas shipped in docs/schema/, generated from the zod schemas (the single source of truth). */
@@ -15,5 +16,6 @@ export function jsonSchemas(): Record<string, unknown> {
     'validator-result.schema.json': gen(ValidatorResult, 'validator-result.v1.json', 'output'),
     'matrix.schema.json': gen(Matrix, 'matrix.json', 'input'),
     'manifest.schema.json': gen(Manifest, 'manifest.json', 'input'),
+    'suite.schema.json': gen(Suite, 'suite.json', 'input'),
   };
 }

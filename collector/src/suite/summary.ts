@@ -14,6 +14,8 @@ export interface SuiteCaseResult {
   report: Report;
   reportJsonPath: string;
   reportMarkdownPath: string;
+  /** Profiles of this case never run (--stop-on-failure stopped scheduling boots). */
+  notRun?: string[];
 }
 
 export interface SuiteSummary {
@@ -26,9 +28,13 @@ export interface SuiteSummary {
   exit_code: number;
   boots: number;
   retries: number;
+  /** Targets not run because --stop-on-failure stopped after a required failure (0 otherwise). */
+  not_run: number;
   cases: Array<{
     name: string; artifact: string; manifest: string | null; matrix: string;
-    status: 'pass' | 'fail' | 'error'; exit_code: number; error: string; run_id: string;
+    /** not_run: nothing failed, but some of its kernels never ran (--stop-on-failure). */
+    status: 'pass' | 'fail' | 'error' | 'not_run'; exit_code: number; error: string; run_id: string;
+    not_run: string[];
     report_json_path: string; report_markdown_path: string;
     total_profiles: number; required_passed: number; required_failed: number;
     validation_mode: string; behavior_status: string; behavior_passed: number; behavior_failed: number;
@@ -43,15 +49,19 @@ export function suiteSummary(name: string, startedAt: Date, finishedAt: Date, ca
     const bPassed = behavior.filter((t) => t.status === 'pass').length;
     const bFailed = behavior.filter((t) => t.status === 'fail').length;
     const infra = r.targets.filter((t) => t.status === 'infra_error');
+    const notRun = c.notRun ?? [];
     return {
       name: c.name, artifact: c.artifact, manifest: c.manifest, matrix: c.matrix,
-      status: r.summary.status, exit_code: r.summary.exit_code,
+      status: r.summary.status === 'pass' && notRun.length > 0 ? 'not_run' as const : r.summary.status, exit_code: r.summary.exit_code, not_run: notRun,
       error: infra.map((t) => `${t.profile_id}: ${t.infra_error}`).join('; '),
       run_id: r.run.id, report_json_path: c.reportJsonPath, report_markdown_path: c.reportMarkdownPath,
       total_profiles: r.targets.length, required_passed: r.summary.required_passed, required_failed: r.summary.required_failed,
       validation_mode: r.validation_mode,
       behavior_status: behavior.length === 0 ? 'skipped' : bFailed > 0 ? 'fail' : 'pass', behavior_passed: bPassed, behavior_failed: bFailed,
-      targets: r.targets.map((t) => ({ profile_id: t.profile_id, status: t.status, required: t.required, classification_code: t.classification_code, kernel_release: t.kernel.release, reused: t.reused })),
+      targets: [
+        ...r.targets.map((t) => ({ profile_id: t.profile_id, status: t.status as string, required: t.required, classification_code: t.classification_code, kernel_release: t.kernel.release, reused: t.reused })),
+        ...notRun.map((id) => ({ profile_id: id, status: 'not_run', required: true, classification_code: null, kernel_release: '', reused: false })),
+      ],
     };
   });
   // The reference tool's rule: any errored case makes the suite an error (1), else any failed case a failure (2).
@@ -60,7 +70,7 @@ export function suiteSummary(name: string, startedAt: Date, finishedAt: Date, ca
     schema_version: 'bpfcompat_suite.v0.1', name,
     started_at: startedAt.toISOString(), finished_at: finishedAt.toISOString(), duration_ms: finishedAt.getTime() - startedAt.getTime(),
     status, exit_code: status === 'error' ? EXIT_TOOL_ERROR : status === 'fail' ? EXIT_COMPAT_FAILURE : EXIT_OK,
-    boots, retries, cases: rows,
+    boots, retries, not_run: rows.reduce((n, r) => n + r.not_run.length, 0), cases: rows,
   };
 }
 
@@ -69,6 +79,7 @@ export function matrixCell(t: { status: string; required: boolean; classificatio
   if (!t) return '—';
   if (t.status === 'pass') return t.required ? 'pass' : 'pass (optional)';
   if (t.status === 'infra_error') return 'infra_error';
+  if (t.status === 'not_run') return 'not run';
   return `fail ${t.classification_code ?? 'UNCLASSIFIED_FAILURE'}`;
 }
 
@@ -80,6 +91,7 @@ export function renderSuiteMarkdown(s: SuiteSummary, markdownPath: string | null
     `- Status: **${s.status}** (exit ${s.exit_code})`,
     `- Cases: ${s.cases.length}; guest boots: ${s.boots}${s.retries ? ` (${s.retries} retried alone)` : ''}`,
     `- Started: ${s.started_at}; took ${(s.duration_ms / 1000).toFixed(1)} s`,
+    ...(s.not_run ? [`- Stopped after the first required failure (--stop-on-failure): **${s.not_run} target(s) not run**, shown as "not run" below`] : []),
     '',
     '## Cases',
     '',
@@ -91,11 +103,15 @@ export function renderSuiteMarkdown(s: SuiteSummary, markdownPath: string | null
     '',
   ];
   const kernels: Array<{ id: string; release: string }> = [];
-  for (const c of s.cases) for (const t of c.targets) if (!kernels.some((k) => k.id === t.profile_id)) kernels.push({ id: t.profile_id, release: t.kernel_release });
+  for (const c of s.cases) for (const t of c.targets) {
+    const k = kernels.find((x) => x.id === t.profile_id);
+    if (!k) kernels.push({ id: t.profile_id, release: t.kernel_release });
+    else if (!k.release) k.release = t.kernel_release;
+  }
   lines.push(`| Kernel | ${s.cases.map((c) => escapeCell(c.name)).join(' | ')} |`, `|---|${s.cases.map(() => '---').join('|')}|`);
   for (const k of kernels) {
     const cells = s.cases.map((c) => matrixCell(c.targets.find((t) => t.profile_id === k.id)));
-    lines.push(`| ${escapeCell(k.id)} (${escapeCell(k.release)}) | ${cells.join(' | ')} |`);
+    lines.push(`| ${escapeCell(k.id)}${k.release ? ` (${escapeCell(k.release)})` : ''} | ${cells.join(' | ')} |`);
   }
   const errors = s.cases.filter((c) => c.error);
   if (errors.length) lines.push('', '## Infrastructure errors', '', ...errors.map((c) => `- ${escapeCell(c.name)}: ${escapeCell(c.error)}`));

@@ -15,6 +15,8 @@ import { mapPool } from './pool.ts';
 import type { RunEventSink } from './events.ts';
 import type { CaseUnit, JudgeContext } from './case-unit.ts';
 import { planBoots, type BootItem } from './boot-plan.ts';
+import { withProbeCache } from './probe-cache.ts';
+import { loadBootTimings, orderBoots, saveBootTimings } from './boot-order.ts';
 import { identifyLane, laneFailureText, laneKernel, runLaneJobs } from './lane-run.ts';
 
 // Runs many cases on many kernels with ONE BOOT PER KERNEL: every case that targets the same kernel image
@@ -38,11 +40,15 @@ export interface CasesRunInput {
   reuse?: (key: string) => TargetReport | null;
   onEvent?: RunEventSink;
   signal?: AbortSignal;
+  /** Start no further boot once a required target has failed (boots already running finish). */
+  stopOnFailure?: boolean;
 }
 
 export interface CasesRunResult {
-  /** targets[i] belongs to cases[i], in the order of its profiles. */
+  /** targets[i] belongs to cases[i], in the order of its profiles; targets not run (stopOnFailure) are left out. */
   targets: TargetReport[][];
+  /** notRun[i]: the profile ids of cases[i] that were never run because of stopOnFailure. */
+  notRun: string[][];
   accel: Accel | 'none';
   boots: number;
   retries: number;
@@ -62,8 +68,10 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
   const { cases } = input;
   emit({ type: 'plan', profiles: cases.flatMap((c) => c.profiles.map((p) => targetLabel(p.id, c.name))), jobs: input.jobs });
   const results: Array<Array<TargetReport | null>> = cases.map((c) => c.profiles.map(() => null));
+  let stopped = false;
   const finish = (it: { ci: number; pi: number; label: string }, t: TargetReport) => {
     results[it.ci]![it.pi] = t;
+    if (input.stopOnFailure && t.status === 'fail' && t.required) stopped = true;
     emit({ type: 'target-done', profile: it.label, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: t.reused });
   };
 
@@ -133,7 +141,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     let accel: Accel | 'none' = viaLane ? (profile.ssh ? 'none' : 'tcg') : await accelFor(kernel);
     const workDir = join(input.runDir, 'boots', `${String(n).padStart(3, '0')}-${profile.id}`);
     await mkdir(workDir, { recursive: true });
-    const jobs = items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs, kernel.arch));
+    const jobs = withProbeCache(items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs, kernel.arch)));
     if (jobs.length > 1 && kernel.arch === 'x86_64' && input.sharedBootFiles?.length) jobs[0] = { ...jobs[0]!, files: [...input.sharedBootFiles, ...jobs[0]!.files] };
     const needsValidator = items.some((it) => cases[it.ci]!.needsValidator);
     // The validator for the machine's CPU (a lane's identity carries the arch it found, e.g. an arm64 remote).
@@ -165,6 +173,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
       },
     });
     const bootMs = outcome.kind === 'completed' ? outcome.bootMs : 0;
+    if (outcome.kind === 'completed' && !viaLane) timings[kernel.imageSha256] = { bootMs, jobMs: Math.round((outcome.totalMs - bootMs) / jobs.length) };
     const missing: BootItem[] = [];
     for (const [i, it] of items.entries()) {
       const c = cases[it.ci]!;
@@ -195,12 +204,13 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     return [{ items: [culprit!], alone: true }, ...(rest.length > 0 ? [{ items: rest, alone: false }] : [])];
   };
 
-  const queue = planBoots(pending).map((items) => ({ items, alone: false }));
+  const timings = loadBootTimings(input.cacheDir);
+  const queue = orderBoots(planBoots(pending), timings).map((items) => ({ items, alone: false }));
   await new Promise<void>((resolveAll, rejectAll) => {
     let active = 0;
     const pump = () => {
-      if (queue.length === 0 && active === 0) return resolveAll();
-      while (active < Math.max(1, input.jobs) && queue.length > 0) {
+      if ((queue.length === 0 || stopped) && active === 0) return resolveAll();
+      while (!stopped && active < Math.max(1, input.jobs) && queue.length > 0) {
         const b = queue.shift()!;
         active++;
         runBoot(b.items, b.alone).then((more) => {
@@ -212,5 +222,10 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     };
     pump();
   });
-  return { targets: results.map((r) => r.map((t) => t!)), accel: accelUsed, boots, retries };
+  if (boots > 0) await saveBootTimings(timings, input.cacheDir);
+  return {
+    targets: results.map((r) => r.filter((t): t is TargetReport => t !== null)),
+    notRun: results.map((r, ci) => r.flatMap((t, pi) => (t ? [] : [cases[ci]!.profiles[pi]!.id]))),
+    accel: accelUsed, boots, retries,
+  };
 }
