@@ -39,9 +39,9 @@ try {
     rows.push({ lane, release, boot: median(boot), verdict: median(verdict), wall: median(wall) });
   }
   const base = rows[0]!.verdict;
-  console.log(`lane                  kernel                  boot (ms)  boot-to-verdict (ms)  CLI wall (ms)  vs direct   (median of ${runs})`);
+  console.log(`${'lane'.padEnd(24)}${'kernel'.padEnd(22)}boot (ms)  boot-to-verdict (ms)  CLI wall (ms)  vs direct   (median of ${runs})`);
   for (const r of rows) {
-    console.log(`${r.lane.padEnd(22)}${r.release.padEnd(24)}${String(r.boot).padStart(9)}  ${String(r.verdict).padStart(20)}  ${String(Math.round(r.wall)).padStart(13)}  ${(r.verdict / base).toFixed(2).padStart(8)}x`);
+    console.log(`${r.lane.padEnd(24)}${r.release.padEnd(22)}${String(r.boot).padStart(9)}  ${String(r.verdict).padStart(20)}  ${String(Math.round(r.wall)).padStart(13)}  ${(r.verdict / base).toFixed(2).padStart(8)}x`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

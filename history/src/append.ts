@@ -178,11 +178,12 @@ export class Appender {
     const sha = sha256Hex(json);
     let id = this.targetIds.get(sha);
     if (id === undefined) {
-      // Insert first: a fresh verdict is almost always new content, and ON CONFLICT DO NOTHING saves the
-      // lookup that would precede it. Only a repeat (another connection or a cleared cache) pays the SELECT.
-      const added = this.s.target.run(sha, TARGET_DICTIONARY.id, compressText(json, this.dictionary()), t.status, t.failed_stage, t.classification_code,
-        t.classification_confidence, t.classification_reason, t.btf.kernel_btf_available ? 1 : 0, t.vm.accel);
-      id = added.changes === 1 ? Number(added.lastInsertRowid) : (this.s.targetId.get(sha) as number);
+      // sha256 has no UNIQUE index (migration 4): the lookup through the short prefix index keeps it unique.
+      id = this.s.targetId.get(sha, sha) as number | undefined;
+      if (id === undefined) {
+        id = Number(this.s.target.run(sha, TARGET_DICTIONARY.id, compressText(json, this.dictionary()), t.status, t.failed_stage, t.classification_code,
+          t.classification_confidence, t.classification_reason, t.btf.kernel_btf_available ? 1 : 0, t.vm.accel).lastInsertRowid);
+      }
       this.targetIds.set(sha, id);
     }
     return id;
@@ -233,16 +234,20 @@ export class Appender {
       if (seen === undefined) this.keyInputs.set(key, { prefix, kernel: t.kernel.sha256 });
       const kernel = this.kernelId(t);
       this.earliest(key, r.started_at, r.id, () => {
-        // RETURNING yields the id when the row was inserted or its first sighting moved: no id lookup for new keys.
-        const id = s.result.get(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at) as number | undefined;
-        if (id !== undefined) {
+        // result_key has no UNIQUE index (migration 4): look it up through the prefix index, then insert
+        // or move its first sighting. Either counts as a new result, as the upsert did before.
+        const id = this.resultIds.get(key) ?? (s.resultId.get(key, key) as number | undefined);
+        if (id === undefined) {
           newResults++;
+          this.resultIds.set(key, Number(s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at).lastInsertRowid));
+        } else {
           this.resultIds.set(key, id);
+          if (s.resultFirst.run({ run: r.id, at: r.started_at, id }).changes === 1) newResults++;
         }
       });
       let resultId = this.resultIds.get(key);
       if (resultId === undefined) {
-        resultId = s.resultId.get(key) as number;
+        resultId = s.resultId.get(key, key) as number;
         this.resultIds.set(key, resultId);
       }
       // A reused verdict is the stored one: point at its blob instead of hashing and compressing it again.
@@ -329,20 +334,20 @@ function prepare(db: Database.Database) {
     version: db.prepare(`INSERT INTO artifact_versions (name, version, variant, artifact_sha256, first_seen_run, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET first_seen_run = excluded.first_seen_run, first_seen_at = excluded.first_seen_at
       WHERE (excluded.first_seen_at, excluded.first_seen_run) < (artifact_versions.first_seen_at, artifact_versions.first_seen_run)`),
+    // result_key and targets.sha256 are found through indexes on a 16-character prefix (migration 4);
+    // the expression must be spelled as in the index for the planner to use it.
     result: db.prepare(`INSERT INTO results (result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (result_key) DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
-      WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)
-      RETURNING id`).pluck(),
-    resultId: db.prepare('SELECT id FROM results WHERE result_key = ?').pluck(),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    resultFirst: db.prepare(`UPDATE results SET first_run_id = @run, created_at = @at WHERE id = @id AND (@at, @run) < (created_at, first_run_id)`),
+    resultId: db.prepare('SELECT id FROM results WHERE substr(result_key, 1, 16) = substr(?, 1, 16) AND result_key = ?').pluck(),
     // The pointer only moves to a better candidate: same order as better() below.
     verdict: db.prepare(`UPDATE results SET verdict_run_id = @run, verdict_profile = @profile, verdict_at = @at, verdict_reused = @reused
       WHERE id = @id AND (verdict_run_id IS NULL OR @reused < verdict_reused OR (@reused = verdict_reused AND
         ((@at, @run) > (verdict_at, verdict_run_id) OR ((@at, @run) = (verdict_at, verdict_run_id) AND @profile < verdict_profile))))`),
     reusedTarget: db.prepare('SELECT rr.target FROM runs r JOIN run_results rr ON rr.run = r.seq WHERE r.id = ? AND rr.result = ? LIMIT 1').pluck(),
-    targetId: db.prepare('SELECT id FROM targets WHERE sha256 = ?').pluck(),
+    targetId: db.prepare('SELECT id FROM targets WHERE substr(sha256, 1, 16) = substr(?, 1, 16) AND sha256 = ?').pluck(),
     target: db.prepare(`INSERT INTO targets (sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     logExists: db.prepare('SELECT 1 FROM logs WHERE sha256 = ?').pluck(),
     log: db.prepare('INSERT INTO logs (sha256, size, data) VALUES (?, ?, ?)'),
   };

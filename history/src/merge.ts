@@ -28,12 +28,11 @@ const CONFLICT: Record<(typeof TABLES)[number], string> = {
   manifests: 'DO UPDATE SET content = excluded.content WHERE content IS NULL AND excluded.content IS NOT NULL',
   logs: 'DO NOTHING',
   dictionaries: 'DO NOTHING',
-  targets: '(sha256) DO NOTHING',
+  targets: 'DO NOTHING', // no UNIQUE index on the hash (migration 4): see copyByHash
   runs: '(id) DO NOTHING',
   artifact_versions: `DO UPDATE SET first_seen_run = excluded.first_seen_run, first_seen_at = excluded.first_seen_at
     WHERE (excluded.first_seen_at, excluded.first_seen_run) < (artifact_versions.first_seen_at, artifact_versions.first_seen_run)`,
-  results: `(result_key) DO UPDATE SET first_run_id = excluded.first_run_id, created_at = excluded.created_at
-    WHERE (excluded.created_at, excluded.first_run_id) < (results.created_at, results.first_run_id)`,
+  results: 'DO NOTHING', // no UNIQUE index on the key (migration 4): see copyByHash
   run_results: 'DO NOTHING', // a view: see copyMembers
   latest_verdicts: 'DO NOTHING', // a view: see mergeLatest
 };
@@ -45,8 +44,10 @@ const CONFLICT: Record<(typeof TABLES)[number], string> = {
 const RUN_RESULTS_MAPPED = `SELECT mr.seq, mr.id, s.profile_id, s.required, mres.id, s.reused, s.reused_from_run, mk.id, mt.id,
     s.console_log_sha256, s.verifier_log_sha256
   FROM (${RUN_RESULTS_NATURAL.replaceAll('SCHEMA.', 'src.')}) s
-    JOIN main.runs mr ON mr.id = s.run_id JOIN main.results mres ON mres.result_key = s.result_key
-    JOIN main.kernels mk ON mk.sha256 = s.kernel_sha256 JOIN main.targets mt ON mt.sha256 = s.target_sha256
+    JOIN main.runs mr ON mr.id = s.run_id
+    JOIN main.results mres ON substr(mres.result_key, 1, 16) = substr(s.result_key, 1, 16) AND mres.result_key = s.result_key
+    JOIN main.kernels mk ON mk.sha256 = s.kernel_sha256
+    JOIN main.targets mt ON substr(mt.sha256, 1, 16) = substr(s.target_sha256, 1, 16) AND mt.sha256 = s.target_sha256
   WHERE NOT EXISTS (SELECT 1 FROM main.run_members x WHERE x.run = mr.seq)
   ORDER BY mr.seq, s.profile_id`;
 
@@ -72,12 +73,32 @@ function copyMembers(db: Database.Database, into: string): number {
 const VERDICT_POINTERS = `UPDATE main.results AS m SET verdict_run_id = s.verdict_run_id, verdict_profile = s.verdict_profile,
     verdict_at = s.verdict_at, verdict_reused = s.verdict_reused
   FROM src.results AS s
-  WHERE s.result_key = m.result_key AND s.verdict_run_id IS NOT NULL AND (m.verdict_run_id IS NULL OR s.verdict_reused < m.verdict_reused
+  WHERE substr(s.result_key, 1, 16) = substr(m.result_key, 1, 16) AND s.result_key = m.result_key AND s.verdict_run_id IS NOT NULL AND (m.verdict_run_id IS NULL OR s.verdict_reused < m.verdict_reused
     OR (s.verdict_reused = m.verdict_reused AND ((s.verdict_at, s.verdict_run_id) > (m.verdict_at, m.verdict_run_id)
       OR ((s.verdict_at, s.verdict_run_id) = (m.verdict_at, m.verdict_run_id) AND s.verdict_profile < m.verdict_profile))))`;
 
+/**
+ * targets and results are unique by a hash that has no UNIQUE index (migration 4, found through an index on
+ * its 16-character prefix): rows the destination lacks are inserted, and a result keeps the earliest
+ * (created_at, first run) of the two files.
+ */
+function copyByHash(db: Database.Database, t: 'targets' | 'results'): number {
+  const key = t === 'targets' ? 'sha256' : 'result_key';
+  const cols = naturalColumns(db, t).join(', ');
+  let changes = 0;
+  if (t === 'results') {
+    changes += db.prepare(`UPDATE main.results AS m SET first_run_id = s.first_run_id, created_at = s.created_at FROM src.results AS s
+      WHERE substr(s.result_key, 1, 16) = substr(m.result_key, 1, 16) AND s.result_key = m.result_key
+        AND (s.created_at, s.first_run_id) < (m.created_at, m.first_run_id)`).run().changes;
+  }
+  return changes + db.prepare(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM src.${t} AS s
+    WHERE NOT EXISTS (SELECT 1 FROM main.${t} AS m WHERE substr(m.${key}, 1, 16) = substr(s.${key}, 1, 16) AND m.${key} = s.${key})
+    ORDER BY s.id`).run().changes;
+}
+
 function copyTable(db: Database.Database, t: (typeof TABLES)[number], into: string): number {
   if (t === 'latest_verdicts') return mergeLatest(db); // a view over latest_by_artifact (latest.ts)
+  if (t === 'targets' || t === 'results') return copyByHash(db, t);
   if (t === 'run_results') {
     const n = copyMembers(db, into);
     db.prepare(VERDICT_POINTERS).run();

@@ -225,7 +225,7 @@ export class Queries {
       SELECT r.id AS run_id, rr.profile_id, rr.required, rr.reused, rr.reused_from_run, t.status, t.dictionary, t.data
       FROM results res JOIN runs r ON r.id = res.verdict_run_id
         JOIN run_results rr ON rr.run = r.seq AND rr.profile_id = res.verdict_profile JOIN targets t ON t.id = rr.target
-      WHERE res.result_key = ?`).get(resultKey) as Row | undefined;
+      WHERE substr(res.result_key, 1, 16) = substr(@key, 1, 16) AND res.result_key = @key`).get({ key: resultKey }) as Row | undefined;
     if (!row) return null;
     const origin = row.reused === 1 && row.reused_from_run !== null ? String(row.reused_from_run) : String(row.run_id);
     return { result_key: resultKey, status: row.status as Status as 'pass' | 'fail', run_id: origin, target: this.withRunFields(row) };

@@ -51,6 +51,12 @@ export function verifyHistory(db: Database.Database): VerifyReport {
     const actual = resultKey({ artifact: r.artifact_sha256!, kernel: r.kernel_sha256!, validator: r.validator_sha256!, manifest: r.manifest_sha256 ?? null, mode: r.mode! });
     if (actual !== r.result_key) mismatches.push({ table: 'results', key: String(r.result_key), problem: `inputs hash to ${actual}` });
   }
+  // targets.sha256 and results.result_key are unique by the writers, not by an index (migration 4).
+  for (const [table, key] of [['targets', 'sha256'], ['results', 'result_key']] as const) {
+    for (const row of db.prepare(`SELECT ${key} AS k, count(*) AS n FROM ${table} GROUP BY substr(${key}, 1, 16), ${key} HAVING n > 1`).iterate() as IterableIterator<{ k: string; n: number }>) {
+      mismatches.push({ table, key: row.k, problem: `stored ${row.n} times` });
+    }
+  }
   for (const fk of db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[]) {
     mismatches.push({ table: fk.table, key: String(fk.rowid ?? ''), problem: `dangling reference to ${fk.parent}` });
   }

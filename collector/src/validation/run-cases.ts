@@ -141,7 +141,9 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     let accel: Accel | 'none' = viaLane ? (profile.ssh ? 'none' : 'tcg') : await accelFor(kernel);
     const workDir = join(input.runDir, 'boots', `${String(n).padStart(3, '0')}-${profile.id}`);
     await mkdir(workDir, { recursive: true });
-    const jobs = withProbeCache(items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs, kernel.arch)));
+    const caseJobs = items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs, kernel.arch));
+    // Only our own direct-boot guests get the probe cache (on their RAM root); a remote host's or disk image's /run is left alone.
+    const jobs = viaLane ? caseJobs : withProbeCache(caseJobs);
     if (jobs.length > 1 && kernel.arch === 'x86_64' && input.sharedBootFiles?.length) jobs[0] = { ...jobs[0]!, files: [...input.sharedBootFiles, ...jobs[0]!.files] };
     const needsValidator = items.some((it) => cases[it.ci]!.needsValidator);
     // The validator for the machine's CPU (a lane's identity carries the arch it found, e.g. an arm64 remote).
