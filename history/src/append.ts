@@ -233,13 +233,18 @@ export class Appender {
       }
       if (seen === undefined) this.keyInputs.set(key, { prefix, kernel: t.kernel.sha256 });
       const kernel = this.kernelId(t);
+      const candidate: Candidate | null = t.status === 'infra_error' ? null : { reused: t.reused ? 1 : 0, at: r.started_at, run: r.id, profile: t.profile_id };
       this.earliest(key, r.started_at, r.id, () => {
         // result_key has no UNIQUE index (migration 4): look it up through the prefix index, then insert
         // or move its first sighting. Either counts as a new result, as the upsert did before.
         const id = this.resultIds.get(key) ?? (s.resultId.get(key, key) as number | undefined);
         if (id === undefined) {
           newResults++;
-          this.resultIds.set(key, Number(s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at).lastInsertRowid));
+          // A new key's first verdict goes into the same row: no UPDATE below (it would rewrite the row just written).
+          const added = Number(s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at,
+            candidate?.run ?? null, candidate?.profile ?? null, candidate?.at ?? null, candidate?.reused ?? null).lastInsertRowid);
+          this.resultIds.set(key, added);
+          if (candidate !== null) this.verdictOf.set(added, candidate);
         } else {
           this.resultIds.set(key, id);
           if (s.resultFirst.run({ run: r.id, at: r.started_at, id }).changes === 1) newResults++;
@@ -260,12 +265,11 @@ export class Appender {
         target = this.targetId(t);
         if (!t.reused) booted.set(key, target);
       }
-      if (t.status !== 'infra_error') {
-        const c: Candidate = { reused: t.reused ? 1 : 0, at: r.started_at, run: r.id, profile: t.profile_id };
+      if (candidate !== null) {
         const known = this.verdictOf.get(resultId);
-        if (known === undefined || better(c, known)) {
-          s.verdict.run({ ...c, id: resultId });
-          this.verdictOf.set(resultId, c);
+        if (known === undefined || (known !== candidate && better(candidate, known))) {
+          s.verdict.run({ ...candidate, id: resultId });
+          this.verdictOf.set(resultId, candidate);
         }
       }
       rows.push([
@@ -336,8 +340,9 @@ function prepare(db: Database.Database) {
       WHERE (excluded.first_seen_at, excluded.first_seen_run) < (artifact_versions.first_seen_at, artifact_versions.first_seen_run)`),
     // result_key and targets.sha256 are found through indexes on a 16-character prefix (migration 4);
     // the expression must be spelled as in the index for the planner to use it.
-    result: db.prepare(`INSERT INTO results (result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+    result: db.prepare(`INSERT INTO results (result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at,
+        verdict_run_id, verdict_profile, verdict_at, verdict_reused)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     resultFirst: db.prepare(`UPDATE results SET first_run_id = @run, created_at = @at WHERE id = @id AND (@at, @run) < (created_at, first_run_id)`),
     resultId: db.prepare('SELECT id FROM results WHERE substr(result_key, 1, 16) = substr(?, 1, 16) AND result_key = ?').pluck(),
     // The pointer only moves to a better candidate: same order as better() below.

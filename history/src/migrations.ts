@@ -347,10 +347,12 @@ const m3: Migration = {
  * the previous run's set and add one small row. run_results becomes a view with the same columns, so
  * reads are unchanged. Foreign keys inside the JSON are not declared: verify() checks them.
  * latest_verdicts likewise becomes a view over latest_by_artifact (one row per artifact name).
+ * targets and results are rebuilt (same ids and columns) with indexes on a 16-character prefix of their hash
+ * instead of UNIQUE indexes on the full 64-character hex: a quarter of the index pages per bulk commit.
  */
 const m4: Migration = {
   version: 4,
-  description: 'run membership packed into deduplicated member sets, latest verdicts one row per artifact; both read through views',
+  description: 'run membership packed into deduplicated member sets, latest verdicts one row per artifact (both read through views), hash prefix indexes',
   up(db) {
     db.exec(`
       CREATE TABLE member_sets (
