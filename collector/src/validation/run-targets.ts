@@ -86,6 +86,15 @@ export async function targetFromOutcome(ctx: Omit<TargetContext, 'validatorResul
   return targetFromValidator(full, parsed.data);
 }
 
+/** The stored verdict for this key as this profile's target (marked reused), or null: no boot needed. */
+function reusedTarget(input: Pick<ArtifactRunInput, 'reuse'>, profile: Profile, key: string, emit: RunEventSink): TargetReport | null {
+  const stored = input.reuse?.(key) ?? null;
+  if (!stored) return null;
+  const t: TargetReport = { ...stored, profile_id: profile.id, required: profile.required, reused: true };
+  emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: 0, reused: true });
+  return t;
+}
+
 /** Resolves, boots and judges every profile of the matrix for one artifact. */
 export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ targets: TargetReport[]; accel: Accel | 'none' }> {
   const emit = input.onEvent ?? (() => {});
@@ -132,12 +141,8 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       return t;
     }
     const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode });
-    const stored = input.reuse?.(key) ?? null;
-    if (stored) {
-      const t: TargetReport = { ...stored, profile_id: profile.id, required: profile.required, reused: true };
-      emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: 0, reused: true });
-      return t;
-    }
+    const reused = reusedTarget(input, profile, key, emit);
+    if (reused) return reused;
     const { accel } = await accelFor(kernel);
     emit({ type: 'target-start', profile: profile.id, release: kernel.release });
     const dir = join(input.runDir, 'targets', profile.id);
@@ -189,12 +194,8 @@ async function laneTarget(input: ArtifactRunInput, profile: Profile, attachMode:
     return infra(laneKernel(profile, identity), '', `validator: ${err instanceof BpfcompatError ? err.message : String(err)}`);
   }
   const key = resultKey({ artifact: input.artifact.sha256, kernel: identity.kernelSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode });
-  const stored = input.reuse?.(key) ?? null;
-  if (stored) {
-    const t: TargetReport = { ...stored, profile_id: profile.id, required: profile.required, reused: true };
-    emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: 0, reused: true });
-    return t;
-  }
+  const reused = reusedTarget(input, profile, key, emit);
+  if (reused) return reused;
   emit({ type: 'target-start', profile: profile.id, release: profile.ssh ? `${profile.ssh.host}:${profile.ssh.port}` : 'disk image' });
   const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : input.timeoutMs;
   const run = await runLaneJobs(profile, [validatorJob(input, timeoutMs)], validator.path, { ...laneOpts, onEvent: (e) => {
