@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { usageError } from '../errors.ts';
 import { intFlag } from './args.ts';
+import { selectProfiles } from './run-flags.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
@@ -70,12 +71,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   const artifact = o.artifact ? await inspectArtifact(o.artifact) : null;
   const matrixPath = locateMatrix(o.matrix);
   const matrix = await loadMatrix(matrixPath);
-  if (o.profiles?.length) {
-    const known = new Set(matrix.profiles.map((p) => p.id));
-    for (const id of o.profiles) if (!known.has(id)) throw usageError(`--profile ${id}: not in ${matrixPath}`, `profiles there: ${[...known].join(', ')}`);
-    matrix.profiles = matrix.profiles.filter((p) => o.profiles!.includes(p.id));
-  }
-  matrix.profiles = shardProfiles(matrix.profiles, shard);
+  matrix.profiles = shardProfiles(selectProfiles(matrix.profiles, o.profiles, matrixPath), shard);
   const spec: CommandSpec = { command, expectExit, binary, artifact, guestTools: o.guestTools ?? [] };
   const identity = commandIdentity(spec);
   const { harness, harnesses } = await commandHarnesses(spec, matrix.profiles, '--guest-tool', o.flags.binary);

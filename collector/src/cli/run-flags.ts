@@ -1,3 +1,6 @@
+import type { Profile } from '../config/matrix.ts';
+import { usageError } from '../errors.ts';
+
 // The flags every verb that runs targets shares (test, test --command, test-command): one list, so they cannot drift.
 export const RUN_FLAGS = {
   artifact: { type: 'string' },
@@ -20,3 +23,11 @@ export const RUN_FLAGS = {
   quiet: { type: 'boolean' },
   'guest-tool': { type: 'string', multiple: true },
 } as const;
+
+/** The matrix's profiles named by --profile (all when none is given); an unknown id is a usage error. */
+export function selectProfiles(profiles: Profile[], ids: readonly string[] | undefined, matrixPath: string): Profile[] {
+  if (!ids?.length) return profiles;
+  const known = new Set(profiles.map((p) => p.id));
+  for (const id of ids) if (!known.has(id)) throw usageError(`--profile ${id}: not in ${matrixPath}`, `profiles there: ${[...known].join(', ')}`);
+  return profiles.filter((p) => ids.includes(p.id));
+}

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags, intFlag } from './args.ts';
-import { RUN_FLAGS } from './run-flags.ts';
+import { RUN_FLAGS, selectProfiles } from './run-flags.ts';
 import { usageError } from '../errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest } from '../config/manifest.ts';
@@ -102,11 +102,7 @@ export const testVerb: Verb = {
 
     const matrixPath = locateMatrix(values.matrix);
     const matrix = await loadMatrix(matrixPath);
-    if (values.profile) {
-      const known = new Set(matrix.profiles.map((p) => p.id));
-      for (const id of values.profile) if (!known.has(id)) throw usageError(`--profile ${id}: not in ${matrixPath}`, `profiles there: ${[...known].join(', ')}`);
-      matrix.profiles = matrix.profiles.filter((p) => values.profile!.includes(p.id));
-    }
+    matrix.profiles = selectProfiles(matrix.profiles, values.profile, matrixPath);
     const manifest = values.manifest ? await loadManifest(values.manifest) : null;
     if (manifest) {
       const known = new Set(matrix.profiles.map((p) => p.id));

@@ -6,12 +6,12 @@ import type { TargetReport } from '../report/schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import type { Accel, GuestFile, GuestOutcome } from '../vm/types.ts';
 import { resolveKernel } from '../kernels/resolve.ts';
-import { detectAccel } from '../vm/accel.ts';
 import { runGuest } from '../vm/runner.ts';
 import { canonicalJson } from '../infra/hash.ts';
 import { BpfcompatError } from '../errors.ts';
 import { resultKey } from './result-key.ts';
 import { mapPool } from './pool.ts';
+import { accelPerArch } from './accel-per-arch.ts';
 import type { RunEventSink } from './events.ts';
 import type { CaseUnit, JudgeContext } from './case-unit.ts';
 import { planBoots, type BootItem } from './boot-plan.ts';
@@ -114,22 +114,8 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     pending.push({ ci, pi, label, profile, kernel: k, key, timeoutMs });
   }));
 
-  // 3. One boot per kernel; retries are queued as they appear. One accel decision per guest CPU: an arm64
-  // profile is emulated even where x86_64 runs under KVM (as in run-targets.ts).
-  const accelPromises = new Map<ResolvedKernel['arch'], Promise<Accel>>();
-  let accelUsed: Accel | 'none' = 'none';
-  const accelFor = (kernel: ResolvedKernel) => {
-    let p = accelPromises.get(kernel.arch);
-    if (!p) {
-      p = detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
-        emit({ type: 'accel', accel: a.accel, reason: a.reason });
-        if (accelUsed === 'none' || kernel.arch === 'x86_64') accelUsed = a.accel;
-        return a.accel;
-      });
-      accelPromises.set(kernel.arch, p);
-    }
-    return p;
-  };
+  // 3. One boot per kernel; retries are queued as they appear.
+  const accels = accelPerArch(input.cacheDir, emit);
   let boots = 0;
   let retries = 0;
 
@@ -138,7 +124,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     const { profile } = items[0]!;
     const viaLane = laneOf(profile) !== 'direct';
     let kernel = items[0]!.kernel;
-    let accel: Accel | 'none' = viaLane ? (profile.ssh ? 'none' : 'tcg') : await accelFor(kernel);
+    let accel: Accel | 'none' = viaLane ? (profile.ssh ? 'none' : 'tcg') : await accels.accelFor(kernel);
     const workDir = join(input.runDir, 'boots', `${String(n).padStart(3, '0')}-${profile.id}`);
     await mkdir(workDir, { recursive: true });
     const caseJobs = items.map((it, i) => cases[it.ci]!.job(`j${i}-${cases[it.ci]!.name}`.slice(0, 64), it.timeoutMs, kernel.arch));
@@ -228,6 +214,6 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
   return {
     targets: results.map((r) => r.filter((t): t is TargetReport => t !== null)),
     notRun: results.map((r, ci) => r.flatMap((t, pi) => (t ? [] : [cases[ci]!.profiles[pi]!.id]))),
-    accel: accelUsed, boots, retries,
+    accel: accels.used(), boots, retries,
   };
 }

@@ -7,7 +7,6 @@ import type { TargetReport } from '../report/schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import type { Accel, GuestJob, GuestOutcome, JobOutput } from '../vm/types.ts';
 import { resolveKernel } from '../kernels/resolve.ts';
-import { detectAccel } from '../vm/accel.ts';
 import { runGuest } from '../vm/runner.ts';
 import { ValidatorResult } from './validator-result.ts';
 import { attachModeFor, type ValidationMode } from './modes.ts';
@@ -15,6 +14,7 @@ import { functionalPlan, validatorArgs } from './validator-args.ts';
 import { resultKey } from './result-key.ts';
 import { targetFromInfraError, targetFromValidator, type TargetContext } from './target.ts';
 import { mapPool } from './pool.ts';
+import { accelPerArch } from './accel-per-arch.ts';
 import type { RunEventSink } from './events.ts';
 import type { ArtifactInfo } from './artifact.ts';
 import { validatorForArch, type ValidatorBinary } from './validator-binary.ts';
@@ -102,21 +102,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
   const profiles = input.matrix.profiles;
   emit({ type: 'plan', profiles: profiles.map((p) => p.id), jobs: input.jobs });
 
-  // One decision per guest CPU: an arm64 profile is emulated even where x86_64 runs under KVM.
-  const accelPromises = new Map<ResolvedKernel['arch'], Promise<{ accel: Accel; reason: string }>>();
-  let accelUsed: Accel | 'none' = 'none';
-  const accelFor = (kernel: ResolvedKernel) => {
-    let p = accelPromises.get(kernel.arch);
-    if (!p) {
-      p = detectAccel(kernel, { cacheDir: input.cacheDir }).then((a) => {
-        emit({ type: 'accel', accel: a.accel, reason: a.reason });
-        if (accelUsed === 'none' || kernel.arch === 'x86_64') accelUsed = a.accel;
-        return a;
-      });
-      accelPromises.set(kernel.arch, p);
-    }
-    return p;
-  };
+  const accels = accelPerArch(input.cacheDir, emit);
 
   const targets = await mapPool(profiles, input.jobs, async (profile: Profile) => {
     const started = new Date();
@@ -143,7 +129,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
     const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode });
     const reused = reusedTarget(input, profile, key, emit);
     if (reused) return reused;
-    const { accel } = await accelFor(kernel);
+    const accel = await accels.accelFor(kernel);
     emit({ type: 'target-start', profile: profile.id, release: kernel.release });
     const dir = join(input.runDir, 'targets', profile.id);
     await mkdir(dir, { recursive: true });
@@ -167,7 +153,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
     emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false });
     return t;
   });
-  return { targets, accel: accelUsed };
+  return { targets, accel: accels.used() };
 }
 
 /** A profile of the SSH lanes (profile.ssh / profile.image): identify → reuse → open, run, close → the same judge. */
