@@ -171,39 +171,15 @@ static void scan_core_relos(const char *path, const Elf_Data *ext, struct eviden
 	btf__free(btf);
 }
 
-void scan_externs(const char *path, struct evidence *ev)
+/* Called by inspect_elf for each section of its single walk over the object. */
+void scan_extern_section(Elf *elf, size_t shstrndx, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, const char *path, struct evidence *ev)
 {
-	Elf *elf;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	int fd;
+	if (sh->sh_type == SHT_REL && sh->sh_entsize)
+		scan_rel(elf, shstrndx, scn, sh, ev);
+	else if (name && strcmp(name, ".BTF.ext") == 0) {
+		Elf_Data *d = elf_getdata(scn, NULL);
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) != 0)
-		goto out;
-	while ((scn = elf_nextscn(elf, scn)) != NULL) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (sh.sh_type == SHT_REL && sh.sh_entsize)
-			scan_rel(elf, shstrndx, scn, &sh, ev);
-		else if (name && strcmp(name, ".BTF.ext") == 0) {
-			Elf_Data *d = elf_getdata(scn, NULL);
-
-			if (d && d->d_buf)
-				scan_core_relos(path, d, ev);
-		}
+		if (d && d->d_buf)
+			scan_core_relos(path, d, ev);
 	}
-out:
-	if (elf)
-		elf_end(elf);
-	close(fd);
 }

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Uses libelf directly so BTF presence and the license are known even when libbpf cannot open the object. */
+/* Uses libelf directly so BTF presence, the license, kfunc calls and CO-RE relocations are known even when
+ * libbpf cannot open the object: one walk over the sections. */
 void inspect_elf(const char *path, struct evidence *ev)
 {
 	Elf *elf;
@@ -33,6 +34,7 @@ void inspect_elf(const char *path, struct evidence *ev)
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		scan_extern_section(elf, shstrndx, scn, &sh, name, path, ev);
 		if (!name)
 			continue;
 		if (strcmp(name, ".BTF") == 0)

@@ -69,7 +69,6 @@ static void validate(const struct options *opts, struct evidence *ev)
 
 	probe_kernel(ev);
 	inspect_elf(opts->artifact, ev);
-	scan_externs(opts->artifact, ev);
 	raise_memlock(ev);
 	probe_environment(ev);
 	if (opts->probe_features)

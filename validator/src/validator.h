@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <bpf/libbpf.h>
+#include <gelf.h>
 
 #include <sys/types.h>
 
@@ -270,8 +271,8 @@ int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct o
 void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbpf_log);
 void collect_helpers(const struct bpf_program *prog, struct program_ev *pe);
 
-/* externs.c: kfunc calls and CO-RE relocations read from the ELF */
-void scan_externs(const char *path, struct evidence *ev);
+/* externs.c: kfunc calls and CO-RE relocations read from the ELF (per section of inspect_elf's walk) */
+void scan_extern_section(Elf *elf, size_t shstrndx, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, const char *path, struct evidence *ev);
 
 /* probecache.c: kernel-only probe results shared by the validator runs of one boot */
 void probe_cache_open(const char *path);
