@@ -10,6 +10,7 @@ const ARM64_GUEST_DIR = fileURLToPath(new URL('../../../validator/build/arm64/',
 
 export const ARM64_BUSYBOX_PATH = `${ARM64_GUEST_DIR}busybox`;
 export const ARM64_VALIDATOR_PATH = `${ARM64_GUEST_DIR}bpfcompat-validator`;
+export const ARM64_AGENT_PATH = `${ARM64_GUEST_DIR}bpfcompat-agent`;
 /** Debian's bash:arm64 for command mode, and the libraries that libc6:arm64 does not bring (libtinfo). */
 export const ARM64_BASH_PATH = `${ARM64_GUEST_DIR}bash`;
 export const ARM64_LIB_DIR = `${ARM64_GUEST_DIR}lib`;

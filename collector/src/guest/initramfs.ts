@@ -9,7 +9,7 @@ import { canonicalJson, sha256Hex } from '../infra/hash.ts';
 import { cacheRoot } from '../infra/xdg.ts';
 import { CpioWriter } from './cpio.ts';
 import { ATTACH_MODULES, planModules, readModule, type ModulePlan, type WantedModule } from './modules.ts';
-import { ARM64_BUILD_HINT, ARM64_VALIDATOR_PATH, channelModules, guestBusybox } from './guest-arch.ts';
+import { ARM64_AGENT_PATH, ARM64_BUILD_HINT, ARM64_VALIDATOR_PATH, channelModules, guestBusybox } from './guest-arch.ts';
 
 // The guest image is two concatenated newc archives (the kernel unpacks one after the other):
 // a base layer that depends only on the kernel and the tools, cached by the hash of its inputs, and a
@@ -23,8 +23,10 @@ export const INIT_TEMPLATE = join(HERE, 'init.sh');
 export const RUN_JOB_TEMPLATE = join(HERE, 'run-job.sh');
 export const BARE_INIT_TEMPLATE = join(HERE, 'bare-init.sh');
 export const DEFAULT_VALIDATOR_PATH = fileURLToPath(new URL('../../../validator/build/bpfcompat-validator', import.meta.url));
+export const DEFAULT_AGENT_PATH = fileURLToPath(new URL('../../../validator/build/bpfcompat-agent', import.meta.url));
 export const DEFAULT_BUSYBOX_PATH = '/bin/busybox';
 export const GUEST_VALIDATOR_PATH = '/bpfcompat/bin/bpfcompat-validator';
+export const GUEST_AGENT_PATH = '/bpfcompat/bin/bpfcompat-agent';
 
 export interface BaseLayerOptions {
   kernel: ResolvedKernel;
@@ -62,6 +64,10 @@ export async function buildBaseLayer(opts: BaseLayerOptions): Promise<BaseLayer>
   );
   const init = await readFile(kind === 'full' ? INIT_TEMPLATE : BARE_INIT_TEMPLATE);
   const runJob = kind === 'full' ? await readFile(RUN_JOB_TEMPLATE) : null;
+  // The job runner is part of the guest's plumbing, like init.sh: every full guest has it.
+  const agent = kind === 'full'
+    ? await requireFile(arch === 'arm64' ? ARM64_AGENT_PATH : DEFAULT_AGENT_PATH, `${arch} guest agent`, arch === 'x86_64' ? 'build it with `make -C validator`' : ARM64_BUILD_HINT)
+    : null;
 
   let validator: Buffer | null = null;
   if (kind === 'full') {
@@ -82,6 +88,7 @@ export async function buildBaseLayer(opts: BaseLayerOptions): Promise<BaseLayer>
       init_kind: kind,
       init: sha256Hex(init),
       run_job: runJob ? sha256Hex(runJob) : null,
+      agent: agent ? sha256Hex(agent) : null,
       busybox: sha256Hex(busybox),
       validator: validator ? sha256Hex(validator) : null,
       modules: modules.load.map((m, i) => ({ guest_path: m.guestPath, sha256: sha256Hex(moduleBytes[i]!) })),
@@ -99,6 +106,7 @@ export async function buildBaseLayer(opts: BaseLayerOptions): Promise<BaseLayer>
   w.symlink('bin/sh', 'busybox');
   w.file('init', init, 0o755);
   if (runJob) w.file('bpfcompat/bin/run-job', runJob, 0o755);
+  if (agent) w.file(GUEST_AGENT_PATH.slice(1), agent, 0o755);
   if (validator) w.file(GUEST_VALIDATOR_PATH, validator, 0o755);
   modules.load.forEach((m, i) => w.file(m.guestPath, moduleBytes[i]!, 0o644));
   if (kind === 'full' || modules.load.length > 0) w.file('bpfcompat/modules.list', modules.load.map((m) => `${m.guestPath}\n`).join(''));

@@ -72,3 +72,21 @@ test('a stream cut inside a file is truncated; a complete one is not', () => {
   assert.equal(cut.truncated, true);
   assert.ok(!frames.some((f) => f.type === 'job-end'));
 });
+
+test('deflated files (the agent) decode to the same bytes, checked against the uncompressed length and sha256', () => {
+  const json = Buffer.from(JSON.stringify({ programs: Array.from({ length: 40 }, (_, i) => ({ name: `p${i}`, load: 'pass' })) }));
+  const zstream = encodeFrames([{ type: 'job-start', id: 'j2' }, { type: 'zfile', id: 'j2', name: 'out/validator-result.json', data: json },
+    { type: 'zfile', id: 'j2', name: 'stderr', data: Buffer.alloc(0) }, { type: 'job-end', id: 'j2', exitCode: 0 }]);
+  assert.ok(zstream.length < json.length, 'the deflated body is smaller than the text');
+  for (const chunk of [zstream.length, 5]) {
+    const files = decodeAll(zstream, chunk).filter((f) => f.type === 'file');
+    assert.deepEqual(files.map((f) => [f.name, f.data]), [['out/validator-result.json', json], ['stderr', Buffer.alloc(0)]]);
+  }
+  // the header's length bounds inflation: a body that inflates to more (a deflate bomb) is refused
+  const bomb = encodeFrames([{ type: 'job-start', id: 'j3' }, { type: 'zfile', id: 'j3', name: 'x', data: Buffer.alloc(1 << 20) }])
+    .replace(`zfile j3 ${1 << 20} `, 'zfile j3 10 ');
+  assert.match(JSON.stringify(decodeAll(bomb).at(-1)), /does not inflate to 10 bytes/);
+  // a body that is not deflate at all
+  const notDeflate = zstream.replace(/(@@BPFC zfile j2 \d+ [0-9a-f]+ out\/validator-result.json\n)[^@]*/, '$1AAAA\n');
+  assert.equal(decodeAll(notDeflate).at(-1)?.type, 'corrupt');
+});

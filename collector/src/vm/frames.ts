@@ -1,14 +1,17 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { sha256Hex } from '../infra/hash.ts';
 
-// The result channel's framing. The guest (guest/init.sh) writes these lines to its second serial port:
+// The result channel's framing. The guest (guest/init.sh and the agent, validator/agent/) writes these lines
+// to its result port:
 //   @@BPFC booted
 //   @@BPFC job-start <id>
 //   @@BPFC file <id> <byte length> <sha256> <name>     then the body as base64 lines, then
 //   @@BPFC end <id>
+//   @@BPFC zfile <id> <byte length> <sha256> <name>    the same with the body raw-deflated before base64
 //   @@BPFC job-end <id> <exit code>
 //   @@BPFC done
-// A file is accepted only when its decoded length and sha256 match its header, so a garbled or cut
-// transfer is reported as such instead of being read as evidence.
+// A file is accepted only when its decoded (inflated) length and sha256 match its header, so a garbled or
+// cut transfer is reported as such instead of being read as evidence.
 
 export const FRAME_PREFIX = '@@BPFC ';
 
@@ -21,6 +24,7 @@ export type Frame =
   | { type: 'corrupt'; message: string };
 
 interface OpenFile {
+  deflated: boolean;
   id: string;
   name: string;
   length: number;
@@ -72,7 +76,15 @@ export class FrameDecoder {
       const [kind, id] = line.slice(FRAME_PREFIX.length).split(' ');
       if (kind !== 'end' || id !== open.id) return corrupt(`file ${open.name} of job ${open.id}: interrupted by "${line.slice(0, 80)}"`);
       this.#open = null;
-      const data = Buffer.from(open.body.join(''), 'base64');
+      let data = Buffer.from(open.body.join(''), 'base64');
+      if (open.deflated) {
+        try {
+          // Bounded: a hostile guest could otherwise send a tiny deflate bomb.
+          data = inflateRawSync(data, { maxOutputLength: Math.max(open.length, 1) });
+        } catch {
+          return corrupt(`file ${open.name} of job ${open.id}: deflated body does not inflate to ${open.length} bytes`);
+        }
+      }
       if (data.length !== open.length) return corrupt(`file ${open.name} of job ${open.id}: ${data.length} bytes received, header says ${open.length}`);
       if (sha256Hex(data) !== open.sha256) return corrupt(`file ${open.name} of job ${open.id}: sha256 mismatch`);
       return { type: 'file', id: open.id, name: open.name, data };
@@ -92,11 +104,12 @@ export class FrameDecoder {
         const code = Number(a);
         return id && a !== undefined && Number.isInteger(code) ? { type: 'job-end', id, exitCode: code } : corrupt(`bad frame "${line}"`);
       }
-      case 'file': {
+      case 'file':
+      case 'zfile': {
         const length = Number(a);
         const name = fields.slice(4).join(' ');
         if (!id || !Number.isInteger(length) || length < 0 || !b || !/^[0-9a-f]{64}$/.test(b) || name === '') return corrupt(`bad frame "${line}"`);
-        this.#open = { id, name, length, sha256: b, body: [] };
+        this.#open = { deflated: kind === 'zfile', id, name, length, sha256: b, body: [] };
         return null;
       }
       default:
@@ -109,8 +122,11 @@ function corrupt(message: string): Frame {
   return { type: 'corrupt', message };
 }
 
-/** The host-side twin of the guest's encoder, for tests and for tools that fake a guest. */
-export function encodeFrames(frames: Array<Exclude<Frame, { type: 'corrupt' }>>): string {
+/** A frame as the guest sends it: a file goes plain (init.sh) or deflated (the agent). */
+export type SentFrame = Exclude<Frame, { type: 'corrupt' }> | { type: 'zfile'; id: string; name: string; data: Buffer };
+
+/** The host-side twin of the guest's encoders, for tests and for tools that fake a guest. */
+export function encodeFrames(frames: SentFrame[]): string {
   return frames
     .map((f) => {
       switch (f.type) {
@@ -121,9 +137,11 @@ export function encodeFrames(frames: Array<Exclude<Frame, { type: 'corrupt' }>>)
           return `${FRAME_PREFIX}job-start ${f.id}\n`;
         case 'job-end':
           return `${FRAME_PREFIX}job-end ${f.id} ${f.exitCode}\n`;
-        case 'file': {
-          const b64 = f.data.toString('base64').replace(/.{1,76}/g, '$&\n');
-          return `${FRAME_PREFIX}file ${f.id} ${f.data.length} ${sha256Hex(f.data)} ${f.name}\n${b64}${FRAME_PREFIX}end ${f.id}\n`;
+        case 'file':
+        case 'zfile': {
+          const body = f.type === 'zfile' ? deflateRawSync(f.data) : f.data;
+          const b64 = body.toString('base64').replace(/.{1,76}/g, '$&\n');
+          return `${FRAME_PREFIX}${f.type} ${f.id} ${f.data.length} ${sha256Hex(f.data)} ${f.name}\n${b64}${FRAME_PREFIX}end ${f.id}\n`;
         }
       }
     })
