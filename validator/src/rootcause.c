@@ -171,9 +171,16 @@ static void probe_attach_target(struct program_ev *pe, const char *tracefs)
 	free(pe->target_name);
 	pe->target_name = xstrdup(name);
 	if (strcmp(kind, "kprobe") == 0) {
-		bool found = kallsyms_has(name, &readable);
+		/* Cheapest evidence first: vmlinux BTF (loaded anyway), the kernel's own lookup, then all of kallsyms. */
+		int resolves = strcmp(btf_status(name, BTF_KIND_FUNC), "present") == 0 ? 1 : kprobe_resolves(name);
 
-		pe->target_status = readable ? (found ? "present" : "missing") : "inconclusive";
+		if (resolves >= 0) {
+			pe->target_status = resolves ? "present" : "missing";
+		} else {
+			bool found = kallsyms_has(name, &readable);
+
+			pe->target_status = readable ? (found ? "present" : "missing") : "inconclusive";
+		}
 	} else if (strcmp(kind, "tracepoint") == 0) {
 		char *p = xasprintf("%s/events/%s", tracefs ? tracefs : "", name);
 

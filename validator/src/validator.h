@@ -285,6 +285,7 @@ int probe_cached_int(const char *key, int (*probe)(int arg), int arg);
 
 /* kallsyms.c */
 bool kallsyms_has(const char *name, bool *readable);
+int kprobe_resolves(const char *name);
 
 /* rootcause.c */
 void probe_root_causes(struct evidence *ev);
