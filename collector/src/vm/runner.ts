@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import { BpfcompatError } from '../errors.ts';
 import { buildBaseLayer, buildJobLayer, writeInitrd } from '../guest/initramfs.ts';
+import { bootImagePath } from '../kernels/pvh.ts';
 import { ConsoleTap } from './console-tap.ts';
 import { FrameDecoder } from './frames.ts';
 import { JobCollector } from './job-collector.ts';
@@ -31,6 +32,7 @@ export async function runGuest(req: GuestRunRequest): Promise<GuestOutcome> {
   const initrdPath = join(req.workDir, 'initrd.cpio');
   await writeInitrd(initrdPath, base, await buildJobLayer(req.jobs));
   const consoleLogPath = join(req.workDir, 'console.log');
+  const kernelPath = await bootImagePath(req.kernel, req.cacheDir);
 
   req.signal?.throwIfAborted();
   emit({ type: 'booting', accel: req.accel });
@@ -40,7 +42,7 @@ export async function runGuest(req: GuestRunRequest): Promise<GuestOutcome> {
     accel: req.accel,
     memoryMb: req.memoryMb,
     cpus: req.cpus,
-    kernelPath: req.kernel.imagePath,
+    kernelPath,
     initrdPath,
     arch: req.kernel.arch,
   });
@@ -134,8 +136,9 @@ export async function probeBoot(kernel: ResolvedKernel, accel: Accel, workDir: s
   const base = await buildBaseLayer({ kernel, init: 'bare', cacheDir: opts.cacheDir });
   const initrdPath = join(workDir, 'initrd-bare.cpio');
   await writeInitrd(initrdPath, base, null);
+  const kernelPath = await bootImagePath(kernel, opts.cacheDir);
   const t0 = performance.now();
-  const qemu = startQemu({ name: `bpfcompat-probe-${randomBytes(6).toString('hex')}`, accel, memoryMb: 256, cpus: 1, kernelPath: kernel.imagePath, initrdPath, arch: kernel.arch });
+  const qemu = startQemu({ name: `bpfcompat-probe-${randomBytes(6).toString('hex')}`, accel, memoryMb: 256, cpus: 1, kernelPath, initrdPath, arch: kernel.arch });
   const tap = new ConsoleTap(join(workDir, 'console.log'), () => {});
   const decoder = new FrameDecoder();
   let booted = false;
