@@ -1,8 +1,8 @@
 /* bpfcompat-agent: runs the jobs of one guest boot and returns their results over the result channel.
  *
- * init.sh (PID 1) sets up the guest, opens the channel as fd 3, sends "booted", then runs this once for every job
- * in the list; "done" and power-off follow. Per job, as init.sh did in shell before (each fork+exec of busybox cost
- * ~25 ms under TCG, a dozen per job): the job runs in its own session with a deadline (exit 124 on timeout, like
+ * In the guest it is PID 1 (`--init`: init.sh execs it once busybox has installed its applets): it sets the guest up
+ * (boot.c), sends "booted", runs every job in the list, sends "done" and powers off. Per job, as init.sh did in shell
+ * before (each fork+exec of busybox cost ~25 ms under TCG, a dozen per job): the job runs in its own session with a deadline (exit 124 on timeout, like
  * timeout(1)); whatever it leaves running is killed; stdout/stderr tails and every file under out/ are sent; then
  * pinned objects, kprobe events and (unless a validator exited normally without a functional plan, which detached
  * what it attached itself) XDP/tc on lo are reset. The agent is a child subreaper, so a job's daemons that
@@ -12,6 +12,7 @@
  * args (validator: NUL-separated), out/ (files to send back). A command job runs run-job (busybox sh), which
  * writes its exit code to .rc. */
 #define _GNU_SOURCE
+#include "boot.h"
 #include "channel.h"
 #include "reset.h"
 
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -43,9 +45,19 @@ struct options {
 
 static void usage(void)
 {
-	fputs("usage: bpfcompat-agent [--jobs-dir DIR] [--validator PATH] [--run-job PATH] [--channel-fd N]\n"
+	fputs("usage: bpfcompat-agent --init JOBS_LIST                (PID 1 of the guest)\n"
+	      "       bpfcompat-agent [--jobs-dir DIR] [--validator PATH] [--run-job PATH] [--channel-fd N]\n"
 	      "                       [--bpffs DIR] [--tracefs DIR] [--no-net-reset] JOBS_LIST\n", stderr);
 	exit(1);
+}
+
+/* PID 1 must not exit (the kernel would panic, which the host would report as a panic): it powers off. */
+static __attribute__((noreturn)) void power_off(void)
+{
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
 }
 
 static char *path_in(const char *dir, const char *name)
@@ -381,6 +393,35 @@ static int run_one(const struct options *o, const char *id, const sigset_t *orig
 	return 0;
 }
 
+/* Runs every job in the list; -1 when the channel is gone. A missing list is no jobs in the guest, an error otherwise. */
+static int run_list(const struct options *o, const char *list, bool missing_ok, const sigset_t *orig)
+{
+	size_t len;
+	char *ids = read_all(list, &len), *line, *save = NULL;
+	int rc = 0;
+
+	if (!ids) {
+		if (missing_ok)
+			return 0;
+		fprintf(stderr, "bpfcompat-agent: cannot read %s: %s\n", list, strerror(errno));
+		return 1;
+	}
+	for (line = strtok_r(ids, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+		if (!*line)
+			continue;
+		if (!valid_id(line)) {
+			fprintf(stderr, "bpfcompat-agent: job id \"%s\" is not valid, skipped\n", line);
+			continue;
+		}
+		if (run_one(o, line, orig) != 0) {
+			fprintf(stderr, "bpfcompat-agent: the result channel is gone\n");
+			rc = -1;
+		}
+	}
+	free(ids);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -390,15 +431,15 @@ int main(int argc, char **argv)
 		.reset = { .bpffs = "/sys/fs/bpf", .tracefs = "/sys/kernel/tracing", .net = true },
 	};
 	const char *list = NULL;
-	int fd = 3;
+	bool init = false;
+	int fd = 3, rc;
 	sigset_t chld, orig;
-	size_t len;
-	char *ids, *line, *save = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(a, "--jobs-dir") == 0 && v) o.jobs_dir = argv[++i];
+		if (strcmp(a, "--init") == 0) init = true;
+		else if (strcmp(a, "--jobs-dir") == 0 && v) o.jobs_dir = argv[++i];
 		else if (strcmp(a, "--validator") == 0 && v) o.validator = argv[++i];
 		else if (strcmp(a, "--run-job") == 0 && v) o.run_job = argv[++i];
 		else if (strcmp(a, "--channel-fd") == 0 && v) fd = atoi(argv[++i]);
@@ -410,8 +451,12 @@ int main(int argc, char **argv)
 	}
 	if (!list)
 		usage();
-	/* Jobs must not inherit the channel: only the agent speaks on it. */
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+	if (init) {
+		fd = boot_guest("/bpfcompat/modules.list");
+		if (fd < 0)
+			power_off();
+	} else if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		/* jobs must not inherit the channel: only the agent speaks on it */
 		fprintf(stderr, "bpfcompat-agent: channel fd %d: %s\n", fd, strerror(errno));
 		return 1;
 	}
@@ -423,23 +468,13 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &chld, &orig);
 	signal(SIGPIPE, SIG_IGN);
 
-	ids = read_all(list, &len);
-	if (!ids) {
-		fprintf(stderr, "bpfcompat-agent: cannot read %s: %s\n", list, strerror(errno));
-		return 1;
-	}
-	for (line = strtok_r(ids, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!*line)
-			continue;
-		if (!valid_id(line)) {
-			fprintf(stderr, "bpfcompat-agent: job id \"%s\" is not valid, skipped\n", line);
-			continue;
-		}
-		if (run_one(&o, line, &orig) != 0) {
-			fprintf(stderr, "bpfcompat-agent: the result channel is gone\n");
-			return 1;
-		}
-	}
-	free(ids);
-	return 0;
+	if (init && channel_frame("booted") != 0)
+		power_off();
+	rc = run_list(&o, list, init, &orig);
+	if (!init)
+		return rc == 0 ? 0 : 1;
+	if (rc == 0)
+		channel_frame("done");
+	close(fd);
+	power_off();
 }
