@@ -133,7 +133,8 @@ static pid_t start_job(const struct options *o, const char *dir, bool validator,
 
 	if (pid != 0)
 		return pid;
-	/* The child: its own session (a timeout kills the whole group), default signals, files as init.sh gave them. */
+	/* The child: its own session (a timeout kills the whole group), default signals, stdin from /dev/null and
+	 * stdout/stderr into the job directory. */
 	setsid();
 	sigprocmask(SIG_SETMASK, orig, NULL);
 	signal(SIGCHLD, SIG_DFL);

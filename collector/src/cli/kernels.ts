@@ -2,6 +2,7 @@ import { BpfcompatError, usageError } from '../errors.ts';
 import { loadMatrix } from '../config/matrix.ts';
 import { listCachedKernels, resolveKernel } from '../kernels/resolve.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
+import { bootImagePath } from '../kernels/pvh.ts';
 import { parseFlags } from './args.ts';
 import type { Verb } from './verb.ts';
 
@@ -11,7 +12,9 @@ const HELP = `Usage:
   bpfcompat kernels fetch --matrix FILE [--profile ID ...] [--offline] [--json]
       Resolve each profile's kernel (Debian archive, .deb, .rpm or bzImage) into the cache, verifying
       InRelease (gpgv), the Packages index and each .deb by sha256 (.rpm URLs by their sha256 pin).
-      Prints one line per profile: id, release, image sha256 (short), source. --json prints an array.
+      x86_64 kernels with a PVH entry also get their boot ELF extracted (docs/architecture.md, Boot), so the first
+      run does not pay for it. Prints one line per profile: id, release, image sha256 (short), source. --json
+      prints an array.
   bpfcompat kernels list [--json]
       List the kernels in the cache with their size.
 
@@ -59,6 +62,7 @@ async function fetchKernels(argv: string[]): Promise<number> {
         signal: ac.signal,
         onProgress: (m) => process.stderr.write(m + '\n'),
       });
+      await bootImagePath(k);
       out.push({ profile_id: p.id, ...k });
       if (!values.json) process.stdout.write(`${p.id}  ${k.release}  ${k.imageSha256.slice(0, 12)}  ${source(k)}\n`);
     }
