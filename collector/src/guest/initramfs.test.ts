@@ -64,7 +64,7 @@ test('base layer: init, busybox, runner, validator; cached by the hash of its in
     assert.equal(first.cacheHit, false);
     assert.equal(first.path, join(dir, 'initramfs', `${first.key}.cpio`));
     const names = await listing(first.path);
-    for (const n of ['init', 'bin/busybox', 'bin/sh', 'dev/console', 'bpfcompat/bin/run-job', 'bpfcompat/bin/bpfcompat-validator', 'bpfcompat/modules.list']) assert.ok(names.includes(n), n);
+    for (const n of ['init', 'bin/busybox', 'bin/sh', 'dev/console', 'bpfcompat/bin/run-job', 'bpfcompat/bin/bpfcompat-agent', 'bpfcompat/bin/bpfcompat-validator', 'bpfcompat/modules.list']) assert.ok(names.includes(n), n);
     assert.deepEqual(await extract(first.path, dir, 'init'), await readFile(new URL('./init.sh', import.meta.url)));
 
     const again = await buildBaseLayer({ kernel, validatorPath: validator, cacheDir: dir });
@@ -82,6 +82,7 @@ test('base layer: init, busybox, runner, validator; cached by the hash of its in
     const bare = await buildBaseLayer({ kernel, init: 'bare', cacheDir: dir });
     assert.deepEqual(await extract(bare.path, dir, 'init'), await readFile(new URL('./bare-init.sh', import.meta.url)));
     assert.ok(!(await listing(bare.path)).includes('bpfcompat/bin/run-job'));
+    assert.ok(!(await listing(bare.path)).includes('bpfcompat/bin/bpfcompat-agent'));
 
     await assert.rejects(buildBaseLayer({ kernel, validatorPath: join(dir, 'missing'), cacheDir: dir }), /validator binary not found/);
   }));

@@ -106,7 +106,7 @@ export async function buildBaseLayer(opts: BaseLayerOptions): Promise<BaseLayer>
   w.symlink('bin/sh', 'busybox');
   w.file('init', init, 0o755);
   if (runJob) w.file('bpfcompat/bin/run-job', runJob, 0o755);
-  if (agent) w.file(GUEST_AGENT_PATH.slice(1), agent, 0o755);
+  if (agent) w.file(GUEST_AGENT_PATH, agent, 0o755);
   if (validator) w.file(GUEST_VALIDATOR_PATH, validator, 0o755);
   modules.load.forEach((m, i) => w.file(m.guestPath, moduleBytes[i]!, 0o644));
   if (kind === 'full' || modules.load.length > 0) w.file('bpfcompat/modules.list', modules.load.map((m) => `${m.guestPath}\n`).join(''));
