@@ -15,7 +15,8 @@ function topHelp(): string {
     ...verbs.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`),
     '',
     'Exit codes: 0 every required target passed · 2 a required target failed (compatibility gate) · 1 usage or infrastructure error',
-    'Environment: BPFCOMPAT_CACHE_DIR (kernel and image cache, default $XDG_CACHE_HOME/bpfcompat), BPFCOMPAT_ACCEL (kvm|tcg), BPFCOMPAT_DEBUG=1 (stack traces)',
+    'Environment: BPFCOMPAT_CACHE_DIR (kernel and image cache, default $XDG_CACHE_HOME/bpfcompat), BPFCOMPAT_ACCEL (kvm|tcg),',
+    '  BPFCOMPAT_BOOT=bzimage (boot x86_64 kernels through the bzImage instead of their PVH entry), BPFCOMPAT_DEBUG=1 (stack traces)',
   ].join('\n');
 }
 

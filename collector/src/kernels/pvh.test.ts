@@ -114,6 +114,12 @@ test('bootImagePath: extracts once into the cache, remembers kernels that cannot
   assert.ok(existsSync(join(cache, 'pvh', `${'f'.repeat(64)}.none`)));
 
   assert.equal(await bootImagePath({ ...kernel, arch: 'arm64' }, cache), kernel.imagePath);
+  process.env.BPFCOMPAT_BOOT = 'bzimage';
+  try {
+    assert.equal(await bootImagePath(kernel, cache), kernel.imagePath, 'BPFCOMPAT_BOOT=bzimage boots the image as is');
+  } finally {
+    delete process.env.BPFCOMPAT_BOOT;
+  }
   assert.equal(await bootImagePath({ ...kernel, imagePath: join(dir, 'missing') }, cache), join(dir, 'missing'));
 });
 
