@@ -29,19 +29,23 @@ export function decodeLz4Legacy(src: Uint8Array, sizeHint = 0): Buffer {
   return out.subarray(0, op);
 }
 
-/** One LZ4 block from src[ip, end) into out at op; returns the new output position. */
-function decodeBlock(src: Buffer, ip: number, end: number, out: Buffer, op: number): number {
+/** One LZ4 block from src[start, end) into out at op; returns the new output position. */
+function decodeBlock(src: Buffer, start: number, end: number, out: Buffer, op: number): number {
   const blockStart = op;
+  let ip = start;
+  // A 4-bit length of 15 continues in the following bytes, each added, until one is not 255.
+  const extended = (n: number): number => {
+    if (n !== 15) return n;
+    let b: number;
+    do {
+      b = src[ip++]!;
+      n += b;
+    } while (b === 255 && ip < end);
+    return n;
+  };
   while (ip < end) {
     const token = src[ip++]!;
-    let literals = token >> 4;
-    if (literals === 15) {
-      let b: number;
-      do {
-        b = src[ip++]!;
-        literals += b;
-      } while (b === 255 && ip < end);
-    }
+    const literals = extended(token >> 4);
     if (ip + literals > end || op + literals - blockStart > BLOCK_MAX) throw new Error('LZ4 literals run past the block');
     src.copy(out, op, ip, ip + literals);
     ip += literals;
@@ -49,15 +53,7 @@ function decodeBlock(src: Buffer, ip: number, end: number, out: Buffer, op: numb
     if (ip >= end) break; // the last sequence has literals only
     const offset = src[ip]! | (src[ip + 1]! << 8);
     ip += 2;
-    let match = token & 15;
-    if (match === 15) {
-      let b: number;
-      do {
-        b = src[ip++]!;
-        match += b;
-      } while (b === 255 && ip < end);
-    }
-    match += 4;
+    const match = extended(token & 15) + 4;
     // Legacy blocks are independent (the kernel's unlz4 decodes each alone): a match stays inside its block.
     if (offset === 0 || offset > op - blockStart) throw new Error('LZ4 match offset out of range');
     if (op + match - blockStart > BLOCK_MAX) throw new Error('LZ4 block decodes past 8 MiB');
