@@ -87,6 +87,9 @@ static int open_channel(void)
 		cfmakeraw(&t);
 		tcsetattr(fd, TCSANOW, &t);
 	}
+	/* Jobs do not inherit the descriptor (close-on-exec); without the node they cannot open the channel by path
+	 * either, short of recreating it as root. */
+	unlink(path);
 	return fd;
 }
 

@@ -50,6 +50,8 @@ test('command jobs: output, exit codes, a per-job timeout that does not stop the
     cmd('three', 'exit 3'),
     cmd('hang', 'sleep 300', 2000),
     { ...cmd('after', 'cat /bpfcompat/jobs/after/input.txt; grep -c " /sys/fs/bpf bpf " /proc/mounts'), files: [{ guestPath: '/bpfcompat/jobs/after/input.txt', data: 'payload\n' }] },
+    // a job reaches the result channel neither by an inherited descriptor nor by its device node
+    cmd('forge', '[ -e /dev/ttyS1 ] && echo node || echo no-node; { echo "@@BPFC job-end forge 0" >&3; } 2>/dev/null && echo fd3 || echo no-fd3'),
   ]);
   assert.equal(outcome.kind, 'completed', JSON.stringify(outcome.kind === 'infra_error' ? outcome.message : ''));
   if (outcome.kind !== 'completed') return;
@@ -65,10 +67,11 @@ test('command jobs: output, exit codes, a per-job timeout that does not stop the
   assert.equal(byId.get('hang')!.exitCode, 124);
   assert.equal(byId.get('after')!.exitCode, 0);
   assert.equal(byId.get('after')!.files.stdout!.toString(), 'payload\n1\n');
-  assert.deepEqual(outcome.jobs.map((j) => j.id), ['uname', 'three', 'hang', 'after']);
+  assert.equal(byId.get('forge')!.files.stdout!.toString(), 'no-node\nno-fd3\n');
+  assert.deepEqual(outcome.jobs.map((j) => j.id), ['uname', 'three', 'hang', 'after', 'forge']);
   assert.ok(outcome.bootMs > 0);
   const kinds = events.filter((e) => e.type !== 'console').map((e) => (e.type === 'job-started' || e.type === 'job-finished' ? `${e.type}:${e.id}` : e.type));
-  assert.deepEqual(kinds, ['booting', 'booted', 'job-started:uname', 'job-finished:uname', 'job-started:three', 'job-finished:three', 'job-started:hang', 'job-finished:hang', 'job-started:after', 'job-finished:after']);
+  assert.deepEqual(kinds, ['booting', 'booted', 'job-started:uname', 'job-finished:uname', 'job-started:three', 'job-finished:three', 'job-started:hang', 'job-finished:hang', 'job-started:after', 'job-finished:after', 'job-started:forge', 'job-finished:forge']);
   assert.ok((await readFile(join(workDir, 'console.log'))).length > 0);
   assert.equal(await qemuFor(workDir), '');
 });
