@@ -18,9 +18,14 @@ export async function readBzImageVersion(path: string): Promise<string | null> {
   }
 }
 
+/** True when buf starts with an x86 boot sector carrying a setup header of at least `minBytes` (magic "HdrS" at 0x202). */
+export function hasSetupHeader(buf: Buffer, minBytes = 0x210): boolean {
+  return buf.length >= minBytes && buf.toString('latin1', 0x202, 0x206) === 'HdrS';
+}
+
 export function bzImageVersionOf(head: Uint8Array): string | null {
   const buf = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  if (buf.length < 0x210 || buf.toString('latin1', 0x202, 0x206) !== 'HdrS') return null;
+  if (!hasSetupHeader(buf)) return null;
   const pointer = buf.readUInt16LE(0x20e);
   if (pointer === 0) return null;
   const start = pointer + 0x200;

@@ -5,6 +5,7 @@ import { constants, gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { execa } from 'execa';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { cacheRoot } from '../infra/xdg.ts';
+import { hasSetupHeader } from './bzimage.ts';
 import { decodeLz4Legacy } from './lz4-legacy.ts';
 import type { ResolvedKernel } from './types.ts';
 
@@ -42,7 +43,7 @@ const MAGICS: Array<[PayloadFormat, number[]]> = [
 
 /** The compressed kernel inside a bzImage (boot protocol >= 2.08 names it in the setup header), or null. */
 export function bzImagePayload(bz: Buffer): Payload | null {
-  if (bz.length < 0x250 || bz.toString('latin1', 0x202, 0x206) !== 'HdrS' || bz.readUInt16LE(0x206) < 0x208) return null;
+  if (!hasSetupHeader(bz, 0x250) || bz.readUInt16LE(0x206) < 0x208) return null;
   const setupSectors = bz[0x1f1] || 4;
   const start = (setupSectors + 1) * 512 + bz.readUInt32LE(0x248);
   const length = bz.readUInt32LE(0x24c);
