@@ -18,7 +18,7 @@ test('boot: kernel, initrd and a command line that sends panics to a QEMU exit',
   const a = bootArgs('/k/vmlinuz', '/w/initrd.cpio', ['foo=1']);
   assert.deepEqual(a.slice(0, 4), ['-kernel', '/k/vmlinuz', '-initrd', '/w/initrd.cpio']);
   assert.equal(a[4], '-append');
-  assert.deepEqual(a[5]!.split(' '), ['console=ttyS0', 'panic=-1', 'quiet', 'foo=1']);
+  assert.deepEqual(a[5]!.split(' '), ['console=ttyS0', 'panic=-1', 'quiet', 'no_timer_check', 'foo=1']);
 });
 
 test('serial: console first (ttyS0), results second (ttyS1); paths with commas are escaped', () => {

@@ -77,7 +77,7 @@ test('command jobs: output, exit codes, a per-job timeout that does not stop the
 });
 
 test('a kernel panic is an infra error with the console tail; earlier jobs are kept', async () => {
-  const { outcome, workDir } = await run('panic', [cmd('first', 'echo ok'), cmd('crash', 'echo c > /proc/sysrq-trigger')]);
+  const { outcome, events, workDir } = await run('panic', [cmd('first', 'echo ok'), cmd('crash', 'echo c > /proc/sysrq-trigger')]);
   assert.equal(outcome.kind, 'infra_error');
   if (outcome.kind !== 'infra_error') return;
   assert.equal(outcome.reason, 'panic');
@@ -85,6 +85,24 @@ test('a kernel panic is an infra error with the console tail; earlier jobs are k
   assert.match(outcome.consoleTail, /sysrq/i);
   assert.deepEqual(outcome.jobs.map((j) => [j.id, j.exitCode]), [['first', 0]]);
   assert.match(await readFile(join(workDir, 'console.log'), 'utf8'), /Kernel panic/);
+  // a panic once the guest ran jobs is the jobs' business: no second boot
+  assert.equal(events.filter((e) => e.type === 'booting').length, 1);
+  assert.equal(existsSync(join(workDir, 'console.boot1.log')), false);
+  assert.equal(await qemuFor(workDir), '');
+});
+
+test('a kernel that panics before the guest starts is booted once more, its first console log kept', async () => {
+  // An /init and /bin/sh the kernel cannot execute: "No working init found", a panic before the agent runs.
+  const job: GuestJob = { ...cmd('never', 'echo unreachable'), files: [{ guestPath: '/init', data: 'not a program\n' }, { guestPath: '/bin/sh', data: 'not a program\n' }] };
+  const { outcome, events, workDir } = await run('early-panic', [job]);
+  assert.equal(outcome.kind, 'infra_error');
+  if (outcome.kind !== 'infra_error') return;
+  assert.equal(outcome.reason, 'panic');
+  assert.match(outcome.message, /No working init found/);
+  assert.equal(events.filter((e) => e.type === 'booting').length, 2, 'two boots');
+  assert.ok(events.some((e) => e.type === 'console' && /panicked before the guest started.*booting once more/.test(e.line)));
+  assert.match(await readFile(join(workDir, 'console.boot1.log'), 'utf8'), /No working init found/);
+  assert.match(await readFile(join(workDir, 'console.log'), 'utf8'), /No working init found/);
   assert.equal(await qemuFor(workDir), '');
 });
 

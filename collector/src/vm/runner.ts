@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { ConsoleTap } from './console-tap.ts';
 import { FrameDecoder } from './frames.ts';
 import { JobCollector } from './job-collector.ts';
 import { startQemu, type QemuExit } from './qemu-process.ts';
-import type { Accel, GuestOutcome, GuestRunRequest, InfraReason } from './types.ts';
+import type { Accel, GuestEvent, GuestOutcome, GuestRunRequest, InfraReason } from './types.ts';
 
 // Boots one guest for a list of jobs and turns what comes back into a GuestOutcome. Every path, including
 // exceptions and aborts, ends with the QEMU process gone.
@@ -18,7 +18,25 @@ import type { Accel, GuestOutcome, GuestRunRequest, InfraReason } from './types.
 /** After a panic the guest reboots and -no-reboot ends QEMU; this is how long we wait for that. */
 const PANIC_GRACE_MS = 5000;
 
+/**
+ * Boots the guest for its jobs. A kernel that panics before the guest agent reported is booted once more:
+ * nothing of the jobs has run yet, and under TCG on a loaded host early boot checks can fail by timing
+ * alone (seen: "IO-APIC + timer doesn't work"). The first attempt's console log is kept as console.boot1.log.
+ */
 export async function runGuest(req: GuestRunRequest): Promise<GuestOutcome> {
+  let booted = false;
+  const onEvent = (e: GuestEvent) => {
+    if (e.type === 'booted') booted = true;
+    req.onEvent?.(e);
+  };
+  const first = await runGuestOnce({ ...req, onEvent });
+  if (first.kind !== 'infra_error' || first.reason !== 'panic' || booted) return first;
+  await rename(first.consoleLogPath, join(req.workDir, 'console.boot1.log')).catch(() => {});
+  req.onEvent?.({ type: 'console', line: `bpfcompat: the kernel panicked before the guest started (${first.message}); booting once more` });
+  return runGuestOnce(req);
+}
+
+async function runGuestOnce(req: GuestRunRequest): Promise<GuestOutcome> {
   const t0 = performance.now();
   const emit = req.onEvent ?? (() => {});
   req.signal?.throwIfAborted();

@@ -39,9 +39,11 @@ export class ImageLaneError extends LaneError {
   }
 }
 
-function bootOf(base: BaseImage): ImageBoot {
+/** The image's own kernel and initrd when its sidecar names them (plus no_timer_check, see vm/qemu-args.ts), else its firmware. */
+export function bootOf(base: Pick<BaseImage, 'sidecar' | 'sidecarDir'>): ImageBoot {
   if (!base.sidecar || !base.sidecarDir) return { kind: 'firmware' };
-  return { kind: 'kernel', kernelPath: join(base.sidecarDir, base.sidecar.kernel.file), initrdPath: join(base.sidecarDir, base.sidecar.initrd.file), cmdline: base.sidecar.cmdline };
+  const { cmdline } = base.sidecar;
+  return { kind: 'kernel', kernelPath: join(base.sidecarDir, base.sidecar.kernel.file), initrdPath: join(base.sidecarDir, base.sidecar.initrd.file), cmdline: cmdline.includes('no_timer_check') ? cmdline : [...cmdline, 'no_timer_check'] };
 }
 
 /** KVM only when detectAccel's probe (with the image's own kernel) proves it; a firmware-booted image has no kernel to probe with. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { imageBootArgs, imageDriveArgs, imageNetArgs, imageQemuArgs, overlayArgs } from './qemu-args.ts';
+import { bootOf } from './lane.ts';
 
 test('the network forwards only SSH, on 127.0.0.1, with restrict=on (no outbound network)', () => {
   const a = imageNetArgs(40022);
@@ -31,4 +32,12 @@ test('the whole command line: no default devices, -no-reboot, the console on std
 
 test('the overlay is qcow2 backed by the base in its own format', () => {
   assert.deepEqual(overlayArgs('/base.img', 'raw', '/run/overlay.qcow2'), ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', '/base.img', '/run/overlay.qcow2']);
+});
+
+test('a sidecar kernel boots with no_timer_check added once; no sidecar means firmware', () => {
+  const sidecar = { kernel: { file: 'vmlinuz' }, initrd: { file: 'initrd.img' }, cmdline: ['root=/dev/vda', 'rw'] } as unknown as NonNullable<Parameters<typeof bootOf>[0]['sidecar']>;
+  assert.deepEqual(bootOf({ sidecar, sidecarDir: '/i' }), { kind: 'kernel', kernelPath: '/i/vmlinuz', initrdPath: '/i/initrd.img', cmdline: ['root=/dev/vda', 'rw', 'no_timer_check'] });
+  const already = { ...sidecar, cmdline: ['root=/dev/vda', 'no_timer_check'] };
+  assert.deepEqual((bootOf({ sidecar: already, sidecarDir: '/i' }) as { cmdline: string[] }).cmdline, ['root=/dev/vda', 'no_timer_check']);
+  assert.deepEqual(bootOf({ sidecar: null, sidecarDir: null }), { kind: 'firmware' });
 });
