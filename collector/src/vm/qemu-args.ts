@@ -18,7 +18,8 @@ export const qemuPackage = (arch: KernelArch = 'x86_64'): string => (arch === 'a
  * ("IO-APIC + timer doesn't work!", a panic seen in CI); it is the usual setting for virtual machines.
  * mitigations=off and tsc=reliable made no measurable difference and are left out.
  */
-export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'quiet', 'no_timer_check'];
+export const NO_TIMER_CHECK = 'no_timer_check';
+export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'quiet', NO_TIMER_CHECK];
 
 /**
  * arm64 (-M virt) has one PL011 UART (ttyAMA0) for the console; results go over virtio-console (hvc0).

@@ -7,6 +7,7 @@ import { parseDuration } from '../../config/matrix.ts';
 import { BpfcompatError } from '../../errors.ts';
 import type { ResolvedKernel } from '../../kernels/types.ts';
 import { detectAccel } from '../../vm/accel.ts';
+import { NO_TIMER_CHECK } from '../../vm/qemu-args.ts';
 import type { Accel } from '../../vm/types.ts';
 import { LaneError, type LaneFailure } from '../errors.ts';
 import { connectSsh, type SshConnection } from '../ssh/connect.ts';
@@ -39,11 +40,11 @@ export class ImageLaneError extends LaneError {
   }
 }
 
-/** The image's own kernel and initrd when its sidecar names them (plus no_timer_check, see vm/qemu-args.ts), else its firmware. */
+/** The image's own kernel and initrd when its sidecar names them (plus NO_TIMER_CHECK, as direct boots have it), else its firmware. */
 export function bootOf(base: Pick<BaseImage, 'sidecar' | 'sidecarDir'>): ImageBoot {
   if (!base.sidecar || !base.sidecarDir) return { kind: 'firmware' };
   const { cmdline } = base.sidecar;
-  return { kind: 'kernel', kernelPath: join(base.sidecarDir, base.sidecar.kernel.file), initrdPath: join(base.sidecarDir, base.sidecar.initrd.file), cmdline: cmdline.includes('no_timer_check') ? cmdline : [...cmdline, 'no_timer_check'] };
+  return { kind: 'kernel', kernelPath: join(base.sidecarDir, base.sidecar.kernel.file), initrdPath: join(base.sidecarDir, base.sidecar.initrd.file), cmdline: cmdline.includes(NO_TIMER_CHECK) ? cmdline : [...cmdline, NO_TIMER_CHECK] };
 }
 
 /** KVM only when detectAccel's probe (with the image's own kernel) proves it; a firmware-booted image has no kernel to probe with. */
