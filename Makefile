@@ -114,6 +114,7 @@ bench: setup
 	$(NODE) bench/boot.bench.ts
 	$(NODE) bench/suite.bench.ts
 	$(NODE) bench/lanes.bench.ts
+	$(NODE) bench/history.bench.ts
 
 doctor: npm
 	$(BPFCOMPAT) doctor
