@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openHistory, type RunInput, type TargetInput } from '../history/src/index.ts';
+import { mergeHistories, openHistory, type RunInput, type TargetInput } from '../history/src/index.ts';
 import { makeRun, type KernelSpec } from '../history/src/testdata/factory.ts';
 import { appendFloor } from './history-floor.ts';
 
@@ -130,6 +130,25 @@ console.log(`  listArtifacts:     ${time(() => r.listArtifacts(), 3)}`);
 console.log(`  listKernels:       ${time(() => r.listKernels(), 1)}`);
 console.log(`  classOccurrences:  ${time(() => r.classOccurrences(), 1)}`);
 r.close();
+
+// Nightly CI merges each shard's history into the long one: the cost should follow the shard, not the history.
+{
+  const shardDir = mkdtempSync(join(tmpdir(), 'bpfcompat-shard-'));
+  const shard = join(shardDir, 'shard.sqlite');
+  const sh = openHistory(shard);
+  const j = Math.ceil((RUNS + 2) / VERSION_EVERY) * VERSION_EVERY; // a new version: new verdicts
+  const shardRuns = Math.min(ARTIFACTS, 200);
+  sh.appendRuns(Array.from({ length: shardRuns }, (_, i) => ({ input: runOf(i, j, fresh) })));
+  sh.close();
+  let s = performance.now();
+  mergeHistories([shard], path);
+  const first = performance.now() - s;
+  s = performance.now();
+  mergeHistories([shard], path);
+  const again = performance.now() - s;
+  rmSync(shardDir, { recursive: true, force: true });
+  console.log(`  history merge of a ${shardRuns}-run shard (${shardRuns * KERNELS.length} results) into this history: ${first.toFixed(0)} ms; the same shard again (no-op): ${again.toFixed(0)} ms`);
+}
 
 if (values.floor) {
   // Side by side with the append above, on the same inputs (generated again, outside the timed part).

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mergeHistories, openHistory } from './index.ts';
+import { EARLIER_SIGHTINGS, insertMissingSql, RUN_RESULTS_MAPPED, VERDICT_POINTERS } from './merge.ts';
 import { makeRun } from './testdata/factory.ts';
 import { tempDir } from './testdata/tmp.ts';
 
@@ -49,4 +51,32 @@ test('merge is idempotent and order-independent (row counts and content digest)'
   const h = openHistory(ab);
   assert.equal(h.verify().ok, true);
   h.close();
+});
+
+test('merge reads the source outermost and only looks rows up in the destination (cost follows the shard, not the history)', () => {
+  const dir = tempDir();
+  const a = join(dir, 'a.sqlite');
+  const into = join(dir, 'into.sqlite');
+  shard(a, [{ id: 'a-1', day: 2, version: 'v1' }]);
+  shard(into, [{ id: 'i-1', day: 1, version: 'v1' }]);
+  // Without ANALYZE statistics SQLite plans as if every table were large, so these plans are the ones a
+  // history of any size gets. A SCAN of a destination table (or an automatic index over one) made merging a
+  // 200-run shard into 100,000 runs take a second.
+  const db = new Database(into, { readonly: true });
+  try {
+    db.prepare('ATTACH DATABASE ? AS src').run(a);
+    const queries = [['members', RUN_RESULTS_MAPPED, 'r'], ['earlier sightings', EARLIER_SIGHTINGS, 's'], ['verdict pointers', VERDICT_POINTERS, 's'],
+      ['missing targets', insertMissingSql('targets', 'sha256, data'), 's'], ['missing results', insertMissingSql('results', 'result_key, mode'), 's']] as const;
+    for (const [name, sql, outer] of queries) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail);
+      assert.match(plan[0]!, new RegExp(`^SCAN ${outer}\\b`), `${name}: ${plan.join(' | ')}`);
+      for (const line of plan) {
+        assert.doesNotMatch(line, /AUTOMATIC/, `${name}: ${plan.join(' | ')}`);
+        const scanned = /^SCAN (\w+)/.exec(line)?.[1];
+        if (scanned !== undefined) assert.ok(scanned === outer || scanned === 'j', `${name} scans ${scanned}: ${plan.join(' | ')}`);
+      }
+    }
+  } finally {
+    db.close();
+  }
 });

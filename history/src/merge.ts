@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from './database.ts';
 import { writeError } from './errors.ts';
 import { BpfcompatError } from './errors.ts';
-import { naturalColumns, RUN_RESULTS_NATURAL, SURROGATE } from './logical.ts';
+import { naturalColumns, SURROGATE } from './logical.ts';
 import { mergeLatest } from './latest.ts';
 import { MemberStore, type MemberRow } from './members.ts';
 import { TABLES } from './queries.ts';
@@ -39,17 +39,28 @@ const CONFLICT: Record<(typeof TABLES)[number], string> = {
 
 /**
  * Members of the source's runs that the destination lacks, their references mapped from the source's
- * ids to the destination's, in run order then profile id (a run's members are contiguous).
+ * ids to the destination's, in run order then profile id (a run's members are contiguous). The CROSS
+ * JOINs fix the loop order: the source's runs outermost, a run the destination already has members for
+ * skipped before its set is expanded, then the lookups by natural key. Left to itself the planner scanned
+ * every run of the destination and built a temporary index over its results, so merging a 200-run shard
+ * into a history of 100,000 runs cost a second whatever the shard's size. Member JSON columns as in
+ * members.ts and logical.ts.
  */
-const RUN_RESULTS_MAPPED = `SELECT mr.seq, mr.id, s.profile_id, s.required, mres.id, s.reused, s.reused_from_run, mk.id, mt.id,
-    s.console_log_sha256, s.verifier_log_sha256
-  FROM (${RUN_RESULTS_NATURAL.replaceAll('SCHEMA.', 'src.')}) s
-    JOIN main.runs mr ON mr.id = s.run_id
-    JOIN main.results mres ON substr(mres.result_key, 1, 16) = substr(s.result_key, 1, 16) AND mres.result_key = s.result_key
-    JOIN main.kernels mk ON mk.sha256 = s.kernel_sha256
-    JOIN main.targets mt ON substr(mt.sha256, 1, 16) = substr(s.target_sha256, 1, 16) AND mt.sha256 = s.target_sha256
+export const RUN_RESULTS_MAPPED = `SELECT mr.seq, mr.id, j.value->>0 AS profile_id, j.value->>1, mres.id, j.value->>3, j.value->>4, mk.id, mt.id,
+    j.value->>7, j.value->>8
+  FROM src.runs r
+    CROSS JOIN main.runs mr ON mr.id = r.id
+    CROSS JOIN src.run_members rm ON rm.run = r.seq
+    CROSS JOIN src.member_sets ss ON ss.id = rm.member_set
+    CROSS JOIN json_each(ss.members) j
+    CROSS JOIN src.results res ON res.id = j.value->>2
+    CROSS JOIN src.kernels k ON k.id = j.value->>5
+    CROSS JOIN src.targets t ON t.id = j.value->>6
+    CROSS JOIN main.results mres ON substr(mres.result_key, 1, 16) = substr(res.result_key, 1, 16) AND mres.result_key = res.result_key
+    CROSS JOIN main.kernels mk ON mk.sha256 = k.sha256
+    CROSS JOIN main.targets mt ON substr(mt.sha256, 1, 16) = substr(t.sha256, 1, 16) AND mt.sha256 = t.sha256
   WHERE NOT EXISTS (SELECT 1 FROM main.run_members x WHERE x.run = mr.seq)
-  ORDER BY mr.seq, s.profile_id`;
+  ORDER BY mr.seq, profile_id`;
 
 /** Copies the missing runs' members (packed per run, see members.ts); returns the member rows added. */
 function copyMembers(db: Database.Database, into: string): number {
@@ -70,7 +81,7 @@ function copyMembers(db: Database.Database, into: string): number {
  * The reusable verdict of each result is the better of the two files' (each is the best of its file):
  * the same order as the appender's better(), so the outcome is independent of merge order.
  */
-const VERDICT_POINTERS = `UPDATE main.results AS m SET verdict_run_id = s.verdict_run_id, verdict_profile = s.verdict_profile,
+export const VERDICT_POINTERS = `UPDATE main.results AS m SET verdict_run_id = s.verdict_run_id, verdict_profile = s.verdict_profile,
     verdict_at = s.verdict_at, verdict_reused = s.verdict_reused
   FROM src.results AS s
   WHERE substr(s.result_key, 1, 16) = substr(m.result_key, 1, 16) AND s.result_key = m.result_key AND s.verdict_run_id IS NOT NULL AND (m.verdict_run_id IS NULL OR s.verdict_reused < m.verdict_reused
@@ -78,22 +89,36 @@ const VERDICT_POINTERS = `UPDATE main.results AS m SET verdict_run_id = s.verdic
       OR ((s.verdict_at, s.verdict_run_id) = (m.verdict_at, m.verdict_run_id) AND s.verdict_profile < m.verdict_profile))))`;
 
 /**
+ * Results the source saw earlier than the destination did: the source's rows outermost (CROSS JOIN), then
+ * an update by id. As an UPDATE … FROM, the planner scanned every result of the destination however small
+ * the source.
+ */
+export const EARLIER_SIGHTINGS = `SELECT m.id, s.first_run_id, s.created_at FROM src.results AS s
+  CROSS JOIN main.results AS m ON substr(m.result_key, 1, 16) = substr(s.result_key, 1, 16) AND m.result_key = s.result_key
+  WHERE (s.created_at, s.first_run_id) < (m.created_at, m.first_run_id)`;
+
+/**
  * targets and results are unique by a hash that has no UNIQUE index (migration 4, found through an index on
  * its 16-character prefix): rows the destination lacks are inserted, and a result keeps the earliest
  * (created_at, first run) of the two files.
  */
 function copyByHash(db: Database.Database, t: 'targets' | 'results'): number {
-  const key = t === 'targets' ? 'sha256' : 'result_key';
   const cols = naturalColumns(db, t).join(', ');
   let changes = 0;
   if (t === 'results') {
-    changes += db.prepare(`UPDATE main.results AS m SET first_run_id = s.first_run_id, created_at = s.created_at FROM src.results AS s
-      WHERE substr(s.result_key, 1, 16) = substr(m.result_key, 1, 16) AND s.result_key = m.result_key
-        AND (s.created_at, s.first_run_id) < (m.created_at, m.first_run_id)`).run().changes;
+    const earlier = db.prepare(EARLIER_SIGHTINGS).raw().all() as [number, string, string][];
+    const update = db.prepare('UPDATE main.results SET first_run_id = ?, created_at = ? WHERE id = ?');
+    for (const [id, run, at] of earlier) changes += update.run(run, at, id).changes;
   }
-  return changes + db.prepare(`INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM src.${t} AS s
+  return changes + db.prepare(insertMissingSql(t, cols)).run().changes;
+}
+
+/** Copies the rows of src's targets or results whose hash main lacks, in the source's id order. */
+export function insertMissingSql(t: 'targets' | 'results', cols: string): string {
+  const key = t === 'targets' ? 'sha256' : 'result_key';
+  return `INSERT INTO main.${t} (${cols}) SELECT ${cols} FROM src.${t} AS s
     WHERE NOT EXISTS (SELECT 1 FROM main.${t} AS m WHERE substr(m.${key}, 1, 16) = substr(s.${key}, 1, 16) AND m.${key} = s.${key})
-    ORDER BY s.id`).run().changes;
+    ORDER BY s.id`;
 }
 
 function copyTable(db: Database.Database, t: (typeof TABLES)[number], into: string): number {
