@@ -146,8 +146,12 @@ r.close();
   s = performance.now();
   mergeHistories([shard], path);
   const again = performance.now() - s;
+  s = performance.now();
+  mergeHistories([path], join(shardDir, 'whole.sqlite'));
+  const whole = performance.now() - s;
   rmSync(shardDir, { recursive: true, force: true });
   console.log(`  history merge of a ${shardRuns}-run shard (${shardRuns * KERNELS.length} results) into this history: ${first.toFixed(0)} ms; the same shard again (no-op): ${again.toFixed(0)} ms`);
+  console.log(`  history merge of this history into a new file: ${(whole / 1000).toFixed(2)} s`);
 }
 
 if (values.floor) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mergeHistories, openHistory } from './index.ts';
@@ -79,4 +80,34 @@ test('merge reads the source outermost and only looks rows up in the destination
   } finally {
     db.close();
   }
+});
+
+test('merge into a new file starts from a copy of the first source: same rows as the source, no temporary file left', () => {
+  const dir = tempDir();
+  const a = join(dir, 'a.sqlite');
+  const b = join(dir, 'b.sqlite');
+  shard(a, [{ id: 'a-1', day: 2, version: 'v1' }, { id: 'a-2', day: 3, version: 'v2', fail: true }]);
+  shard(b, [{ id: 'b-1', day: 1, version: 'v1' }]);
+  // A mark only a copy carries over: a merge into an empty file records its own migration times.
+  const marked = new Database(a);
+  marked.prepare("UPDATE schema_version SET applied_at = '2020-01-01T00:00:00.000Z'").run();
+  marked.close();
+  const into = join(dir, 'nested', 'into.sqlite');
+  const res = mergeHistories([a], into);
+  const copy = new Database(into, { readonly: true });
+  assert.deepEqual(copy.prepare('SELECT DISTINCT applied_at FROM schema_version').pluck().all(), ['2020-01-01T00:00:00.000Z']);
+  copy.close();
+  const source = snapshot(a);
+  assert.deepEqual(snapshot(into), source);
+  assert.deepEqual(res.added, source.counts);
+  assert.deepEqual(readdirSync(join(dir, 'nested')).filter((f) => f.includes('.tmp')), []);
+  // The rest of the sources merge into the copy as into any history; the result equals a merge into an existing empty one.
+  mergeHistories([b], into);
+  const empty = join(dir, 'empty.sqlite');
+  openHistory(empty).close();
+  mergeHistories([a, b], empty);
+  assert.deepEqual(snapshot(into), snapshot(empty));
+  const h = openHistory(into);
+  assert.equal(h.verify().ok, true);
+  h.close();
 });
