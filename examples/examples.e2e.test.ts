@@ -28,9 +28,19 @@ for (const [name, ex] of Object.entries(expected.examples)) {
     const out = join(dir, `${name}.json`);
     const md = join(dir, `${name}.md`);
     const junit = join(dir, `${name}.xml`);
-    const args = ['collector/bin/bpfcompat.js', 'test', '--artifact', ex.object, '--matrix', 'matrices/debian.yaml', '--out', out, '--markdown', md, '--junit', junit, '--no-history', '--quiet', '--workdir', join(dir, 'work')];
+    // An example with a manifest is recorded in a history of its own (nothing to reuse), which must then verify:
+    // the stored manifest text is the one its key is the hash of.
+    const history = ex.manifest ? join(dir, `${name}.sqlite`) : null;
+    const args = ['collector/bin/bpfcompat.js', 'test', '--artifact', ex.object, '--matrix', 'matrices/debian.yaml', '--out', out, '--markdown', md, '--junit', junit,
+      ...(history ? ['--history', history] : ['--no-history']), '--quiet', '--workdir', join(dir, 'work')];
     if (ex.manifest) args.push('--manifest', ex.manifest);
     const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    if (history) {
+      assert.doesNotMatch(r.stderr + r.stdout, /history not updated/);
+      const verify = spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'history', 'verify', '--history', history], { encoding: 'utf8' });
+      assert.equal(verify.status, 0, `history verify: ${verify.stdout}${verify.stderr}`);
+      assert.match(verify.stdout, /^ok: .*manifests=1 /m);
+    }
     const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
     const infra = report.targets.filter((t) => t.status === 'infra_error');
     assert.deepEqual(infra.map((t) => `${t.profile_id}: ${t.infra_error}`), [], 'no infrastructure errors');

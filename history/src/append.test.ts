@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { TARGET_DICTIONARY } from './dictionary.ts';
-import { mergeHistories, openHistory } from './index.ts';
+import { mergeHistories, openHistory, SCHEMA_VERSION } from './index.ts';
 import { makeRun, type KernelSpec } from './testdata/factory.ts';
 import { tempDir } from './testdata/tmp.ts';
 
@@ -136,7 +136,7 @@ test('a version-2 history is upgraded: members keep their verdicts and the reusa
     INSERT INTO latest_verdicts VALUES ('legacy', 'debian-12', 'reuse', '2024-01-02T00:00:00Z', 'v0', NULL, 1, 'fail', 'HELPER_NOT_SUPPORTED', 'high', 'k', '6.1.0-37-cloud-amd64', 'key');`);
   raw.close();
   const h = openHistory(path);
-  assert.equal(h.schemaVersion, 4);
+  assert.equal(h.schemaVersion, SCHEMA_VERSION);
   assert.deepEqual(h.resultsForRun('reuse').map((m) => [m.run_id, m.result_key, m.kernel_sha256, m.target_sha256, m.reused_from_run, m.status]),
     [['reuse', 'key', 'k', 't1', 'boot', 'fail']]);
   assert.deepEqual(h.latestVerdicts().map((l) => [l.run_id, l.status]), [['reuse', 'fail']]);

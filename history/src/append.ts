@@ -211,6 +211,12 @@ export class Appender {
       const m = run.manifest;
       // Once with its text is final; without text, a later run may still bring it.
       if (!this.known.has(`m${m.sha256}`)) {
+        // Content-addressed like every stored text: a text that does not hash to its key would fail verify forever.
+        if (m.content !== undefined && sha256Hex(m.content) !== m.sha256) {
+          throw new BpfcompatError('HISTORY', `${this.path}: history not updated: manifest ${m.sha256}: its content hashes to ${sha256Hex(m.content)}`, {
+            hint: 'pass the exact normalised manifest text whose sha256 is the manifest hash (canonical JSON)',
+          });
+        }
         s.manifest.run(m.sha256, m.content ?? null);
         if (m.content !== undefined) this.known.add(`m${m.sha256}`);
       }

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { parse as parseYaml } from 'yaml';
+import { canonicalJson, sha256Hex } from './hash.ts';
 
 // Ordered schema migrations. A database records every applied version in schema_version; opening runs
 // the missing ones in one transaction each. Never edit a shipped migration: add the next one.
@@ -460,5 +462,44 @@ const m4: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4];
+/**
+ * Migration 5: manifest texts that do not hash to their key. The key is the sha256 of the normalised manifest's
+ * canonical JSON, but `bpfcompat test --manifest` stored the user's YAML file and suites the normalised manifest
+ * pretty-printed, so `history verify` reported every such row. Pretty-printed JSON whose canonical form hashes to
+ * the key is replaced by that canonical JSON (the same manifest). A YAML mapping cannot be normalised here (the
+ * normaliser belongs to the collector and migrations never change), so its text becomes NULL, "text not handed
+ * over", which the next run with that manifest fills with the canonical JSON. Any other text is left for verify
+ * to report.
+ */
+const m5: Migration = {
+  version: 5,
+  description: 'manifest texts stored as the canonical JSON their key is the hash of',
+  up(db) {
+    const rows = db.prepare('SELECT sha256, content FROM manifests WHERE content IS NOT NULL').all() as { sha256: string; content: string }[];
+    const update = db.prepare('UPDATE manifests SET content = ? WHERE sha256 = ?');
+    for (const row of rows) {
+      if (sha256Hex(row.content) === row.sha256) continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(row.content);
+      } catch {
+        json = undefined;
+      }
+      if (json !== undefined) {
+        const canonical = canonicalJson(json);
+        if (sha256Hex(canonical) === row.sha256) update.run(canonical, row.sha256);
+        continue;
+      }
+      let yaml: unknown;
+      try {
+        yaml = parseYaml(row.content);
+      } catch {
+        continue;
+      }
+      if (yaml !== null && typeof yaml === 'object' && !Array.isArray(yaml)) update.run(null, row.sha256);
+    }
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { mergeHistories, openHistory } from './index.ts';
+import { mergeHistories, openHistory, SCHEMA_VERSION } from './index.ts';
 import { RUN_RESULTS_NATURAL } from './logical.ts';
 import { makeRun } from './testdata/factory.ts';
 import { tempDir } from './testdata/tmp.ts';
@@ -42,7 +42,7 @@ test('a schema-3 history upgrades to packed members and keeps every run, member,
   assert.equal(members.length, 25);
 
   const h = openHistory(path);
-  assert.equal(h.schemaVersion, 4);
+  assert.equal(h.schemaVersion, SCHEMA_VERSION);
   h.close();
   const after = new Database(path, { readonly: true });
   assert.deepEqual(after.prepare(`${RUN_RESULTS_NATURAL.replaceAll('SCHEMA.', 'main.')} ORDER BY r.id, profile_id`).all(), members);

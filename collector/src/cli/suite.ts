@@ -115,7 +115,7 @@ export const suiteVerb: Verb = {
       if (c.manifestText && c.kind.type === 'artifact' && c.kind.manifest && c.kind.manifest.path.endsWith('.behavior-manifest.yaml')) await writeFileAtomic(c.kind.manifest.path, c.manifestText);
       await writeReports(report, undefined);
       // A case stopped before any of its kernels ran (--stop-on-failure) has nothing to record.
-      if (history && report.targets.length > 0) notes.push(`${c.name}: ${history.append(report, runDir, c.manifestText ?? undefined)}`);
+      if (history && report.targets.length > 0) notes.push(`${c.name}: ${history.append(report, runDir, c.manifestContent ?? undefined)}`);
       results.push({
         name: c.name, artifact: report.artifact.path, manifest: report.manifest?.path ?? null, matrix: c.matrixPath,
         report, reportJsonPath: c.out, reportMarkdownPath: c.markdown, notRun: result.notRun[i] ?? [],

@@ -18,7 +18,6 @@ import { canonicalJson, sha256Hex } from '../infra/hash.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { assembleReport, writeReports } from '../report/write.ts';
 import { openRecordingHistory } from '../recording/run-history.ts';
-import { readFile } from 'node:fs/promises';
 import { runCommandMode } from './command-mode.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 
@@ -110,7 +109,9 @@ export const testVerb: Verb = {
     }
     // After the manifest check: required_profiles names profiles of the whole matrix, not of one shard.
     matrix.profiles = shardProfiles(matrix.profiles, shard);
-    const manifestSha256 = manifest ? sha256Hex(canonicalJson(manifest)) : null;
+    // The history stores this text (not the YAML file): the manifest's hash is of exactly it.
+    const manifestContent = manifest ? canonicalJson(manifest) : null;
+    const manifestSha256 = manifestContent === null ? null : sha256Hex(manifestContent);
     const artifact = await inspectArtifact(values.artifact);
     const validator = await locateValidator();
     // The arm64 targets run the aarch64 validator: the report names it too (missing: those targets say so).
@@ -153,7 +154,7 @@ export const testVerb: Verb = {
     await writeReports(report, process.env.GITHUB_STEP_SUMMARY);
     // A shard with no kernel of the matrix (more shards than kernels) has nothing to record: no empty run in history.
     const emptyShard = shard !== null && report.targets.length === 0;
-    const historyNote = emptyShard ? `shard ${formatShard(shard)} holds no kernel of ${matrixPath}; nothing recorded` : history ? history.append(report, runDir, values.manifest ? await readFile(values.manifest, 'utf8') : undefined) : null;
+    const historyNote = emptyShard ? `shard ${formatShard(shard)} holds no kernel of ${matrixPath}; nothing recorded` : history ? history.append(report, runDir, manifestContent ?? undefined) : null;
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);

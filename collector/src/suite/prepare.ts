@@ -23,8 +23,10 @@ export interface PreparedCase {
   kind: CaseKind;
   matrixPath: string;
   matrix: Matrix;
-  /** Manifest text for history (the case's file, or the generated behavior manifest). */
+  /** The normalised manifest, pretty-printed: the text of a generated behavior manifest file. */
   manifestText: string | null;
+  /** The normalised manifest as the history stores it: canonical JSON, the text whose sha256 is the manifest's hash. */
+  manifestContent: string | null;
   artifactName: string | undefined;
   artifactVersion: string | undefined;
   artifactVariant: string | null;
@@ -90,7 +92,7 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         const identity = commandIdentity(spec);
         const { harness, harnesses } = await commandHarnesses(spec, matrix.profiles, 'guest_tools', 'command_binary');
         const unit = commandCase({ name: c.name, profiles: matrix.profiles, spec, harness, harnesses, identitySha256: identity.sha256, timeoutMs });
-        return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness, harnesses }, manifestText: null };
+        return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness, harnesses }, manifestText: null, manifestContent: null };
       }
       let manifest = c.manifest ? await loadManifest(inFile(suiteFile, c.manifest)) : null;
       let mode = parseValidationMode(c.validation_mode ?? d.validation_mode, 'validation_mode');
@@ -98,13 +100,14 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         manifest = behaviorManifest(manifest, c);
         mode = 'behavior';
       }
-      const manifestSha256 = manifest ? sha256Hex(canonicalJson(manifest)) : null;
+      const manifestContent = manifest ? canonicalJson(manifest) : null;
+      const manifestSha256 = manifestContent === null ? null : sha256Hex(manifestContent);
       const validator = await opts.validator();
       // arm64 profiles run the aarch64 validator (`make validator-arm64`), and their result keys use its sha256.
       const validators = matrix.profiles.some((p) => p.arch === 'arm64') ? { arm64: await validatorForArch('arm64', validator) } : undefined;
       const unit = artifactCase({ name: c.name, profiles: matrix.profiles, artifact: artifact!, manifest, manifestSha256, mode, validator, ...(validators ? { validators } : {}), timeoutMs });
       const manifestRef = manifest && manifestSha256 ? { path: c.manifest ? inFile(suiteFile, c.manifest) : join(reportDir, `${c.name}.behavior-manifest.yaml`), sha256: manifestSha256 } : null;
-      return { ...common, unit, kind: { type: 'artifact' as const, artifact: artifact!, validator, ...(validators ? { validators } : {}), manifest: manifestRef, mode }, manifestText: manifest ? JSON.stringify(manifest, null, 2) + '\n' : null };
+      return { ...common, unit, kind: { type: 'artifact' as const, artifact: artifact!, validator, ...(validators ? { validators } : {}), manifest: manifestRef, mode }, manifestText: manifest ? JSON.stringify(manifest, null, 2) + '\n' : null, manifestContent };
     }));
   }
   return out;
