@@ -172,9 +172,9 @@ function copyFirst(src: string, into: string): Record<string, number> | null {
     }
     try {
       linkSync(tmp, into);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
-      throw err;
+    } catch {
+      // `into` appeared meanwhile (EEXIST), or the file system has no hard links: merge row by row instead.
+      return null;
     }
   } catch (err) {
     throw writeError(into, err);
