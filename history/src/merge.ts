@@ -7,7 +7,7 @@ import { BpfcompatError } from './errors.ts';
 import { naturalColumns, SURROGATE } from './logical.ts';
 import { mergeLatest } from './latest.ts';
 import { MemberStore, type MemberRow } from './members.ts';
-import { TABLES } from './queries.ts';
+import { Queries, TABLES } from './queries.ts';
 
 // Merges shard histories into one. Content-addressed rows are INSERT OR IGNORE; runs and their members
 // are keyed by run id; the few derived columns resolve deterministically (earliest first_seen/first run,
@@ -183,7 +183,7 @@ function copyFirst(src: string, into: string): Record<string, number> | null {
   }
   const db = openDatabase(into);
   try {
-    return Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number]));
+    return new Queries(db).counts();
   } finally {
     db.close();
   }

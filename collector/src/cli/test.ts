@@ -5,7 +5,7 @@ import { parseFlags, intFlag } from './args.ts';
 import { RUN_FLAGS, selectProfiles } from './run-flags.ts';
 import { usageError } from '../errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
-import { loadManifest } from '../config/manifest.ts';
+import { loadManifest, manifestIdentity } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
 import { locateValidator, validatorForArch, type ValidatorBinary } from '../validation/validator-binary.ts';
@@ -14,7 +14,6 @@ import { parseValidationMode } from '../validation/modes.ts';
 import { runArtifactTargets } from '../validation/run-targets.ts';
 import { newRunId } from '../validation/run-id.ts';
 import { reporterFor } from '../ui/progress.ts';
-import { canonicalJson, sha256Hex } from '../infra/hash.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { assembleReport, writeReports } from '../report/write.ts';
 import { openRecordingHistory } from '../recording/run-history.ts';
@@ -109,9 +108,9 @@ export const testVerb: Verb = {
     }
     // After the manifest check: required_profiles names profiles of the whole matrix, not of one shard.
     matrix.profiles = shardProfiles(matrix.profiles, shard);
-    // The history stores this text (not the YAML file): the manifest's hash is of exactly it.
-    const manifestContent = manifest ? canonicalJson(manifest) : null;
-    const manifestSha256 = manifestContent === null ? null : sha256Hex(manifestContent);
+    // The history stores the normalised manifest's text (not the YAML file): the manifest's hash is of exactly it.
+    const manifestId = manifest ? manifestIdentity(manifest) : null;
+    const manifestSha256 = manifestId?.sha256 ?? null;
     const artifact = await inspectArtifact(values.artifact);
     const validator = await locateValidator();
     // The arm64 targets run the aarch64 validator: the report names it too (missing: those targets say so).
@@ -154,7 +153,7 @@ export const testVerb: Verb = {
     await writeReports(report, process.env.GITHUB_STEP_SUMMARY);
     // A shard with no kernel of the matrix (more shards than kernels) has nothing to record: no empty run in history.
     const emptyShard = shard !== null && report.targets.length === 0;
-    const historyNote = emptyShard ? `shard ${formatShard(shard)} holds no kernel of ${matrixPath}; nothing recorded` : history ? history.append(report, runDir, manifestContent ?? undefined) : null;
+    const historyNote = emptyShard ? `shard ${formatShard(shard)} holds no kernel of ${matrixPath}; nothing recorded` : history ? history.append(report, runDir, manifestId?.content) : null;
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);

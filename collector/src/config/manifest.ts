@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalJson, sha256Hex } from '../infra/hash.ts';
 import { loadYamlFile } from './load.ts';
 
 // The manifest: the loader contract a bare .bpf.o needs (map sizes, program types, variants, required attaches)
@@ -108,6 +109,15 @@ export type Manifest = z.infer<typeof Manifest>;
 
 export function loadManifest(file: string): Promise<Manifest> {
   return loadYamlFile(file, Manifest, 'see docs/manifest.md for the manifest format');
+}
+
+/**
+ * How results and the history identify a normalised manifest: its canonical JSON (the text the history stores)
+ * and that text's sha256 (the manifest input of a result key). One pair, so the stored text always hashes to the key.
+ */
+export function manifestIdentity(manifest: Manifest): { content: string; sha256: string } {
+  const content = canonicalJson(manifest);
+  return { content, sha256: sha256Hex(content) };
 }
 
 export function helperId(v: number | string): number {
