@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runActionLocally, type ActionRun } from './action-steps.ts';
-import { Report } from '../collector/src/report/schema.ts';
+import { Report } from '../history/vocabulary/report-schema.ts';
 
 const ACTION_DIR = resolve('.');
 const root = mkdtempSync(join(tmpdir(), 'bpfcompat-action-'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { parse } from 'yaml';
-import { Report } from '../collector/src/report/schema.ts';
+import { Report } from '../history/vocabulary/report-schema.ts';
 
 const expected = parse(readFileSync('examples/expected.yaml', 'utf8')) as {
   examples: Record<string, { object: string; manifest?: string; verdicts: Record<string, string>; failure?: { stage: string; code: string; root_cause: Record<string, unknown> } }>;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
-import { Report } from '../collector/src/report/schema.ts';
+import { Report } from '../history/vocabulary/report-schema.ts';
 
 interface ExpectedFailure {
   stage: string;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildImage } from '../collector/src/images/build.ts';
 import { findImage } from '../collector/src/images/store.ts';
-import { Report } from '../collector/src/report/schema.ts';
+import { Report } from '../history/vocabulary/report-schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-image-lane-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

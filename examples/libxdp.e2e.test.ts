@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Report } from '../collector/src/report/schema.ts';
+import { Report } from '../history/vocabulary/report-schema.ts';
 
 const BPF_DIR = '/usr/lib/x86_64-linux-gnu/bpf'; // dpkg -L libxdp1
 const ALL = ['debian-11', 'debian-12', 'debian-13', 'debian-13-backports', 'debian-sid'];

@@ -2,7 +2,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { BpfcompatError } from '../collector/src/errors.ts';
+import { BpfcompatError } from '../history/vocabulary/errors.ts';
 import { normaliseBase } from './src/lib/paths.ts';
 import { forgetSiteData } from './src/lib/load.ts';
 import { openDatabase } from '../history/src/database.ts';

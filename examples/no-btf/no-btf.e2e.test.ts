@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { Report } from '../../collector/src/report/schema.ts';
+import { Report } from '../../history/vocabulary/report-schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-nobtf-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import { BpfcompatError } from '../../collector/src/errors.ts';
+import { BpfcompatError } from '../vocabulary/errors.ts';
 
 export { BpfcompatError };
 

@@ -1,4 +1,4 @@
-import { sha256Hex, canonicalJson } from '../../collector/src/infra/hash.ts';
+import { sha256Hex, canonicalJson } from '../vocabulary/hash.ts';
 
 // history/ imports only two leaf modules of the collector: the error catalogue (the CLI must see the
 // same BpfcompatError class) and these hashing primitives (one definition of canonical JSON).

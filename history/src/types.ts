@@ -1,5 +1,5 @@
 // The shapes history/ accepts and returns. RunInput is structurally a subset of the collector's Report
-// (collector/src/report/schema.ts), so a parsed report can be passed as is; history/ does not import it.
+// (history/vocabulary/report-schema.ts), so a parsed report can be passed as is.
 
 export type Status = 'pass' | 'fail' | 'infra_error';
 

@@ -1,6 +1,6 @@
-import type { Report, TargetReport, ProgramReport } from '../../collector/src/report/schema.ts';
+import type { Report, TargetReport, ProgramReport } from '../../history/vocabulary/report-schema.ts';
 import { openHistory, resultKey } from '../../history/src/index.ts';
-import { sha256Hex } from '../../collector/src/infra/hash.ts';
+import { sha256Hex } from '../../history/vocabulary/hash.ts';
 
 // Fixture histories for the site tests and the bench, written through the real history API: the
 // collector's report shapes (full TargetReport JSON) appended with History.appendRun.

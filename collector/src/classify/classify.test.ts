@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ValidatorResult } from '../validation/validator-result.ts';
 import { classifyValidatorResult, classifyCommand } from './classify.ts';
-import { CLASSIFICATION_CODES, CODE_INFO } from './codes.ts';
+import { CLASSIFICATION_CODES, CODE_INFO } from '../../../history/vocabulary/codes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const testdata = join(here, 'testdata');

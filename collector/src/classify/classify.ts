@@ -1,8 +1,8 @@
 // Classification: structured facts from the validator's probes first (facts.ts), log patterns as the fallback
 // (log-rules.ts) with lower confidence. Pure functions of the validator's JSON.
 import type { ValidatorResult } from '../validation/validator-result.ts';
-import type { RootCause } from '../report/schema.ts';
-import { type ClassificationCode } from './codes.ts';
+import type { RootCause } from '../../../history/vocabulary/report-schema.ts';
+import { type ClassificationCode } from '../../../history/vocabulary/codes.ts';
 import { attachFinding, failingPrograms, loadFinding, type Confidence, type Finding } from './facts.ts';
 import { logFinding } from './log-rules.ts';
 import { remediationFor } from './remediation.ts';

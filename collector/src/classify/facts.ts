@@ -2,8 +2,8 @@
 // kernel lacks. A fact backed by a probe is high confidence; the log is only consulted when no fact explains
 // the failure (log-rules.ts).
 import type { ProgramEvidence, ValidatorResult } from '../validation/validator-result.ts';
-import type { RootCause } from '../report/schema.ts';
-import type { ClassificationCode } from './codes.ts';
+import type { RootCause } from '../../../history/vocabulary/report-schema.ts';
+import type { ClassificationCode } from '../../../history/vocabulary/codes.ts';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

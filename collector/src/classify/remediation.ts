@@ -1,5 +1,5 @@
-import type { RootCause } from '../report/schema.ts';
-import { CODE_INFO, type ClassificationCode } from './codes.ts';
+import type { RootCause } from '../../../history/vocabulary/report-schema.ts';
+import { CODE_INFO, type ClassificationCode } from '../../../history/vocabulary/codes.ts';
 
 /** Where in the matrix the program starts to work, when known: "6.1.0-50-cloud-amd64 (debian-12)". */
 export interface FirstPass {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 import { intFlag } from './args.ts';
 import { selectProfiles } from './run-flags.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';

@@ -1,5 +1,5 @@
 import { renderDiffJson, renderDiffMarkdown, diffSummaryLine, openHistory, type History } from '../../../history/src/index.ts';
-import { BpfcompatError, EXIT_COMPAT_FAILURE, usageError } from '../errors.ts';
+import { BpfcompatError, EXIT_COMPAT_FAILURE, usageError } from '../../../history/vocabulary/errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { diffSides, looksLikeFile, sideFromHistory, sideFromReport, type Side } from '../recording/compare-sides.ts';
 import { historyPath } from '../recording/history-path.ts';

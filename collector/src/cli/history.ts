@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mergeHistories, openHistory, type History } from '../../../history/src/index.ts';
-import { BpfcompatError, usageError } from '../errors.ts';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { historyPath } from '../recording/history-path.ts';
 import { intFlag, parseFlags } from './args.ts';
 import type { Verb } from './verb.ts';

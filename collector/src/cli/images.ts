@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 import { buildImage } from '../images/build.ts';
 import { recipeNames } from '../images/recipes.ts';
 import { listImages } from '../images/store.ts';

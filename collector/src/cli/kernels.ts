@@ -1,4 +1,4 @@
-import { BpfcompatError, usageError } from '../errors.ts';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix } from '../config/matrix.ts';
 import { listCachedKernels, resolveKernel } from '../kernels/resolve.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';

@@ -1,4 +1,4 @@
-import { BpfcompatError, formatErrorLine, EXIT_TOOL_ERROR } from '../errors.ts';
+import { BpfcompatError, formatErrorLine, EXIT_TOOL_ERROR } from '../../../history/vocabulary/errors.ts';
 import type { Verb } from './verb.ts';
 import { verbs } from './verbs.ts';
 

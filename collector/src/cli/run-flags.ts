@@ -1,5 +1,5 @@
 import type { Profile } from '../config/matrix.ts';
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 
 // The flags every verb that runs targets shares (test, test --command, test-command): one list, so they cannot drift.
 export const RUN_FLAGS = {

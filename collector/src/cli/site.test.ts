@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { siteVerb } from './site.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 // The verb's error paths: one-line BpfcompatErrors naming the flag or file. A successful build is
 // covered by site/test/site.e2e.test.ts.

@@ -1,6 +1,6 @@
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 
 const HELP = `Usage: bpfcompat site build --history H --out DIR [--base /REPO/] [--verbose]
 

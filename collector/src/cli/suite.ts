@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { intFlag, parseFlags } from './args.ts';
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 import { loadSuite } from '../config/suite.ts';
 import { prepareSuite } from '../suite/prepare.ts';
 import { renderSuiteMarkdown, suiteSummary, type SuiteCaseResult } from '../suite/summary.ts';

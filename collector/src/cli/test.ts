@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags, intFlag } from './args.ts';
 import { RUN_FLAGS, selectProfiles } from './run-flags.ts';
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 /** Formats a zod issue path the way users write keys: profiles[2].kernel.debian.suite */
 export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {

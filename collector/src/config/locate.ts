@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 export const SHIPPED_MATRICES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'matrices');
 

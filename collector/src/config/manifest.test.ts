@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Manifest } from './manifest.ts';
 import { parseYamlText } from './load.ts';
 import { validatorArgs, functionalPlan } from '../validation/validator-args.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 const parse = (yaml: string) => parseYamlText('m.yaml', yaml, Manifest, 'hint');
 const paths = { artifact: '/a.o', out: '/o.json', functionalPlan: '/plan.txt' };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import { canonicalJson, sha256Hex } from '../../../history/vocabulary/hash.ts';
 import { loadYamlFile } from './load.ts';
 
 // The manifest: the loader contract a bare .bpf.o needs (map sizes, program types, variants, required attaches)

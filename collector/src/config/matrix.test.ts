@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMatrix } from './matrix.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-matrix-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { execa } from 'execa';
-import type { Check } from './checks.ts';
+import type { Check } from './check.ts';
 import { ARM64_BASH_PATH, ARM64_BUSYBOX_PATH, ARM64_LIB_DIR, ARM64_VALIDATOR_PATH, ELF_MACHINE, MULTIARCH_TRIPLET } from '../guest/guest-arch.ts';
 import { foreignClosure } from '../guest/elf-deps.ts';
 import { elfMachine, isStaticElf } from '../validation/validator-binary.ts';

@@ -4,14 +4,8 @@ import { execa } from 'execa';
 import { cacheRoot } from '../infra/xdg.ts';
 import { DEFAULT_VALIDATOR, isStaticElf } from '../validation/validator-binary.ts';
 import { arm64Checks } from './arm64-checks.ts';
+import type { Check } from './check.ts';
 
-export interface Check {
-  name: string;
-  status: 'ok' | 'missing' | 'warn';
-  detail: string;
-  /** What to do when the status is not ok. */
-  fix: string;
-}
 
 async function version(cmd: string, args: string[]): Promise<string | null> {
   try {

@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { execa } from 'execa';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { isStaticElf } from '../validation/validator-binary.ts';
 import type { GuestFile } from '../vm/types.ts';
 

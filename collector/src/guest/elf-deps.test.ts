@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { foreignClosure, parseElfDeps, readElfDeps } from './elf-deps.ts';
 
 test('interp and DT_NEEDED of a host binary match what the host loader lists', async () => {

@@ -1,6 +1,6 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 // The shared-library closure of a FOREIGN-CPU ELF (an aarch64 bash or loader on an x86 host): the host's
 // ld.so cannot list it, so PT_INTERP and DT_NEEDED are read from the file and each library is looked up

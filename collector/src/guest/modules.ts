@@ -4,7 +4,7 @@ import { join, basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import type { ResolvedKernel } from '../kernels/types.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 // Which kernel modules go into the guest, in which order. Debian's .deb ships no modules.dep
 // (depmod runs at install time), so dependencies come from modules.dep when present and otherwise

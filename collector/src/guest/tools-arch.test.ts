@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { checkGuestArch, stageForArch, stageGuestTools } from './tools.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bpfcompat-tools-arch-'));

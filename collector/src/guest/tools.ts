@@ -1,6 +1,6 @@
 import { access, constants, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import { BpfcompatError, usageError } from '../errors.ts';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import type { GuestFile } from '../vm/types.ts';
 import type { KernelArch } from '../kernels/types.ts';
 import { elfMachine } from '../validation/validator-binary.ts';

@@ -2,8 +2,8 @@ import { copyFile, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:f
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
-import { BpfcompatError, usageError } from '../errors.ts';
-import { sha256File } from '../infra/hash.ts';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
+import { sha256File } from '../../../history/vocabulary/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { RECIPES, recipeNames, rootfsFiles, type ImageRecipe } from './recipes.ts';
 import { SIDECAR_FILE, type ImageSidecar } from './sidecar.ts';

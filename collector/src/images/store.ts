@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from '../infra/xdg.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { readSidecar, SIDECAR_FILE, type ImageSidecar } from './sidecar.ts';
 
 // Built images live in the cache (CI caches ~/.cache/bpfcompat, so the image is built once): images/<name>/

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 // Unpacks kernel .debs (no maintainer scripts, no root) and finds the three things a boot needs. Debian
 // ships them in two places: /boot/{vmlinuz,config}-<release> + /lib/modules/<release> (layout A) and

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
-import { canonicalJson, sha256File, sha256Hex } from '../infra/hash.ts';
+import { canonicalJson, sha256File, sha256Hex } from '../../../history/vocabulary/hash.ts';
 import type { KernelOrigin, ResolvedKernel } from './types.ts';
 import type { ResolveContext } from './debian-source.ts';
 import { download } from './download.ts';

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { download } from './download.ts';
 import { parseStanzas, type Stanza } from './deb822.ts';

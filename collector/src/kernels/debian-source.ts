@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
-import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import { canonicalJson, sha256Hex } from '../../../history/vocabulary/hash.ts';
 import type { DebianKernelSource } from '../config/matrix.ts';
 import { DEBIAN_ARCH, type KernelArch, type ResolvedKernel } from './types.ts';
 import { DEFAULT_MIRROR, kernelStanzas, packagesEntry, type IndexContext } from './debian-index.ts';

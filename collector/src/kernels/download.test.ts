@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
-import { sha256Hex } from '../infra/hash.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { sha256Hex } from '../../../history/vocabulary/hash.ts';
 import { download } from './download.ts';
 
 // Failure modes the real archive cannot be asked to produce: a local server that fails on demand.

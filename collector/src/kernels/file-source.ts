@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
-import { sha256File } from '../infra/hash.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { sha256File } from '../../../history/vocabulary/hash.ts';
 import type { KernelArch, ResolvedKernel } from './types.ts';
 import { readBzImageRelease } from './bzimage.ts';
 

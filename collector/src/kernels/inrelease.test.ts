@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { parseReleaseSha256, signedBody, verifyInRelease } from './inrelease.ts';
 
 // A real InRelease recorded from the archive (testdata/record-index.ts), checked with the system's

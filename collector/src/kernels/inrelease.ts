@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { parseStanza } from './deb822.ts';
 
 // A suite's InRelease is the root of trust for everything fetched from the archive: its clearsigned

@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { sha256File } from '../infra/hash.ts';
+import { sha256File } from '../../../history/vocabulary/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import type { KernelArch, KernelOrigin, ResolvedKernel } from './types.ts';
 import { installModules, type KernelParts } from './deb-extract.ts';

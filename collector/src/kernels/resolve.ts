@@ -1,5 +1,5 @@
 import type { Profile } from '../config/matrix.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { cacheRoot } from '../infra/xdg.ts';
 import type { ResolvedKernel } from './types.ts';
 import { resolveDebian } from './debian-source.ts';

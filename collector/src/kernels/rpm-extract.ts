@@ -1,6 +1,6 @@
 import { mkdir, open } from 'node:fs/promises';
 import { execa } from 'execa';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { locateKernel, type KernelParts } from './deb-extract.ts';
 
 // Unpacks kernel .rpms (no scriptlets, no root, no rpm database) with bsdtar, which reads the rpm

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Profile } from '../config/matrix.ts';
-import { Report } from '../report/schema.ts';
+import { Report } from '../../../history/vocabulary/report-schema.ts';
 import { resolveKernel } from './resolve.ts';
 import { buildRpm, type RpmFile } from './rpm-fixture.ts';
 

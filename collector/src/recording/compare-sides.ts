@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { compareVerdicts, verdictsOf, type Diff, type DiffSide, type History, type Verdict } from '../../../history/src/index.ts';
-import { BpfcompatError } from '../errors.ts';
-import { Report } from '../report/schema.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { Report } from '../../../history/vocabulary/report-schema.ts';
 
 // Resolves `bpfcompat compare BASE HEAD` operands: a report JSON file, a run id in the history, or a
 // version of --artifact-name. Files are tried first so that a path never needs the history.

@@ -1,5 +1,5 @@
 import type { History } from '../../../history/src/index.ts';
-import { TargetReport } from '../report/schema.ts';
+import { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 
 /**
  * The stored verdict a run may reuse instead of booting a VM: a pass or fail (never an infra_error) with

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { openHistory, type History } from '../../../history/src/index.ts';
-import { BpfcompatError } from '../errors.ts';
-import type { Report, TargetReport } from '../report/schema.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import type { Report, TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { historyPath } from './history-path.ts';
 import { lookupReusable } from './reuse.ts';
 import { toRunInput } from './run-input.ts';

@@ -1,5 +1,5 @@
 import type { RunInput } from '../../../history/src/index.ts';
-import type { Report } from '../report/schema.ts';
+import type { Report } from '../../../history/vocabulary/report-schema.ts';
 
 /**
  * The history's view of a report. A Report already has RunInput's shape; this adds the manifest text

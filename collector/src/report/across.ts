@@ -1,8 +1,8 @@
 // Across the matrix: for each program that fails somewhere, the kernels where it fails, its root cause and the
 // first kernel of the matrix from which it works. Pure: a function of the targets in matrix order.
-import type { ProgramAcross, RootCause, TargetReport } from './schema.ts';
-import type { ClassificationCode } from '../classify/codes.ts';
-import { CLASSIFICATION_CODES } from '../classify/codes.ts';
+import type { ProgramAcross, RootCause, TargetReport } from '../../../history/vocabulary/report-schema.ts';
+import type { ClassificationCode } from '../../../history/vocabulary/codes.ts';
+import { CLASSIFICATION_CODES } from '../../../history/vocabulary/codes.ts';
 import { remediationFor } from '../classify/remediation.ts';
 
 /** Name used when a target failed without a failing program (e.g. a functional test or the whole object). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Report } from './schema.ts';
+import { Report } from '../../../history/vocabulary/report-schema.ts';
 import { Matrix } from '../config/matrix.ts';
 import { Manifest } from '../config/manifest.ts';
 import { Suite } from '../config/suite.ts';

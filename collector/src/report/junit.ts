@@ -1,4 +1,4 @@
-import type { Report } from './schema.ts';
+import type { Report } from '../../../history/vocabulary/report-schema.ts';
 import { xmlEscape } from './escape.ts';
 
 /** JUnit XML: one testcase per target, so CI systems show each kernel as a test. */

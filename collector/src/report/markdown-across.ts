@@ -1,4 +1,4 @@
-import type { ProgramAcross } from './schema.ts';
+import type { ProgramAcross } from '../../../history/vocabulary/report-schema.ts';
 import { mdCell } from './escape.ts';
 import { describeRootCause } from './root-cause-text.ts';
 

@@ -1,4 +1,4 @@
-import type { Report, TargetReport } from './schema.ts';
+import type { Report, TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { mdCell, mdFence } from './escape.ts';
 import { describeRootCause } from './root-cause-text.ts';
 import { acrossSection } from './markdown-across.ts';

@@ -10,7 +10,7 @@ import { assembleReport } from './write.ts';
 import { renderMarkdown, renderJobSummary } from './markdown.ts';
 import { renderJunit } from './junit.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
-import type { Report } from './schema.ts';
+import type { Report } from '../../../history/vocabulary/report-schema.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const evidence = join(here, '..', 'classify', 'testdata');

@@ -1,4 +1,4 @@
-import type { RootCause } from './schema.ts';
+import type { RootCause } from '../../../history/vocabulary/report-schema.ts';
 
 /** One phrase naming the thing that failed, for Markdown and summaries: "helper bpf_loop (id 181)". */
 export function describeRootCause(rc: RootCause): string {

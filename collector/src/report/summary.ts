@@ -1,5 +1,5 @@
-import type { Report, TargetReport } from './schema.ts';
-import { EXIT_COMPAT_FAILURE, EXIT_OK, EXIT_TOOL_ERROR } from '../errors.ts';
+import type { Report, TargetReport } from '../../../history/vocabulary/report-schema.ts';
+import { EXIT_COMPAT_FAILURE, EXIT_OK, EXIT_TOOL_ERROR } from '../../../history/vocabulary/errors.ts';
 
 /** Run-level status and exit code: infra errors give 1 (never a verdict), a failed required target 2, else 0. */
 export function summarize(targets: TargetReport[]): Report['summary'] {

@@ -1,4 +1,4 @@
-import type { Report } from './schema.ts';
+import type { Report } from '../../../history/vocabulary/report-schema.ts';
 import type { KernelArch } from '../kernels/types.ts';
 
 // The report's validator block when guests of several CPUs run: an arm64 target runs the aarch64

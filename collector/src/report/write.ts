@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { Report, type TargetReport } from './schema.ts';
+import { Report, type TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { summarize } from './summary.ts';
 import { renderJobSummary, renderMarkdown } from './markdown.ts';
 import { renderJunit } from './junit.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
-import { Report } from '../report/schema.ts';
+import { Report } from '../../../history/vocabulary/report-schema.ts';
 import type { SuiteSummary } from './summary.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');

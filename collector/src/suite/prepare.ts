@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import type { Suite, SuiteCase } from '../config/suite.ts';
 import { loadMatrix, parseDuration, type Matrix } from '../config/matrix.ts';
 import { loadManifest, Manifest, manifestIdentity } from '../config/manifest.ts';

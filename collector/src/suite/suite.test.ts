@@ -13,8 +13,8 @@ import { planBoots, type BootItem } from '../validation/boot-plan.ts';
 import { parseLoaderList, sharedLibraryClosure } from '../guest/closure.ts';
 import { buildJobLayer } from '../guest/initramfs.ts';
 import { matrixCell, renderSuiteMarkdown, suiteSummary } from './summary.ts';
-import { sha256Hex } from '../infra/hash.ts';
-import { TargetReport } from '../report/schema.ts';
+import { sha256Hex } from '../../../history/vocabulary/hash.ts';
+import { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { behaviorManifest } from './prepare.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'bpfcompat-suite-unit-'));

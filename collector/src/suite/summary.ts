@@ -1,6 +1,6 @@
 import { relative, dirname } from 'node:path';
-import type { Report } from '../report/schema.ts';
-import { EXIT_COMPAT_FAILURE, EXIT_OK, EXIT_TOOL_ERROR } from '../errors.ts';
+import type { Report } from '../../../history/vocabulary/report-schema.ts';
+import { EXIT_COMPAT_FAILURE, EXIT_OK, EXIT_TOOL_ERROR } from '../../../history/vocabulary/errors.ts';
 import { mdCell as escapeCell } from '../report/escape.ts';
 
 // The suite summary (schema bpfcompat_suite.v0.1, the reference tool's fields) and its Markdown with the

@@ -8,8 +8,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Report } from '../report/schema.ts';
-import { sha256File } from '../infra/hash.ts';
+import { Report } from '../../../history/vocabulary/report-schema.ts';
+import { sha256File } from '../../../history/vocabulary/hash.ts';
 import { ARM64_BASH_PATH, ARM64_VALIDATOR_PATH } from '../guest/guest-arch.ts';
 import type { SuiteSummary } from '../suite/summary.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { inspectArtifact, MAX_ARTIFACT_BYTES } from './artifact.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-artifact-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
-import { sha256File } from '../infra/hash.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { sha256File } from '../../../history/vocabulary/hash.ts';
 
 export const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 const EM_BPF = 247;

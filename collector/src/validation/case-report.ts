@@ -1,4 +1,4 @@
-import type { Report, TargetReport } from '../report/schema.ts';
+import type { Report, TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { assembleReport } from '../report/write.ts';
 import type { ArtifactInfo } from './artifact.ts';
 import type { ValidatorBinary } from './validator-binary.ts';

@@ -1,6 +1,6 @@
 import type { Profile } from '../config/matrix.ts';
 import type { Manifest } from '../config/manifest.ts';
-import type { TargetReport } from '../report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { GuestJob, JobOutput } from '../vm/types.ts';
 import type { KernelArch } from '../kernels/types.ts';
 import type { ResultKeyInput } from './result-key.ts';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { canonicalJson, sha256Hex } from '../infra/hash.ts';
+import { canonicalJson, sha256Hex } from '../../../history/vocabulary/hash.ts';
 import { RUN_JOB_TEMPLATE } from '../guest/initramfs.ts';
 import { checkGuestArch, stageBash, stageForArch, stageGuestTools } from '../guest/tools.ts';
 import type { GuestFile, GuestJob } from '../vm/types.ts';

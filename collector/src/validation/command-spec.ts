@@ -1,7 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { BpfcompatError, usageError } from '../errors.ts';
-import { sha256File, sha256Hex } from '../infra/hash.ts';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
+import { sha256File, sha256Hex } from '../../../history/vocabulary/hash.ts';
 import type { ArtifactInfo } from './artifact.ts';
 
 // Command mode's input and identity: what runs in the guest, what counts as a pass, and the content

@@ -1,4 +1,4 @@
-import type { TargetReport } from '../report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { JobOutput } from '../vm/types.ts';
 import { classifyCommand } from '../classify/classify.ts';
 import { targetBase, type TargetContext } from './target.ts';

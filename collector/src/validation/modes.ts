@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 import type { Manifest } from '../config/manifest.ts';
 
 export type ValidationMode = 'load_only' | 'load_attach' | 'behavior' | 'default';

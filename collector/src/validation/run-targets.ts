@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Matrix, Profile } from '../config/matrix.ts';
 import { laneOf, parseDuration } from '../config/matrix.ts';
 import type { Manifest } from '../config/manifest.ts';
-import type { TargetReport } from '../report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import type { Accel, GuestJob, GuestOutcome, JobOutput } from '../vm/types.ts';
 import { resolveKernel } from '../kernels/resolve.ts';
@@ -18,7 +18,7 @@ import { accelPerArch } from './accel-per-arch.ts';
 import type { RunEventSink } from './events.ts';
 import type { ArtifactInfo } from './artifact.ts';
 import { validatorForArch, type ValidatorBinary } from './validator-binary.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { identifyLane, laneFailureText, laneKernel, runLaneJobs } from './lane-run.ts';
 
 export interface ArtifactRunInput {

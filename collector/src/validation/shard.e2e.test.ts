@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openHistory } from '../../../history/src/index.ts';
-import { Report } from '../report/schema.ts';
+import { Report } from '../../../history/vocabulary/report-schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-shard-e2e-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

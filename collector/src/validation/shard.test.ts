@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { formatShard, parseShard, shardCases, shardProfiles, shardSlice, type Shard } from './shard.ts';
 
 const profiles = ['debian-11', 'debian-12', 'debian-13', 'debian-13-backports', 'debian-sid'].map((id) => ({ id }));

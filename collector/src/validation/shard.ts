@@ -1,4 +1,4 @@
-import { usageError } from '../errors.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
 
 // `--shard i/n`: which (case × kernel) targets one CI job runs when a matrix is split over n runners.
 // Targets are sorted by (profile id, case name) and cut into n contiguous slices whose sizes differ by at

@@ -1,5 +1,5 @@
 import type { ValidatorResult } from './validator-result.ts';
-import type { TargetReport } from '../report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import { classifyValidatorResult, errnoName, type Classification } from '../classify/classify.ts';
 import type { AttachMode } from './modes.ts';

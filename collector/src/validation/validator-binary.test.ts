@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { elfMachine, validatorForArch, type ValidatorBinary } from './validator-binary.ts';
 
 const x86: ValidatorBinary = { path: '/x86/bpfcompat-validator', basename: 'bpfcompat-validator', sha256: 'a'.repeat(64), sizeBytes: 1 };

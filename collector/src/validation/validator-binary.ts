@@ -1,8 +1,8 @@
 import { access, constants, open, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BpfcompatError } from '../errors.ts';
-import { sha256File } from '../infra/hash.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { sha256File } from '../../../history/vocabulary/hash.ts';
 
 export interface ValidatorBinary {
   path: string;

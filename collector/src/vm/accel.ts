@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import type { ResolvedKernel } from '../kernels/types.ts';
-import { BpfcompatError, usageError } from '../errors.ts';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { cacheRoot } from '../infra/xdg.ts';
 import { qemuBinary, qemuPackage } from './qemu-args.ts';

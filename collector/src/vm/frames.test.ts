@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameDecoder, encodeFrames, type Frame } from './frames.ts';
-import { sha256Hex } from '../infra/hash.ts';
+import { sha256Hex } from '../../../history/vocabulary/hash.ts';
 
 const body = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256)); // binary, several base64 lines
 const stream = encodeFrames([

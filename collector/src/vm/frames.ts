@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { sha256Hex } from '../infra/hash.ts';
+import { sha256Hex } from '../../../history/vocabulary/hash.ts';
 
 // The result channel's framing. The guest (guest/init.sh and the agent, validator/agent/) writes these lines
 // to its result port:

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { ResolvedKernel } from '../kernels/types.ts';
-import { BpfcompatError } from '../errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { buildBaseLayer, buildJobLayer, writeInitrd } from '../guest/initramfs.ts';
 import { bootImagePath } from '../kernels/pvh.ts';
 import { ConsoleTap } from './console-tap.ts';

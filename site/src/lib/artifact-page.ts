@@ -1,4 +1,4 @@
-import type { ProgramReport, TargetReport } from '../../../collector/src/report/schema.ts';
+import type { ProgramReport, TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { ArtifactEntry, KernelEntry, RunTally, SiteModel, VersionInfo } from './model.ts';
 import { detailFor } from './model.ts';
 import { pairSlug } from './compare.ts';

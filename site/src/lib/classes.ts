@@ -1,4 +1,4 @@
-import { CLASSIFICATION_CODES } from '../../../collector/src/classify/codes.ts';
+import { CLASSIFICATION_CODES } from '../../../history/vocabulary/codes.ts';
 
 // The failure classification codes the collector emits (collector/src/classify), plus INFRA_ERROR. Each has an MDX
 // page under site/src/content/classes/<code>.mdx; the site test fails when one is missing.

@@ -1,9 +1,9 @@
-import type { TargetReport } from '../../../collector/src/report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { openDatabase } from '../../../history/src/database.ts';
 import { siteLatestTargets, siteResultRows, siteRuns } from '../../../history/src/site-queries.ts';
 import type { ResultRow, SiteSnapshot } from './snapshot.ts';
 import { buildSiteModel, type SiteModel } from './model.ts';
-import { BpfcompatError } from '../../../collector/src/errors.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 // Reads the history once per build. Every page route calls siteData(); the first call opens the
 // history read-only and builds the model, later calls (other routes, same process) reuse it.

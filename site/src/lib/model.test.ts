@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TargetReport } from '../../../collector/src/report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { buildSiteModel } from './model.ts';
 import type { SiteSnapshot, ResultRow, Status } from './snapshot.ts';
 import { overviewData } from './overview.ts';

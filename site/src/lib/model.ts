@@ -1,4 +1,4 @@
-import type { TargetReport } from '../../../collector/src/report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { detailKey, type DetailedResult, type ResultRow, type SiteSnapshot, type SnapshotRun, type Status } from './snapshot.ts';
 import { safeSlug } from './paths.ts';
 import { classPageCode } from './classes.ts';

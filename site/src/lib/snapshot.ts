@@ -1,4 +1,4 @@
-import type { TargetReport } from '../../../collector/src/report/schema.ts';
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { SiteResultRow } from '../../../history/src/site-queries.ts';
 
 // What the site reads from the history, in one shape: load.ts fills it through history/, the page

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImageSource } from '../../config/image-source.ts';
-import { sha256File } from '../../infra/hash.ts';
+import { sha256File } from '../../../../history/vocabulary/hash.ts';
 import { baseImageSha256, locateBaseImage } from './base-image.ts';
 
 async function scratch(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {

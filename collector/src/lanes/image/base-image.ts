@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ImageSource } from '../../config/image-source.ts';
-import { BpfcompatError } from '../../errors.ts';
+import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 import { readSidecar, SIDECAR_FILE, type ImageSidecar } from '../../images/sidecar.ts';
 import { findImage } from '../../images/store.ts';
 import { cachedImageSha256 } from './image-hash.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256File } from '../../infra/hash.ts';
+import { sha256File } from '../../../../history/vocabulary/hash.ts';
 import { cachedImageSha256 } from './image-hash.ts';
 
 test('an image is hashed once per path+size+mtime, again when it changes', async (t) => {

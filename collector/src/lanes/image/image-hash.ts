@@ -1,7 +1,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { sha256File } from '../../infra/hash.ts';
+import { sha256File } from '../../../../history/vocabulary/hash.ts';
 import { writeFileAtomic } from '../../infra/fs.ts';
 import { cacheRoot } from '../../infra/xdg.ts';
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import ssh2 from 'ssh2';
 import { parseDuration } from '../../config/matrix.ts';
-import { BpfcompatError } from '../../errors.ts';
+import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 import type { ResolvedKernel } from '../../kernels/types.ts';
 import { detectAccel } from '../../vm/accel.ts';
 import { NO_TIMER_CHECK } from '../../vm/qemu-args.ts';

@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { BpfcompatError } from '../../errors.ts';
+import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 
 // The NoCloud seed: an iso9660 volume labelled 'cidata' with meta-data and user-data, read by cloud-init at
 // boot. It authorises the run's client key for root and installs the run's host key, so the lane knows the

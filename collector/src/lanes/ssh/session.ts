@@ -3,7 +3,7 @@ import type { KernelArch, ResolvedKernel } from '../../kernels/types.ts';
 import type { Accel, GuestJob, GuestOutcome, JobOutput } from '../../vm/types.ts';
 import type { LaneSession } from '../types.ts';
 import { LaneError } from '../errors.ts';
-import { canonicalJson, sha256Hex } from '../../infra/hash.ts';
+import { canonicalJson, sha256Hex } from '../../../../history/vocabulary/hash.ts';
 import { shJoin, shQuote } from './shquote.ts';
 import type { SshConnection } from './connect.ts';
 
