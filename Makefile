@@ -92,15 +92,22 @@ kernels: npm
 kernel-nobtf:
 	examples/no-btf/build-kernel.sh
 
-demo: setup
+# The demo needs no disk image (only the image lane and its tests do): `make setup` builds that.
+demo: deps validator examples kernels
 	@mkdir -p reports
-	@rc=0; H=reports/history.sqlite; \
+	@rc=0; H=reports/history.sqlite; rm -f $$H $$H-wal $$H-shm; \
 	$(BPFCOMPAT) test --artifact build/examples/pass_everywhere.bpf.o --matrix $(MATRIX) --out reports/pass-everywhere.json --markdown reports/pass-everywhere.md --artifact-name pass-everywhere --history $$H || rc=$$?; \
-	$(BPFCOMPAT) test --artifact build/examples/bpf_loop.bpf.o --matrix $(MATRIX) --out reports/bpf-loop.json --markdown reports/bpf-loop.md --artifact-name bpf-loop --history $$H || rc=$$?; \
 	$(BPFCOMPAT) test --artifact build/examples/missing_kprobe.bpf.o --manifest examples/missing-kprobe/manifest.yaml --matrix $(MATRIX) --out reports/missing-kprobe.json --markdown reports/missing-kprobe.md --artifact-name missing-kprobe --history $$H || rc=$$?; \
+	echo "== exec-tracer 1.0 (uses bpf_loop) and 1.1 (a bounded loop instead, plus a tcx counter)"; \
+	$(BPFCOMPAT) test --artifact build/examples/bpf_loop.bpf.o --matrix $(MATRIX) --out reports/exec-tracer-1.0.json --markdown reports/exec-tracer-1.0.md --artifact-name exec-tracer --artifact-version 1.0 --history $$H || rc=$$?; \
+	$(BPFCOMPAT) test --artifact build/examples/exec_tracer_v2.bpf.o --matrix $(MATRIX) --out reports/exec-tracer-1.1.json --markdown reports/exec-tracer-1.1.md --artifact-name exec-tracer --artifact-version 1.1 --history $$H || rc=$$?; \
+	echo "== what 1.1 changed (compare --fail-on-regression exits 2: a kernel where it no longer attaches)"; \
+	$(BPFCOMPAT) compare 1.0 1.1 --artifact-name exec-tracer --history $$H --markdown reports/exec-tracer-1.0-1.1.md --fail-on-regression; crc=$$?; \
+	[ $$crc -le 2 ] || rc=1; sed -n '/^| Profile/,$$p' reports/exec-tracer-1.0-1.1.md; \
 	$(BPFCOMPAT) site build --history $$H --out reports/site || rc=1; \
-	echo; echo "Reports: $(CURDIR)/reports/{pass-everywhere,bpf-loop,missing-kprobe}.{json,md} (exit 0/2 are verdicts; 2 = a required kernel failed)"; \
-	echo "History: $(CURDIR)/reports/history.sqlite   Site: $(CURDIR)/reports/site/index.html (npx astro preview needs BPFCOMPAT_SITE_OUT=reports/site)"; \
+	echo; echo "Reports: $(CURDIR)/reports/*.{json,md} (exit 0/2 are verdicts; 2 = a required kernel failed)"; \
+	echo "History: $(CURDIR)/reports/history.sqlite"; \
+	echo "Serve the site:  $(NODE) $(CURDIR)/collector/bin/bpfcompat.js site serve --dir $(CURDIR)/reports/site"; \
 	[ $$rc -le 2 ]
 
 typecheck: npm

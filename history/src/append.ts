@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { compressText } from './codec.ts';
 import { BpfcompatError } from './errors.ts';
 import { TARGET_DICTIONARY } from './dictionary.ts';
-import { canonicalJson, resultKey, sha256Hex } from './hash.ts';
+import { canonicalJson, machineColumn, machineOf, resultKey, sha256Hex, warningCode } from './hash.ts';
 import { MemberStore, type MemberRow } from './members.ts';
 import { decodeCells, encodeCells, latestStatements, offer, type Cell, type Cells } from './latest.ts';
 import type { AppendResult, RunInput, RunLogs, TargetInput } from './types.ts';
@@ -36,7 +36,7 @@ export class Appender {
   private readonly resultIds = new Map<string, number>();
   private readonly targetIds = new Map<string, number>();
   private readonly firstSeen = new Map<string, string>();
-  private readonly keyInputs = new Map<string, { prefix: string; kernel: string }>();
+  private readonly keyInputs = new Map<string, { prefix: string; kernel: string; machine: string | null }>();
   private readonly targetOf = new Map<string, Map<string, number>>();
   /** per result id, a lower bound of the stored reusable verdict (it only ever gets better) */
   private readonly verdictOf = new Map<number, Candidate>();
@@ -182,7 +182,7 @@ export class Appender {
       id = this.s.targetId.get(sha, sha) as number | undefined;
       if (id === undefined) {
         id = Number(this.s.target.run(sha, TARGET_DICTIONARY.id, compressText(json, this.dictionary()), t.status, t.failed_stage, t.classification_code,
-          t.classification_confidence, t.classification_reason, t.btf.kernel_btf_available ? 1 : 0, t.vm.accel).lastInsertRowid);
+          t.classification_confidence, t.classification_reason, t.btf.kernel_btf_available ? 1 : 0, t.vm.accel, warningCode(t)).lastInsertRowid);
       }
       this.targetIds.set(sha, id);
     }
@@ -230,14 +230,16 @@ export class Appender {
     const withLogs = Object.keys(logs).length > 0;
     for (const t of run.targets) {
       const seen = this.keyInputs.get(t.result_key);
-      const key = seen !== undefined && seen.prefix === prefix && seen.kernel === t.kernel.sha256 ? t.result_key
-        : resultKey({ artifact: a.sha256, kernel: t.kernel.sha256, validator: run.validator.sha256, manifest: manifestSha, mode: run.validation_mode });
+      const machine = machineOf(t.vm);
+      const machineText = machineColumn(machine);
+      const key = seen !== undefined && seen.prefix === prefix && seen.kernel === t.kernel.sha256 && seen.machine === machineText ? t.result_key
+        : resultKey({ artifact: a.sha256, kernel: t.kernel.sha256, validator: run.validator.sha256, manifest: manifestSha, mode: run.validation_mode, machine });
       if (key !== t.result_key) {
         throw new BpfcompatError('HISTORY', `${this.path}: history not updated: target ${t.profile_id}: result_key ${t.result_key} is not the hash of its inputs (expected ${key})`, {
           hint: 'compute result keys with resultKey() from history/src/hash.ts',
         });
       }
-      if (seen === undefined) this.keyInputs.set(key, { prefix, kernel: t.kernel.sha256 });
+      if (seen === undefined) this.keyInputs.set(key, { prefix, kernel: t.kernel.sha256, machine: machineText });
       const kernel = this.kernelId(t);
       const candidate: Candidate | null = t.status === 'infra_error' ? null : { reused: t.reused ? 1 : 0, at: r.started_at, run: r.id, profile: t.profile_id };
       this.earliest(key, r.started_at, r.id, () => {
@@ -248,7 +250,7 @@ export class Appender {
           newResults++;
           // A new key's first verdict goes into the same row: no UPDATE below (it would rewrite the row just written).
           const added = Number(s.result.run(key, a.sha256, t.kernel.sha256, run.validator.sha256, manifestSha, run.validation_mode, r.id, r.started_at,
-            candidate?.run ?? null, candidate?.profile ?? null, candidate?.at ?? null, candidate?.reused ?? null).lastInsertRowid);
+            candidate?.run ?? null, candidate?.profile ?? null, candidate?.at ?? null, candidate?.reused ?? null, machineText).lastInsertRowid);
           this.resultIds.set(key, added);
           if (candidate !== null) this.verdictOf.set(added, candidate);
         } else {
@@ -347,8 +349,8 @@ function prepare(db: Database.Database) {
     // result_key and targets.sha256 are found through indexes on a 16-character prefix (migration 4);
     // the expression must be spelled as in the index for the planner to use it.
     result: db.prepare(`INSERT INTO results (result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, first_run_id, created_at,
-        verdict_run_id, verdict_profile, verdict_at, verdict_reused)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        verdict_run_id, verdict_profile, verdict_at, verdict_reused, machine)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     resultFirst: db.prepare(`UPDATE results SET first_run_id = @run, created_at = @at WHERE id = @id AND (@at, @run) < (created_at, first_run_id)`),
     resultId: db.prepare('SELECT id FROM results WHERE substr(result_key, 1, 16) = substr(?, 1, 16) AND result_key = ?').pluck(),
     // The pointer only moves to a better candidate: same order as better() below.
@@ -357,8 +359,8 @@ function prepare(db: Database.Database) {
         ((@at, @run) > (verdict_at, verdict_run_id) OR ((@at, @run) = (verdict_at, verdict_run_id) AND @profile < verdict_profile))))`),
     reusedTarget: db.prepare('SELECT rr.target FROM runs r JOIN run_results rr ON rr.run = r.seq WHERE r.id = ? AND rr.result = ? LIMIT 1').pluck(),
     targetId: db.prepare('SELECT id FROM targets WHERE substr(sha256, 1, 16) = substr(?, 1, 16) AND sha256 = ?').pluck(),
-    target: db.prepare(`INSERT INTO targets (sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    target: db.prepare(`INSERT INTO targets (sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel, warning_code)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     logExists: db.prepare('SELECT 1 FROM logs WHERE sha256 = ?').pluck(),
     log: db.prepare('INSERT INTO logs (sha256, size, data) VALUES (?, ?, ?)'),
   };

@@ -53,3 +53,20 @@ test('markdown escapes pipes, newlines and HTML in artifact-derived cells', () =
   assert.ok(!md.includes('<script>'));
   assert.match(md, /\| Profile \| Required \| Change \| Base \| Head \| Class Delta \|/);
 });
+
+test('a pass whose attach warned is its own state: pass → warn regressed, warn → pass improved, fail → warn improved', () => {
+  const warn = (code: string): Verdict => ({ ...v('pass'), warning_code: code });
+  const d = compareVerdicts(
+    { kept: v('pass'), fixed: warn('ATTACH_TARGET_MISSING'), half: v('fail', 'UNSUPPORTED_HELPER'), same: warn('UNSUPPORTED_ATTACH_TYPE') },
+    new Map([['kept', warn('ATTACH_TARGET_MISSING')], ['fixed', v('pass')], ['half', warn('UNSUPPORTED_ATTACH_TYPE')], ['same', warn('UNSUPPORTED_ATTACH_TYPE')]]),
+    sides, '2025-01-01T00:00:00Z');
+  const by = Object.fromEntries(d.profiles.map((p) => [p.profile_id, [p.change, p.base_status, p.head_status, p.classification_delta]]));
+  assert.deepEqual(by, {
+    kept: ['regressed', 'pass', 'warn', 'new:ATTACH_TARGET_MISSING'],
+    fixed: ['improved', 'warn', 'pass', 'cleared:ATTACH_TARGET_MISSING'],
+    half: ['improved', 'fail', 'warn', 'UNSUPPORTED_HELPER->UNSUPPORTED_ATTACH_TYPE'],
+    same: ['unchanged', 'warn', 'warn', 'unchanged'],
+  });
+  assert.equal(d.summary.required_regressions, 1, 'a required kernel that no longer attaches gates --fail-on-regression');
+  assert.match(renderDiffMarkdown(d), /\| kept \| yes \| regressed \| pass \| warn \(ATTACH_TARGET_MISSING\) \|/);
+});

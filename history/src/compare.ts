@@ -7,7 +7,16 @@ export interface Verdict {
   classification_code: string | null;
   confidence: string | null;
   required: boolean;
+  /** a pass whose best-effort attach failed: the first warning's code (shown as status "warn") */
+  warning_code?: string | null;
 }
+
+/** The state a verdict is shown in: a pass with an attach warning is "warn" ("loads, attach warned"). */
+export function shownStatus(v: Pick<Verdict, 'status' | 'warning_code'>): string {
+  return v.status === 'pass' && v.warning_code ? 'warn' : v.status;
+}
+
+const shownClass = (v: Verdict): string | null => (shownStatus(v) === 'warn' ? v.warning_code ?? null : v.classification_code);
 
 /** profile_id → verdict */
 export type VerdictSet = ReadonlyMap<string, Verdict> | Readonly<Record<string, Verdict>>;
@@ -59,9 +68,9 @@ export interface Diff {
   profiles: ProfileDiff[];
 }
 
-/** pass 3 > fail 2 > infra_error 1 > anything else 0, as in the reference. */
+/** pass > warn (loads, attach warned) > fail > infra_error > anything else: the reference's order, with warn added. */
 export function statusScore(status: string): number {
-  return status === 'pass' ? 3 : status === 'fail' ? 2 : status === 'infra_error' ? 1 : 0;
+  return status === 'pass' ? 4 : status === 'warn' ? 3 : status === 'fail' ? 2 : status === 'infra_error' ? 1 : 0;
 }
 
 export function classificationDelta(base: string | null, head: string | null): string {
@@ -75,12 +84,12 @@ export function classificationDelta(base: string | null, head: string | null): s
 export function changeOf(base: Verdict | undefined, head: Verdict | undefined): Change {
   if (!base) return 'added';
   if (!head) return 'removed';
-  const b = statusScore(base.status);
-  const h = statusScore(head.status);
+  const b = statusScore(shownStatus(base));
+  const h = statusScore(shownStatus(head));
   if (h > b) return 'improved';
   if (h < b) return 'regressed';
-  if (base.status !== head.status) return 'changed';
-  return base.classification_code === head.classification_code ? 'unchanged' : 'classification_changed';
+  if (shownStatus(base) !== shownStatus(head)) return 'changed';
+  return shownClass(base) === shownClass(head) ? 'unchanged' : 'classification_changed';
 }
 
 function entries(set: VerdictSet): Map<string, Verdict> {
@@ -103,13 +112,13 @@ export function compareVerdicts(
       profile_id: id,
       required: (hv ?? bv)!.required,
       change: changeOf(bv, hv),
-      base_status: bv?.status ?? null,
-      head_status: hv?.status ?? null,
-      base_classification: bv?.classification_code ?? null,
-      head_classification: hv?.classification_code ?? null,
+      base_status: bv ? shownStatus(bv) : null,
+      head_status: hv ? shownStatus(hv) : null,
+      base_classification: bv ? shownClass(bv) : null,
+      head_classification: hv ? shownClass(hv) : null,
       base_confidence: bv?.confidence ?? null,
       head_confidence: hv?.confidence ?? null,
-      classification_delta: classificationDelta(bv?.classification_code ?? null, hv?.classification_code ?? null),
+      classification_delta: classificationDelta(bv ? shownClass(bv) : null, hv ? shownClass(hv) : null),
     };
   });
   const count = (c: Change) => profiles.filter((p) => p.change === c).length;

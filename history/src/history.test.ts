@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openHistory } from './index.ts';
+import { openHistory, resultKey } from './index.ts';
 import { makeRun } from './testdata/factory.ts';
 import { tempDir } from './testdata/tmp.ts';
 import Database from 'better-sqlite3';
@@ -106,4 +106,37 @@ test('verify finds a tampered target, manifest and result key', () => {
   assert.equal(report.ok, false);
   assert.deepEqual([...new Set(report.mismatches.map((m) => m.table))].sort(), ['manifests', 'results', 'targets']);
   assert.ok(report.mismatches.some((m) => m.problem === 'column status disagrees with the stored target JSON'), JSON.stringify(report.mismatches));
+});
+
+test('the guest machine is an input of the key: stored, re-derived by verify; a warned pass keeps its warning code', () => {
+  const path = join(tempDir(), 'h.sqlite');
+  const machine = { cpu: 'EPYC-Rome-v1', memory_mb: 1024, cpus: 1 };
+  const run = makeRun({ id: 'm1' });
+  const withMachine = (r: typeof run, keyed: boolean) => ({
+    ...r,
+    targets: r.targets.map((t, i) => ({
+      ...t,
+      vm: { ...t.vm, ...machine },
+      result_key: keyed ? resultKey({ artifact: r.artifact.sha256, kernel: t.kernel.sha256, validator: r.validator.sha256, manifest: null, mode: r.validation_mode, machine }) : t.result_key,
+      ...(i === 0 ? { warnings: [{ program: 'handle_exec', section: 'tracepoint/x', code: 'ATTACH_TARGET_MISSING', confidence: 'high', reason: 'r', remediation: 'm', root_cause: null }] } : {}),
+    })),
+  });
+  const h = openHistory(path);
+  // a key computed without the machine the target records is not the hash of its inputs
+  assert.throws(() => h.appendRun(withMachine(run, false)), /history not updated: .*result_key .* is not the hash of its inputs/);
+  h.appendRun(withMachine(run, true));
+  const members = h.getRun('m1')!.members;
+  assert.equal(members.find((m) => m.profile_id === 'debian-11-5.10')!.warning_code, 'ATTACH_TARGET_MISSING');
+  assert.equal(members.find((m) => m.profile_id === 'debian-12-6.1')!.warning_code, null);
+  assert.equal(h.verify().ok, true, JSON.stringify(h.verify().mismatches));
+  h.close();
+  const raw = new Database(path);
+  assert.deepEqual(raw.prepare('SELECT DISTINCT machine FROM results').pluck().all(), [JSON.stringify({ cpu: 'EPYC-Rome-v1', cpus: 1, memory_mb: 1024 })]);
+  raw.prepare("UPDATE results SET machine = replace(machine, 'EPYC-Rome-v1', 'max') WHERE result_key = (SELECT min(result_key) FROM results)").run();
+  raw.prepare("UPDATE targets SET warning_code = NULL WHERE warning_code IS NOT NULL").run();
+  raw.close();
+  const report = openHistory(path).verify();
+  assert.equal(report.ok, false);
+  assert.ok(report.mismatches.some((m) => m.table === 'results' && /inputs hash to/.test(m.problem)), JSON.stringify(report.mismatches));
+  assert.ok(report.mismatches.some((m) => m.problem === 'column warning_code disagrees with the stored target JSON'), JSON.stringify(report.mismatches));
 });

@@ -133,7 +133,7 @@ export class History {
 }
 
 export function verdictsOf(members: readonly RunMember[]): Map<string, Verdict> {
-  return new Map(members.map((m) => [m.profile_id, { status: m.status, classification_code: m.classification_code, confidence: m.confidence, required: m.required }]));
+  return new Map(members.map((m) => [m.profile_id, { status: m.status, classification_code: m.classification_code, confidence: m.confidence, required: m.required, warning_code: m.warning_code }]));
 }
 
 function sideOf(ref: RunRef, run: RunDetail): DiffSide {

@@ -501,5 +501,19 @@ const m5: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5];
+/**
+ * Migration 6: the machine a verdict came from (the guest's CPU model, memory and CPUs) is an input of its result
+ * key. Older rows have none: their key is the hash of the other inputs alone, as it was when they were written.
+ */
+const m6: Migration = {
+  version: 6,
+  description: 'results.machine (the guest machine, an input of the result key) and targets.warning_code (a pass whose attach warned)',
+  up(db) {
+    db.exec('ALTER TABLE results ADD COLUMN machine TEXT');
+    // A copy of the first attach warning's code, like the other verdict columns (migration 3); older targets carry none.
+    db.exec('ALTER TABLE targets ADD COLUMN warning_code TEXT');
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

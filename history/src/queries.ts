@@ -25,7 +25,7 @@ function toRun(row: Row): RunSummary {
 
 // run_results holds integer references (migration 3); members are returned with the natural keys.
 const MEMBER_COLUMNS = `r.id AS run_id, rr.profile_id, rr.required, res.result_key, rr.reused, rr.reused_from_run, t.status, t.failed_stage,
-  t.classification_code, t.confidence, t.reason, k.sha256 AS kernel_sha256, k.release AS kernel_release, t.kernel_btf, t.accel,
+  t.classification_code, t.confidence, t.reason, t.warning_code, k.sha256 AS kernel_sha256, k.release AS kernel_release, t.kernel_btf, t.accel,
   t.sha256 AS target_sha256, rr.console_log_sha256, rr.verifier_log_sha256`;
 const MEMBER_JOINS = `JOIN results res ON res.id = rr.result JOIN kernels k ON k.id = rr.kernel JOIN targets t ON t.id = rr.target`;
 

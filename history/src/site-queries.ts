@@ -26,6 +26,8 @@ export interface SiteResultRow {
   profile_id: string;
   status: Status;
   classification_code: string | null;
+  /** a pass whose best-effort attach failed: the first warning's code */
+  warning_code: string | null;
   reused: boolean;
   kernel_release: string;
   kernel_sha256: string;
@@ -49,7 +51,7 @@ export function siteRuns(db: Database.Database): SiteRunRow[] {
 /** Every run member as a compact row, in run order then profile id. */
 export function siteResultRows(db: Database.Database): SiteResultRow[] {
   const stmt = db.prepare(`SELECT r.id, r.artifact_name, r.artifact_version, r.artifact_sha256, rr.profile_id, t.status,
-      t.classification_code, rr.reused, k.release, k.sha256
+      t.classification_code, rr.reused, k.release, k.sha256, t.warning_code
     FROM run_results rr JOIN runs r ON r.seq = rr.run JOIN kernels k ON k.id = rr.kernel JOIN targets t ON t.id = rr.target
     ORDER BY r.started_at, r.id, rr.profile_id`).raw();
   const out: SiteResultRow[] = [];
@@ -57,7 +59,7 @@ export function siteResultRows(db: Database.Database): SiteResultRow[] {
     out.push({
       run_id: row[0] as string, artifact: row[1] as string, version: row[2] as string, artifact_sha256: row[3] as string,
       profile_id: row[4] as string, status: row[5] as Status, classification_code: row[6] as string | null, reused: row[7] === 1,
-      kernel_release: row[8] as string, kernel_sha256: row[9] as string,
+      kernel_release: row[8] as string, kernel_sha256: row[9] as string, warning_code: (row[10] as string | null) ?? null,
     });
   }
   return out;

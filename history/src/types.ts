@@ -12,11 +12,12 @@ export interface TargetInput {
   readonly reused: boolean;
   readonly reused_from_run: string | null;
   readonly kernel: { readonly release: string; readonly sha256: string; readonly source: Readonly<Record<string, unknown>> };
-  readonly vm: { readonly accel: string };
+  readonly vm: { readonly accel: string; readonly cpu?: string; readonly memory_mb?: number; readonly cpus?: number };
   readonly btf: { readonly kernel_btf_available: boolean };
   readonly classification_code: string | null;
   readonly classification_confidence: string | null;
   readonly classification_reason: string;
+  readonly warnings?: ReadonlyArray<{ readonly code: string }>;
 }
 
 export interface RunInput {
@@ -113,6 +114,8 @@ export interface RunMember {
   classification_code: string | null;
   confidence: string | null;
   reason: string;
+  /** a pass whose best-effort attach failed: its first warning's code (null for older rows) */
+  warning_code: string | null;
   kernel_sha256: string;
   kernel_release: string;
   kernel_btf: boolean;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { decompressText } from './codec.ts';
 import { naturalSelect } from './logical.ts';
-import { resultKey, sha256Hex } from './hash.ts';
+import { resultKey, sha256Hex, warningCode, type MachineInputs } from './hash.ts';
 import { TABLES, TargetDecoder } from './queries.ts';
 import type { VerifyMismatch, VerifyReport } from './types.ts';
 
@@ -19,7 +19,7 @@ export function verifyHistory(db: Database.Database): VerifyReport {
   const decoder = new TargetDecoder(db);
   const blobs = (table: 'logs' | 'targets') => {
     const sql = table === 'logs' ? 'SELECT sha256, NULL AS dictionary, data FROM logs'
-      : 'SELECT sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel FROM targets';
+      : 'SELECT sha256, dictionary, data, status, failed_stage, classification_code, confidence, reason, kernel_btf, accel, warning_code FROM targets';
     for (const row of db.prepare(sql).iterate() as IterableIterator<{ sha256: string; dictionary: number | null; data: Buffer } & Record<string, unknown>>) {
       checked[table]!++;
       let text: string;
@@ -45,10 +45,11 @@ export function verifyHistory(db: Database.Database): VerifyReport {
     const actual = sha256Hex(row.content);
     if (actual !== row.sha256) mismatches.push({ table: 'manifests', key: row.sha256, problem: `content hashes to ${actual}` });
   }
-  const results = db.prepare('SELECT result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode FROM results').iterate() as IterableIterator<Record<string, string | null>>;
+  const results = db.prepare('SELECT result_key, artifact_sha256, kernel_sha256, validator_sha256, manifest_sha256, mode, machine FROM results').iterate() as IterableIterator<Record<string, string | null>>;
   for (const r of results) {
     checked.results!++;
-    const actual = resultKey({ artifact: r.artifact_sha256!, kernel: r.kernel_sha256!, validator: r.validator_sha256!, manifest: r.manifest_sha256 ?? null, mode: r.mode! });
+    const machine = r.machine === null || r.machine === undefined ? undefined : (JSON.parse(r.machine) as MachineInputs);
+    const actual = resultKey({ artifact: r.artifact_sha256!, kernel: r.kernel_sha256!, validator: r.validator_sha256!, manifest: r.manifest_sha256 ?? null, mode: r.mode!, machine });
     if (actual !== r.result_key) mismatches.push({ table: 'results', key: String(r.result_key), problem: `inputs hash to ${actual}` });
   }
   // targets.sha256 and results.result_key are unique by the writers, not by an index (migration 4).
@@ -89,6 +90,7 @@ function verdictColumnsDiffer(row: Record<string, unknown>, t: Record<string, un
     status: t.status, failed_stage: t.failed_stage, classification_code: t.classification_code, confidence: t.classification_confidence,
     reason: t.classification_reason, kernel_btf: (t.btf as { kernel_btf_available?: boolean } | undefined)?.kernel_btf_available ? 1 : 0,
     accel: (t.vm as { accel?: string } | undefined)?.accel,
+    warning_code: warningCode(t as { warnings?: { code: string }[] }),
   };
   for (const [col, value] of Object.entries(expected)) if ((value ?? null) !== row[col]) return col;
   return null;

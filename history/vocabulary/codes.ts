@@ -10,6 +10,8 @@ export const CLASSIFICATION_CODES = [
   'COMPLEXITY_LIMIT',
   'UNSUPPORTED_ATTACH_TYPE',
   'UNSUPPORTED_MAP_TYPE',
+  'MAP_CREATION_FAILURE',
+  'RESOURCE_LIMIT',
   'CORE_RELOCATION_FAILURE',
   'MISSING_BTF',
   'UNSUPPORTED_PROGRAM_TYPE',
@@ -55,6 +57,14 @@ export const CODE_INFO: Record<ClassificationCode, { title: string; remediation:
   UNSUPPORTED_MAP_TYPE: {
     title: 'The kernel cannot create a map of this type',
     remediation: 'ship a fallback (e.g. perfbuf instead of ringbuf) selected at load time, or raise the minimum kernel',
+  },
+  MAP_CREATION_FAILURE: {
+    title: 'The kernel refused to create a map with the attributes the object gives it',
+    remediation: "give the map the size its loader sets before load (bpf_map__set_value_size / bpf_map__set_max_entries) in the manifest's maps[] fixups, or fix the map definition",
+  },
+  RESOURCE_LIMIT: {
+    title: 'The kernel ran out of memory or hit a resource limit (not missing support)',
+    remediation: 'check map sizes and the memory the kernel could use (the profile memory_mb, memlock/memcg limits on the target hosts); this says nothing about whether the kernel supports the feature',
   },
   CORE_RELOCATION_FAILURE: {
     title: 'A CO-RE relocation found no matching kernel type or field',

@@ -17,6 +17,32 @@ export const KernelRef = z.object({
   source: z.record(z.string(), z.unknown()),
 });
 
+
+/** What exactly failed: kind is helper | kfunc | map_type | map | program_type | attach_type | attach_target |
+ *  core_relocation | btf | license | verifier | complexity | policy | capability | runtime_target.
+ *  A `map` cause names the map, its type, and the attribute the kernel refused (`field`, `value`) or the errno. */
+export const RootCause = z.object({
+  kind: z.string(),
+  name: z.string(),
+  id: z.number().int().optional(),
+  type: z.string().optional(),
+  field: z.string().optional(),
+  value: z.union([z.number(), z.string()]).optional(),
+  program: z.string().optional(),
+});
+
+/** Why something did not work, with the same vocabulary a failed target uses (a warned attach carries it too). */
+export const Explanation = z.object({
+  code: z.string(),
+  confidence: Confidence,
+  reason: z.string(),
+  remediation: z.string(),
+  root_cause: RootCause.nullable(),
+});
+
+/** A best-effort attach that failed while the target passed: the program loads, but does not attach here. */
+export const AttachWarning = Explanation.extend({ program: z.string(), section: z.string() });
+
 export const ProgramReport = z.object({
   name: z.string(),
   section: z.string(),
@@ -30,17 +56,8 @@ export const ProgramReport = z.object({
   error: z.string(),
   verifier_log_tail: z.string(),
   helpers: z.array(z.number().int()),
-});
-
-/** What exactly failed: kind is helper | kfunc | map_type | program_type | attach_type | attach_target |
- *  core_relocation | btf | license | verifier | complexity | policy | capability | runtime_target. */
-export const RootCause = z.object({
-  kind: z.string(),
-  name: z.string(),
-  id: z.number().int().optional(),
-  type: z.string().optional(),
-  field: z.string().optional(),
-  program: z.string().optional(),
+  /** why the attach failed or was warned (absent from older reports; null when it attached or was not attempted) */
+  attach_explanation: Explanation.nullable().optional(),
 });
 
 /** One program across the matrix: where it fails, why, and the first kernel (in matrix order) from which it works. */
@@ -54,8 +71,16 @@ export const ProgramAcross = z.object({
     confidence: Confidence.nullable(),
     root_cause: RootCause.nullable(),
   })),
+  /** kernels where the program loads but its best-effort attach failed (absent from older reports) */
+  warned: z.array(z.object({
+    profile_id: z.string(),
+    release: z.string(),
+    code: z.string(),
+    confidence: Confidence,
+    root_cause: RootCause.nullable(),
+  })).optional(),
   passing: z.array(z.string()),
-  /** first profile after the last failure; null when it fails on the newest kernel of the matrix */
+  /** first profile after the last failure or attach warning; null when the newest kernel of the matrix fails or warns */
   works_from: z.object({ profile_id: z.string(), release: z.string() }).nullable(),
   /** code and root cause on the last failing kernel (the boundary) */
   code: z.string().nullable(),
@@ -74,7 +99,16 @@ export const TargetReport = z.object({
   reused_from_run: z.string().nullable(),
   kernel: KernelRef,
   // arch is present only for non-x86_64 guests (arm64 by emulation), so x86_64 reports are unchanged.
-  vm: z.object({ accel: z.enum(['kvm', 'tcg', 'none']), boot_ms: z.number().int(), duration_ms: z.number().int(), arch: z.enum(['x86_64', 'arm64']).optional() }),
+  vm: z.object({
+    accel: z.enum(['kvm', 'tcg', 'none']),
+    boot_ms: z.number().int(),
+    duration_ms: z.number().int(),
+    arch: z.enum(['x86_64', 'arm64']).optional(),
+    /** the -cpu model QEMU was given ("host" under KVM and on a remote host); absent from older reports */
+    cpu: z.string().optional(),
+    memory_mb: z.number().int().optional(),
+    cpus: z.number().int().optional(),
+  }),
   btf: z.object({ kernel_btf_available: z.boolean(), artifact_has_btf: z.boolean(), artifact_has_btf_ext: z.boolean() }),
   validation: z.object({
     load_status: z.enum(['pass', 'fail', 'skipped']),
@@ -94,6 +128,8 @@ export const TargetReport = z.object({
   classification_reason: z.string(),
   remediation: z.string(),
   root_cause: RootCause.nullable(),
+  /** attaches that failed in best-effort mode on a passing target, each explained (absent from older reports) */
+  warnings: z.array(AttachWarning).optional(),
   infra_error: z.string().nullable(),
   console_tail: z.string(),
   started_at: z.string(),
@@ -150,6 +186,8 @@ export const Report = z.object({
     infra_errors: z.number().int(),
     required_passed: z.number().int(),
     required_failed: z.number().int(),
+    /** targets that pass with attach warnings (absent from older reports) */
+    warned: z.number().int().optional(),
     reused: z.number().int(),
     notes: z.array(z.string()),
   }),
@@ -163,3 +201,5 @@ export type TargetReport = z.infer<typeof TargetReport>;
 export type ProgramReport = z.infer<typeof ProgramReport>;
 export type RootCause = z.infer<typeof RootCause>;
 export type ProgramAcross = z.infer<typeof ProgramAcross>;
+export type Explanation = z.infer<typeof Explanation>;
+export type AttachWarning = z.infer<typeof AttachWarning>;

@@ -38,6 +38,8 @@ export interface OutcomeSpec {
   remediation?: string;
   rootCause?: TargetReport['root_cause'];
   reusedFrom?: string;
+  /** a pass whose best-effort attach of program `failing` failed: "loads, attach warned" */
+  warn?: { code: string; reason: string };
 }
 
 export interface RunSpec {
@@ -56,12 +58,14 @@ const VALIDATOR_SHA = sha256Hex('validator:site-fixture');
 function program(p: ProgramSpec, o: OutcomeSpec, failing: boolean): ProgramReport {
   const failLoad = failing && o.status === 'fail' && (o.stage ?? 'load') === 'load';
   const failAttach = failing && o.status === 'fail' && o.stage === 'attach';
+  const warned = failing && o.status === 'pass' && o.warn !== undefined;
   return {
     name: p.name, section: p.section, type: p.type,
     load: o.status === 'infra_error' ? 'skipped' : failLoad ? 'fail' : 'pass',
-    attach: o.status === 'infra_error' || failLoad ? 'skipped' : failAttach ? 'fail' : 'pass',
+    attach: o.status === 'infra_error' || failLoad ? 'skipped' : failAttach ? 'fail' : warned ? 'warn' : 'pass',
+    ...(warned ? { attach_explanation: { code: o.warn!.code, confidence: 'high' as const, reason: o.warn!.reason, remediation: 'make the attach optional or choose a target every kernel has', root_cause: { kind: 'attach_target', name: p.section.split('/')[1] ?? '', type: 'kprobe', program: p.name } } } : {}),
     attach_method: 'bpf_program__attach', attach_target: p.section.split('/').slice(1).join('/'), attach_reason: failAttach ? (o.reason ?? 'attach failed') : '',
-    errno: failLoad || failAttach ? 22 : 0, error: failLoad || failAttach ? 'Invalid argument' : '',
+    errno: failLoad || failAttach ? 22 : warned ? 2 : 0, error: failLoad || failAttach ? 'Invalid argument' : warned ? 'No such file or directory' : '',
     verifier_log_tail: failLoad ? (o.verifierLog ?? '') : '', helpers: [1, 14],
   };
 }
@@ -82,7 +86,7 @@ export function makeTarget(spec: RunSpec, artifactSha: string, k: FixtureKernel)
     btf: { kernel_btf_available: k.btf, artifact_has_btf: true, artifact_has_btf_ext: true },
     validation: {
       load_status: o.status === 'infra_error' ? 'skipped' : loadFailed ? 'fail' : 'pass', load_error_code: loadFailed ? -22 : 0, load_error: loadFailed ? 'Invalid argument' : '',
-      attach_mode: 'best-effort', attach_status: programs.some((p) => p.attach === 'fail') ? 'fail' : programs.length ? 'pass' : 'skipped',
+      attach_mode: 'best-effort', attach_status: programs.some((p) => p.attach === 'fail') ? 'fail' : programs.some((p) => p.attach === 'warn') ? 'warn' : programs.length ? 'pass' : 'skipped',
       attach_attempted: programs.length, attach_passed: programs.filter((p) => p.attach === 'pass').length, attach_failed: programs.filter((p) => p.attach === 'fail').length,
     },
     programs,
@@ -93,6 +97,7 @@ export function makeTarget(spec: RunSpec, artifactSha: string, k: FixtureKernel)
     classification_reason: o.reason ?? (code === null ? '' : `${code} on ${k.release}`),
     remediation: o.remediation ?? '',
     root_cause: o.rootCause ?? null,
+    warnings: programs.flatMap((p) => (p.attach === 'warn' && p.attach_explanation ? [{ program: p.name, section: p.section, ...p.attach_explanation }] : [])),
     infra_error: o.status === 'infra_error' ? 'guest did not answer within 120 s' : null,
     console_tail: `[    0.000000] Linux version ${k.release}`,
     started_at: spec.startedAt, finished_at: spec.startedAt, duration_ms: 3400, notes: [],
@@ -159,6 +164,7 @@ export function fixtureRuns(opts: { xss?: boolean } = {}): RunSpec[] {
   const tcProgs = [{ name: 'shape_egress', section: 'tc', type: 'sched_cls' }];
   const log = x ? `${VERIFIER_LOG}\n${XSS.script}\n${XSS.img}` : VERIFIER_LOG;
   const pass = (): OutcomeSpec => ({ status: 'pass' });
+  const kprobeProgs = [{ name: 'watch_open', section: 'kprobe/do_sys_openat3', type: 'kprobe' }];
   return [
     { id: 'run-0001', startedAt: day(0), artifact: xdp, version: 'v1.0.0', programs: xdpProgs, kernels: K, outcome: pass },
     { id: 'run-0002', startedAt: day(1), artifact: lsm, version: x ? `v0.9${XSS.svg}` : 'v0.9.0', programs: lsmProgs, kernels: K,
@@ -175,6 +181,10 @@ export function fixtureRuns(opts: { xss?: boolean } = {}): RunSpec[] {
     { id: 'run-0007', startedAt: day(6), artifact: xdp, version: 'v1.2.0', programs: xdpProgs, kernels: K, outcome: pass },
     // A re-run with unchanged inputs: every result reused from run-0007.
     { id: 'run-0008', startedAt: day(7), artifact: xdp, version: 'v1.2.0', programs: xdpProgs, kernels: K, outcome: () => ({ status: 'pass', reusedFrom: 'run-0007' }) },
+    // kprobe-watch v1.1.0 loads everywhere but its kprobe target is gone on the two oldest kernels: attach warned.
+    { id: 'run-0009', startedAt: day(8), artifact: 'kprobe-watch', version: 'v1.0.0', programs: kprobeProgs, kernels: K, outcome: pass },
+    { id: 'run-0010', startedAt: day(9), artifact: 'kprobe-watch', version: 'v1.1.0', programs: kprobeProgs, kernels: K,
+      outcome: (k) => (k === K[0] || k === K[1] ? { status: 'pass', warn: { code: 'ATTACH_TARGET_MISSING', reason: 'kprobe do_sys_openat3 does not exist in this kernel' } } : pass()) },
   ];
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildSite } from '../build.ts';
 import { writeFixtureHistory, type FixtureInfo } from './fixtures.ts';
-import { serveStatic, type StaticServer } from './serve.ts';
+import { serveStatic, type StaticServer } from '../serve.ts';
 import { launchChromium } from './browser.ts';
 import { checkLinks } from './links.ts';
 import { safeSlug } from '../src/lib/paths.ts';
@@ -59,8 +59,8 @@ test('overview → artifact → cell detail → compare → failure class', asyn
   await page.goto(server.origin + BASE);
   await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
   const grid = page.locator('table[data-grid]');
-  // 3 artifacts × 5 kernels, latest verdicts with symbols.
-  assert.equal(await grid.locator('tbody tr').count(), 3);
+  // 4 artifacts × 5 kernels, latest verdicts with symbols.
+  assert.equal(await grid.locator('tbody tr').count(), 4);
   assert.equal(await grid.locator('thead th.k').count(), 5);
   const xdpRow = grid.locator(`tr#a-${safeSlug('xdp-counter')}`);
   assert.equal(await xdpRow.locator('td.v-pass').count(), 5, 'xdp-counter v1.2.0 passes on every kernel');
@@ -132,6 +132,59 @@ test('cell detail shows classification, root cause, remediation and the verifier
   await page.close();
 });
 
+test('"loads, attach warned" is its own state: grid, class filter, badge, kernel page, class page, compare and API', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(server.origin + BASE);
+  const row = page.locator(`table[data-grid] tr#a-${safeSlug('kprobe-watch')}`);
+  assert.equal(await row.locator('td.v-warn').count(), 2, 'the two oldest kernels are warned, not passed');
+  assert.equal(await row.locator('td.v-pass').count(), 3);
+  assert.match(await row.locator('td.v-warn').first().getAttribute('title') ?? '', /loads, attach warned — ATTACH_TARGET_MISSING/);
+  assert.match(await row.locator('td.mono').innerText(), /^3\/5 \+2◐/);
+  assert.match(await page.locator('p.legend').innerText(), /loads, attach warned/);
+  await page.selectOption('form[data-live-filter] select[name=class]', 'ATTACH_TARGET_MISSING');
+  assert.deepEqual(await page.locator('table[data-grid] tbody tr:not(.hidden-row) th a').allInnerTexts(), ['kprobe-watch']);
+
+  const badge = await (await page.request.get(`${server.origin}${BASE}badge/${safeSlug('kprobe-watch')}.svg`)).text();
+  assert.match(badge, /3\/5 kernels, 2 attach warned/);
+  assert.doesNotMatch(badge, /#2e7d32/, 'never green while an attach is warned');
+
+  await page.goto(`${server.origin}${BASE}class/attach_target_missing/`);
+  const hits = page.locator('#hits + table tbody tr');
+  assert.equal(await hits.count(), 2);
+  assert.match(await hits.first().innerText(), /loads, attach warned: ATTACH_TARGET_MISSING/);
+
+  await page.goto(`${server.origin}${BASE}kernel/`);
+  await page.click('a:text("debian-12-6.1")');
+  assert.match(await page.locator('main').innerText(), /Loading, attach warned \(1\)[\s\S]*kprobe-watch/);
+
+  // v1.0.0 → v1.1.0: pass → warn is a regression on both kernels, named with the warning's class
+  await page.goto(`${server.origin}${BASE}artifact/${safeSlug('kprobe-watch')}/`);
+  await page.click('#versions + .scroll table tbody tr:nth-child(2) a:text("vs previous")');
+  const regressed = page.locator('table[data-compare] tr[data-change=regressed]');
+  assert.equal(await regressed.count(), 2);
+  assert.match(await regressed.first().innerText(), /loads, attach warned · ATTACH_TARGET_MISSING/);
+  assert.match(await regressed.first().innerText(), /new:ATTACH_TARGET_MISSING/);
+  // the picker (in the browser, from the JSON) agrees
+  await page.goto(`${server.origin}${BASE}compare/`);
+  await page.waitForSelector('form[data-picker]:not([hidden])');
+  await page.selectOption('form[data-picker] select[name=artifact]', safeSlug('kprobe-watch'));
+  await page.waitForFunction(() => (document.querySelector('form[data-picker] select[name=base]') as HTMLSelectElement | null)?.options.length === 2);
+  await page.selectOption('form[data-picker] select[name=base]', '0');
+  await page.selectOption('form[data-picker] select[name=head]', '1');
+  await page.click('form[data-picker] button[type=submit]');
+  assert.equal(await page.locator('table[data-picker-result] tr[data-change=regressed]').count(), 2);
+  assert.match(await page.locator('table[data-picker-result] tr[data-change=regressed]').first().innerText(), /◐ loads, attach warned · ATTACH_TARGET_MISSING/);
+
+  const res = await page.request.get(`${server.origin}${BASE}api/v1/artifacts/${safeSlug('kprobe-watch')}/results.json`);
+  const doc = (await res.json()) as { versions: { version: string; results: { profile_id: string; status: string; state: string; warnings: { code: string }[] }[] }[] };
+  const head = doc.versions[1]!.results;
+  assert.deepEqual(head.map((r) => r.state), ['warn', 'warn', 'pass', 'pass', 'pass']);
+  assert.deepEqual(head.map((r) => r.status), ['pass', 'pass', 'pass', 'pass', 'pass']);
+  assert.equal(head[0]!.warnings[0]!.code, 'ATTACH_TARGET_MISSING');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the verifier log excerpt is collapsible and cut to its last lines', async () => {
   const { page } = await newPage();
   await page.goto(`${server.origin}${BASE}artifact/${safeSlug('lsm-guard')}/`);
@@ -173,7 +226,7 @@ test('search filters the static index', async () => {
   await page.goto(`${server.origin}${BASE}search/`);
   await page.waitForSelector('form[data-search]:not([hidden])');
   const all = await page.locator('ul[data-search-list] li').count();
-  assert.equal(all, 3 + 5 + FAILURE_CLASSES.length, 'every artifact, kernel and class is listed');
+  assert.equal(all, 4 + 5 + FAILURE_CLASSES.length, 'every artifact, kernel and class is listed');
   await page.fill('form[data-search] input[name=q]', '6.12');
   const visible = page.locator('ul[data-search-list] li:not([hidden])');
   assert.equal(await visible.count(), 1);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildSite } from '../build.ts';
 import { writeFixtureHistory, XSS } from './fixtures.ts';
-import { serveStatic, type StaticServer } from './serve.ts';
+import { serveStatic, type StaticServer } from '../serve.ts';
 import { launchChromium } from './browser.ts';
 import { safeSlug } from '../src/lib/paths.ts';
 

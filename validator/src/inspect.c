@@ -148,14 +148,41 @@ int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct o
 	return 0;
 }
 
-/* "map 'NAME': failed to create" is libbpf's only per-map evidence when the whole load fails. */
-static bool log_says_create_failed(const char *log, const char *name)
+/* errno from libbpf's rendering of it: "-ENOMEM", "-ENOTSUPP" or "-12" (libbpf_errstr). */
+static int parse_errstr(const char *s)
 {
-	char *needle = xasprintf("map '%s': failed to create", name);
-	bool found = log && strstr(log, needle) != NULL;
+	char name[32];
+	size_t n = 0;
 
+	if (*s == '-')
+		s++;
+	if (*s >= '0' && *s <= '9')
+		return atoi(s);
+	while (n + 1 < sizeof(name) && ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9')))
+		n++;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	if (strcmp(name, "ENOTSUPP") == 0)
+		return 524; /* kernel-internal, unknown to libc */
+	for (int e = 1; e < 200; e++) {
+		const char *en = strerrorname_np(e);
+
+		if (en && strcmp(en, name) == 0)
+			return e;
+	}
+	return 0;
+}
+
+/* "map 'NAME': failed to create: -ENOMEM" is libbpf's only per-map evidence when the whole load fails: true when
+ * the line is there, with the errno it names in *err (0 when unreadable). */
+static bool log_says_create_failed(const char *log, const char *name, int *err)
+{
+	char *needle = xasprintf("map '%s': failed to create: ", name);
+	const char *at = log ? strstr(log, needle) : NULL;
+
+	*err = at ? parse_errstr(at + strlen(needle)) : 0;
 	free(needle);
-	return found;
+	return at != NULL;
 }
 
 void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbpf_log)
@@ -179,7 +206,7 @@ void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbp
 		me->max_entries = bpf_map__max_entries(map);
 		if (bpf_map__fd(map) >= 0)
 			me->create = OUT_PASS;
-		else if (bpf_map__autocreate(map) && log_says_create_failed(libbpf_log, me->name))
+		else if (bpf_map__autocreate(map) && log_says_create_failed(libbpf_log, me->name, &me->create_err))
 			me->create = OUT_FAIL;
 		else
 			me->create = OUT_SKIPPED;

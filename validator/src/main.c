@@ -139,6 +139,7 @@ static void validate(const struct options *opts, struct evidence *ev)
 			run_functional_tests(opts, ev, attachments_cgroup_dir(links));
 		detach_all(links);
 	}
+	explain_refusals(ev);
 out:
 	bpf_object__close(obj);
 	prepare_release(&ctx);

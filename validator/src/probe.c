@@ -41,22 +41,33 @@ void probe_kernel(struct evidence *ev)
 	}
 }
 
-/* errno → probe status, the same mapping the reference tool uses */
+/* errno → probe status. Only the kernel's own "no such type" answers say a feature is missing (the probe
+ * functions below turn those into 0); a refusal for another reason (ENOMEM, E2BIG, EBUSY, a permission) says
+ * nothing about support: inconclusive, with the errno kept as evidence. */
 static const char *status_for_errno(int err)
 {
 	switch (err) {
 	case EPERM:
 	case EACCES:
 		return "permission_denied";
-	case EINVAL:
-	case ENOENT:
-		return "inconclusive";
 	case EOPNOTSUPP:
 	case ENOSYS:
 		return "unsupported";
 	default:
-		return "probe_error";
+		return "inconclusive";
 	}
+}
+
+/* libbpf's type probes answer 0 for any refusal. The kernel refuses an unknown map or program type with EINVAL
+ * (and a type it has but cannot offer here with EOPNOTSUPP/ENOTSUPP); any other errno is returned as -errno so
+ * that it is recorded as inconclusive, never as "unsupported". errno is read before anything else can touch it. */
+static int kernel_answer(int ret)
+{
+	int e = errno;
+
+	if (ret != 0)
+		return ret;
+	return e == 0 || e == EINVAL || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */ ? 0 : -e;
 }
 
 static void record_probe(struct probe_result *r, const char *name, int ret)
@@ -123,7 +134,10 @@ static int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat, con
 
 static int probe_prog_type(enum bpf_prog_type t)
 {
-	int ret = libbpf_probe_bpf_prog_type(t, NULL);
+	int ret;
+
+	errno = 0;
+	ret = kernel_answer(libbpf_probe_bpf_prog_type(t, NULL));
 
 	if (ret == 1)
 		return ret;
@@ -136,7 +150,8 @@ static int probe_prog_type(enum bpf_prog_type t)
 
 static int probe_map_type(int t)
 {
-	return libbpf_probe_bpf_map_type((enum bpf_map_type)t, NULL);
+	errno = 0;
+	return kernel_answer(libbpf_probe_bpf_map_type((enum bpf_map_type)t, NULL));
 }
 
 static int probe_prog_type_int(int t)

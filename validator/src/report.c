@@ -73,6 +73,8 @@ static void write_needs(struct json *j, const struct program_ev *p)
 	json_kv_str(j, "status", p->attach_type_status ? p->attach_type_status : "");
 	json_kv_int(j, "errno", p->attach_type_err);
 	json_obj_end(j);
+	json_kv_str(j, "attach_type_in_kernel", p->attach_type_in_kernel ? p->attach_type_in_kernel : "");
+	json_kv_str(j, "prog_type_in_kernel", p->prog_type_in_kernel ? p->prog_type_in_kernel : "");
 	json_key(j, "attach_target");
 	json_obj_begin(j);
 	json_kv_str(j, "kind", p->target_kind ? p->target_kind : "");
@@ -140,6 +142,7 @@ static void write_map(struct json *j, const struct map_ev *m)
 	json_kv_str(j, "status", outcome_str(m->create));
 	json_kv_int(j, "errno", m->create_err);
 	json_obj_end(j);
+	json_kv_str(j, "type_in_kernel", m->type_in_kernel ? m->type_in_kernel : "");
 	json_obj_end(j);
 }
 

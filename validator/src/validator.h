@@ -140,6 +140,9 @@ struct program_ev {
 	int n_cores;
 	const char *attach_type_status;
 	int attach_type_err;
+	/* enums.c: whether the kernel's BTF names the attach/program type (present | missing | inconclusive | "") */
+	const char *attach_type_in_kernel;
+	const char *prog_type_in_kernel;
 	const char *target_kind;
 	char *target_name;
 	const char *target_status;
@@ -175,6 +178,7 @@ struct map_ev {
 	unsigned int key_size, value_size, max_entries;
 	enum outcome create;
 	int create_err;
+	const char *type_in_kernel;   /* enums.c: present | missing | inconclusive | "" (not refused) */
 };
 
 struct fixup_ev {
@@ -286,6 +290,9 @@ int probe_cached_int(const char *key, int (*probe)(int arg), int arg);
 /* kallsyms.c */
 bool kallsyms_has(const char *name, bool *readable);
 int kprobe_resolves(const char *name);
+
+/* enums.c */
+void explain_refusals(struct evidence *ev);
 
 /* rootcause.c */
 void probe_root_causes(struct evidence *ev);

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ValidatorResult } from '../validation/validator-result.ts';
-import { classifyValidatorResult, classifyCommand } from './classify.ts';
+import { classifyValidatorResult, classifyCommand, explainAttach } from './classify.ts';
 import { CLASSIFICATION_CODES, CODE_INFO } from '../../../history/vocabulary/codes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -149,6 +149,85 @@ test('structured evidence picks the code: map create, missing BTF, lockdown, ope
   c = classifyValidatorResult(complex)!;
   assert.equal(c.code, 'COMPLEXITY_LIMIT');
   assert.equal(c.program, 'count_unchecked');
+});
+
+// Recorded on real kernels (testdata/*--debian-sid-old-cpu.json: sid booted with -cpu max,cx16=off, the earlier
+// default TCG model, under which 7.x kernels cannot allocate an arena: kmalloc_nolock() needs cmpxchg16b).
+test('a map refused with ENOMEM is a resource limit, never a confirmed absence, even when the probe hit ENOMEM too', () => {
+  const v = load('arena-map--debian-sid-old-cpu.json');
+  assert.deepEqual(v.maps[0]!.create, { status: 'fail', errno: 12 }, 'the create errno libbpf logged is recorded');
+  assert.equal(v.probes.map_types.arena!.status, 'inconclusive', 'a probe that hit ENOMEM is no "unsupported" answer');
+  assert.equal(v.probes.map_types.arena!.errno, 12);
+  const c = classifyValidatorResult(v)!;
+  assert.equal(c.code, 'RESOURCE_LIMIT');
+  assert.equal(c.confidence, 'medium');
+  assert.deepEqual(c.rootCause, { kind: 'map', name: 'arena', type: 'arena', value: 'ENOMEM' });
+  assert.doesNotMatch(c.reason, /unsupported/);
+  // the kernel that really lacks the type says so from its BTF, with high confidence
+  const old = classifyValidatorResult(load('arena-map--debian-11.json'))!;
+  assert.equal(old.code, 'UNSUPPORTED_MAP_TYPE');
+  assert.equal(old.confidence, 'high');
+  assert.match(old.reason, /BTF has no arena in enum bpf_map_type/);
+});
+
+test('a map refusal names what happened: a permission, or attributes of a type the kernel has', () => {
+  const perm = load('arena-map--debian-sid-old-cpu.json');
+  perm.maps[0]!.create = { status: 'fail', errno: 1 };
+  perm.probes.map_types.arena = { status: 'permission_denied', errno: 1 };
+  let c = classifyValidatorResult(perm)!;
+  assert.equal(c.code, 'CAPABILITY_FAILURE');
+  assert.equal(c.rootCause?.value, 'EPERM');
+
+  const attrs = load('arena-map--debian-sid-old-cpu.json');
+  attrs.maps[0]!.create = { status: 'fail', errno: 22 };
+  c = classifyValidatorResult(attrs)!;
+  assert.equal(c.code, 'MAP_CREATION_FAILURE', 'EINVAL for a type the kernel names is its attributes, not the type');
+  assert.equal(c.confidence, 'high');
+
+  // an older validator's "unsupported" (no BTF fact, no errno) is still taken as the kernel's answer
+  const legacy = load('arena-map--debian-sid-old-cpu.json');
+  legacy.maps[0]!.create = { status: 'fail', errno: 0 };
+  legacy.maps[0]!.type_in_kernel = '';
+  legacy.probes.map_types.arena = { status: 'unsupported', errno: 0 };
+  assert.equal(classifyValidatorResult(legacy)!.code, 'UNSUPPORTED_MAP_TYPE');
+  // …but not when the map itself was refused with ENOMEM
+  legacy.maps[0]!.create = { status: 'fail', errno: 12 };
+  assert.equal(classifyValidatorResult(legacy)!.code, 'RESOURCE_LIMIT');
+});
+
+test('a warned attach is explained as a failure would be: missing target, unknown attach type', () => {
+  const kprobe = load('attach-warn-kprobe--debian-11.json');
+  assert.equal(kprobe.attach.status, 'warn');
+  assert.equal(classifyValidatorResult(kprobe), null, 'best-effort: the target passes');
+  let e = explainAttach(kprobe, kprobe.programs[0]!);
+  assert.equal(e.code, 'ATTACH_TARGET_MISSING');
+  assert.equal(e.confidence, 'high');
+  assert.equal(e.root_cause?.name, 'bpfcompat_function_that_does_not_exist');
+
+  const tcx = load('tcx-attach--debian-11.json');
+  const p = tcx.programs[0]!;
+  assert.equal(p.attach.status, 'warn');
+  assert.equal(p.attach_type_in_kernel, 'missing', 'the 5.10 kernel BTF has no BPF_TCX_INGRESS');
+  e = explainAttach(tcx, p);
+  assert.equal(e.code, 'UNSUPPORTED_ATTACH_TYPE');
+  assert.equal(e.confidence, 'high');
+  assert.deepEqual(e.root_cause, { kind: 'attach_type', name: 'tcx_ingress', type: 'sched_cls', program: 'tcx_pass' });
+  assert.match(e.reason, /BPF_TCX_INGRESS/);
+
+  // the same evidence in required mode fails the target with the same explanation
+  tcx.attach = { ...tcx.attach, mode: 'required', status: 'fail' };
+  p.attach.status = 'fail';
+  const c = classifyValidatorResult(tcx)!;
+  assert.equal(c.code, 'UNSUPPORTED_ATTACH_TYPE');
+  assert.equal(c.failedStage, 'attach');
+  assert.deepEqual(c.rootCause, e.root_cause);
+
+  // a known attach type refused with EPERM is a permission, with ENOMEM a resource limit
+  p.attach_type_in_kernel = 'present';
+  p.attach.errno = 1;
+  assert.equal(explainAttach(tcx, p).code, 'CAPABILITY_FAILURE');
+  p.attach.errno = 12;
+  assert.equal(explainAttach(tcx, p).code, 'RESOURCE_LIMIT');
 });
 
 test('every code has a title, a remediation and a site page', () => {

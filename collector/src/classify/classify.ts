@@ -1,7 +1,7 @@
 // Classification: structured facts from the validator's probes first (facts.ts), log patterns as the fallback
 // (log-rules.ts) with lower confidence. Pure functions of the validator's JSON.
-import type { ValidatorResult } from '../validation/validator-result.ts';
-import type { RootCause } from '../../../history/vocabulary/report-schema.ts';
+import type { ProgramEvidence, ValidatorResult } from '../validation/validator-result.ts';
+import type { Explanation, RootCause } from '../../../history/vocabulary/report-schema.ts';
 import { type ClassificationCode } from '../../../history/vocabulary/codes.ts';
 import { attachFinding, failingPrograms, loadFinding, type Confidence, type Finding } from './facts.ts';
 import { logFinding } from './log-rules.ts';
@@ -23,11 +23,8 @@ export interface Classification {
   rootCause: RootCause | null;
 }
 
-/** Errno values the kernel returns, by name, for reasons users read. */
-export const ERRNO_NAMES: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 7: 'E2BIG', 9: 'EBADF', 13: 'EACCES', 16: 'EBUSY', 22: 'EINVAL', 28: 'ENOSPC', 38: 'ENOSYS', 95: 'EOPNOTSUPP', 524: 'ENOTSUPP',
-};
-export const errnoName = (e: number): string => ERRNO_NAMES[Math.abs(e)] ?? `errno ${Math.abs(e)}`;
+import { errnoName } from './errno.ts';
+export { ERRNO_NAMES, errnoName } from './errno.ts';
 
 function info(code: ClassificationCode, failedStage: FailedStage, m: { reason: string; confidence: Confidence; program?: string; rootCause?: RootCause | null }): Classification {
   const rootCause = m.rootCause ?? null;
@@ -50,6 +47,12 @@ function classifyLoad(v: ValidatorResult): Classification {
   });
 }
 
+/** Why one program's attach failed or was warned: the explanation a failed target would carry. */
+export function explainAttach(v: ValidatorResult, p: ProgramEvidence): Explanation {
+  const f = attachFinding(v, p);
+  return { code: f.code, confidence: f.confidence, reason: f.reason, remediation: remediationFor(f.code, f.rootCause), root_cause: f.rootCause };
+}
+
 /** Classifies a validator verdict. Returns null when the target passed. */
 export function classifyValidatorResult(v: ValidatorResult): Classification | null {
   if (v.object.open_status === 'fail') {
@@ -58,11 +61,8 @@ export function classifyValidatorResult(v: ValidatorResult): Classification | nu
   if (v.load.status === 'fail') return classifyLoad(v);
   if (v.attach.status === 'fail') {
     const p = v.programs.find((x) => x.attach.status === 'fail');
-    const fact = p ? attachFinding(p) : null;
-    if (fact) return fromFinding(fact, 'attach');
-    const what = p ? `program ${p.name} (${p.section}) could not be attached${p.attach.target ? ` to ${p.attach.target}` : ''}: ${p.attach.error || errnoName(p.attach.errno)}` : 'a required attach failed';
-    const rootCause: RootCause | null = p ? { kind: 'attach_type', name: p.expected_attach_type || p.type, type: p.type, program: p.name } : null;
-    return info('UNSUPPORTED_ATTACH_TYPE', 'attach', { reason: what, confidence: 'medium', rootCause, ...(p ? { program: p.name } : {}) });
+    if (p) return fromFinding(attachFinding(v, p), 'attach');
+    return info('UNSUPPORTED_ATTACH_TYPE', 'attach', { reason: 'a required attach failed', confidence: 'low' });
   }
   if (v.functional.status === 'fail') {
     const t = v.functional.tests.find((x) => x.required && x.status === 'fail');

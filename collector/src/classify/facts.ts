@@ -4,6 +4,7 @@
 import type { ProgramEvidence, ValidatorResult } from '../validation/validator-result.ts';
 import type { RootCause } from '../../../history/vocabulary/report-schema.ts';
 import type { ClassificationCode } from '../../../history/vocabulary/codes.ts';
+import { errnoName } from './errno.ts';
 
 export type Confidence = 'high' | 'medium' | 'low';
 
@@ -123,17 +124,56 @@ function missingBtf(v: ValidatorResult): Finding | null {
   return null;
 }
 
+/** Errnos that say the kernel ran out of something, not that it lacks a feature. */
+const RESOURCE_ERRNOS = new Set([12 /* ENOMEM */, 28 /* ENOSPC */, 24 /* EMFILE */, 23 /* ENFILE */]);
+const PERMISSION_ERRNOS = new Set([1 /* EPERM */, 13 /* EACCES */]);
+
+/**
+ * A map the kernel refused. Only the kernel's own "no such type" answer makes it an unsupported type: its BTF has no
+ * enumerator for the type, or (without that evidence) the type probe got the kernel's unknown-type answer. A refusal
+ * for another reason (ENOMEM, EPERM, E2BIG, EINVAL of a known type) is named as what it is.
+ */
 function mapFinding(v: ValidatorResult): Finding | null {
   const map = v.maps.find((m) => m.create.status === 'fail');
   if (!map) return null;
-  const probe = v.probes.map_types[map.type]?.status;
-  if (probe === 'supported') return null; // the type exists: attributes, pinning or memory failed, not the type
-  const probed = probe === 'unsupported';
-  return {
-    code: 'UNSUPPORTED_MAP_TYPE', confidence: probed ? 'high' : 'medium',
-    reason: `map '${map.name}' of type ${map.type} could not be created${probed ? `; the probe confirms ${map.type} maps are unsupported on this kernel` : ''}`,
-    rootCause: { kind: 'map_type', name: map.type, id: map.type_id },
-  };
+  const probe = v.probes.map_types[map.type];
+  const err = map.create.errno;
+  const known = map.type_in_kernel;
+  const refused = err ? ` (${errnoName(err)})` : '';
+  if (known === 'missing' || (known !== 'present' && probe?.status === 'unsupported' && !RESOURCE_ERRNOS.has(err) && !PERMISSION_ERRNOS.has(err))) {
+    const evidence = known === 'missing' ? `this kernel's BTF has no ${map.type} in enum bpf_map_type` : `the probe confirms ${map.type} maps are unsupported on this kernel`;
+    return {
+      code: 'UNSUPPORTED_MAP_TYPE', confidence: 'high',
+      reason: `map '${map.name}' of type ${map.type} could not be created${refused}; ${evidence}`,
+      rootCause: { kind: 'map_type', name: map.type, id: map.type_id },
+    };
+  }
+  const support = known === 'present' ? `this kernel knows ${map.type} maps (its BTF names the type)`
+    : probe?.status === 'supported' ? `the probe created a ${map.type} map`
+    : `whether this kernel supports ${map.type} maps is not known (the type probe was ${probe?.status ?? 'not run'}${probe?.errno ? `: ${errnoName(probe.errno)}` : ''})`;
+  const rootCause: RootCause = { kind: 'map', name: map.name, type: map.type, ...(err ? { value: errnoName(err) } : {}) };
+  if (RESOURCE_ERRNOS.has(err)) {
+    return {
+      code: 'RESOURCE_LIMIT', confidence: 'medium',
+      reason: `map '${map.name}' of type ${map.type} could not be created: the kernel refused with ${errnoName(err)} (a resource limit, not missing support); ${support}`,
+      rootCause,
+    };
+  }
+  if (PERMISSION_ERRNOS.has(err)) {
+    return {
+      code: 'CAPABILITY_FAILURE', confidence: 'medium',
+      reason: `map '${map.name}' of type ${map.type} could not be created: the kernel refused with ${errnoName(err)} (a permission); ${support}`,
+      rootCause,
+    };
+  }
+  if (known === 'present' || probe?.status === 'supported') {
+    return {
+      code: 'MAP_CREATION_FAILURE', confidence: err ? 'high' : 'medium',
+      reason: `map '${map.name}' of type ${map.type} could not be created${refused}: ${support}, so the kernel refused the map's attributes`,
+      rootCause,
+    };
+  }
+  return null;
 }
 
 /** The structured root cause of a failed load, or null when no fact explains it. */
@@ -149,12 +189,52 @@ export function loadFinding(v: ValidatorResult): Finding | null {
   return null;
 }
 
-/** A failed attach whose target the probe shows missing. */
-export function attachFinding(p: ProgramEvidence): Finding | null {
-  if (p.attach_target.status !== 'missing') return null;
+/**
+ * Why a program could not be attached, whether that failed the target (required attach) or only warned
+ * (best-effort): the target is absent, the kernel does not know the attach type, or the refusal says what it was.
+ */
+export function attachFinding(v: ValidatorResult, p: ProgramEvidence): Finding {
+  const program = p.name;
+  const err = p.attach.errno;
+  const refused = `${p.attach.error || errnoName(err)}${err && p.attach.error ? ` (${errnoName(err)})` : ''}`;
+  if (p.attach_target.status === 'missing') {
+    return {
+      code: 'ATTACH_TARGET_MISSING', confidence: 'high', program,
+      reason: `program ${program} (${p.section}) could not be attached: ${p.attach_target.kind} ${p.attach_target.name} does not exist in this kernel (the probe confirms)`,
+      rootCause: { kind: 'attach_target', name: p.attach_target.name, type: p.attach_target.kind, program },
+    };
+  }
+  const attachType = p.expected_attach_type || p.type;
+  if (p.attach_type_in_kernel === 'missing' || p.attach_type_probe.status === 'unsupported') {
+    const evidence = p.attach_type_in_kernel === 'missing'
+      ? `this kernel does not know attach type ${attachType} (its BTF has no BPF_${attachType.toUpperCase()} in enum bpf_attach_type)`
+      : `this kernel refuses attach type ${attachType} for ${p.type} programs (the probe confirms)`;
+    return {
+      code: 'UNSUPPORTED_ATTACH_TYPE', confidence: 'high', program,
+      reason: `program ${program} (${p.section}) could not be attached${p.attach.method && p.attach.method !== 'none' ? ` by ${p.attach.method}` : ''}: ${evidence}`,
+      rootCause: { kind: 'attach_type', name: attachType, type: p.type, program },
+    };
+  }
+  const target = p.attach.target ? ` to ${p.attach.target}` : '';
+  if (RESOURCE_ERRNOS.has(err)) {
+    return {
+      code: 'RESOURCE_LIMIT', confidence: 'medium', program,
+      reason: `program ${program} (${p.section}) could not be attached${target}: the kernel refused with ${errnoName(err)} (a resource limit, not missing support)`,
+      rootCause: { kind: 'attach_type', name: attachType, type: p.type, program, value: errnoName(err) },
+    };
+  }
+  if (PERMISSION_ERRNOS.has(err)) {
+    const lockdown = v.probes.environment.lockdown ?? '';
+    const locked = /\[(integrity|confidentiality)\]/.test(lockdown);
+    return {
+      code: locked ? 'POLICY_DENIED' : 'CAPABILITY_FAILURE', confidence: 'medium', program,
+      reason: `program ${program} (${p.section}) could not be attached${target}: the kernel refused with ${errnoName(err)}${locked ? ` under lockdown ${lockdown}` : ''}`,
+      rootCause: { kind: locked ? 'policy' : 'capability', name: errnoName(err), type: attachType, program },
+    };
+  }
   return {
-    code: 'ATTACH_TARGET_MISSING', confidence: 'high', program: p.name,
-    reason: `program ${p.name} (${p.section}) could not be attached: ${p.attach_target.kind} ${p.attach_target.name} does not exist in this kernel (the probe confirms)`,
-    rootCause: { kind: 'attach_target', name: p.attach_target.name, type: p.attach_target.kind, program: p.name },
+    code: 'UNSUPPORTED_ATTACH_TYPE', confidence: 'medium', program,
+    reason: `program ${program} (${p.section}) could not be attached${target}: ${refused}${p.attach_type_in_kernel === 'present' ? `; the kernel knows attach type ${attachType}, so the hook or its arguments were refused` : ''}`,
+    rootCause: { kind: 'attach_type', name: attachType, type: p.type, program, ...(err ? { value: errnoName(err) } : {}) },
   };
 }

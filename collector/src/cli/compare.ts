@@ -11,7 +11,8 @@ const HELP = `Usage: bpfcompat compare BASE HEAD [--history P] [--artifact-name 
 
 BASE and HEAD are each a report JSON file, a run id in the history, or (with --artifact-name) a version
 of that artifact (its newest run). Profiles are joined by id; each is added, removed, unchanged,
-classification_changed, improved or regressed (pass > fail > infra_error).
+classification_changed, improved or regressed (pass > warn > fail > infra_error, where warn is a pass whose
+best-effort attach failed: "loads, attach warned", shown with the warning's code).
 
   --out FILE            write the diff JSON
   --markdown FILE       write the diff as Markdown (summary + table)

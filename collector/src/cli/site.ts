@@ -1,16 +1,25 @@
 import type { Verb } from './verb.ts';
-import { parseFlags } from './args.ts';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { intFlag, parseFlags } from './args.ts';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 
 const HELP = `Usage: bpfcompat site build --history H --out DIR [--base /REPO/] [--verbose]
+       bpfcompat site serve --dir DIR [--port 4321] [--base /]
 
-Renders the static compatibility site (overview, artifacts, kernels, compare, failure classes, runs,
+build: renders the static compatibility site (overview, artifacts, kernels, compare, failure classes, runs,
 search, JSON API under /api/v1/, badges) from a history file with Astro.
 
   --history H   the history SQLite file (read-only)
   --out DIR     output directory (created; existing files are replaced)
   --base PATH   base path the site is served under, e.g. /REPO/ for https://OWNER.github.io/REPO/ (default /)
   --verbose     show Astro's build log
+
+serve: serves a built site on http://127.0.0.1:PORT/ as GitHub Pages would, until interrupted (Ctrl-C).
+
+  --dir DIR     the built site (site build's --out)
+  --port N      port on 127.0.0.1 (default 4321; 0 picks a free one)
+  --base PATH   the base the site was built with (default /)
 `;
 
 export const siteVerb: Verb = {
@@ -19,7 +28,8 @@ export const siteVerb: Verb = {
   help: HELP,
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub !== 'build') throw usageError(sub === undefined ? 'site: missing subcommand' : `site: unknown subcommand '${sub}'`, "run 'bpfcompat site build --help'");
+    if (sub === 'serve') return serve(rest);
+    if (sub !== 'build') throw usageError(sub === undefined ? 'site: missing subcommand' : `site: unknown subcommand '${sub}'`, "run 'bpfcompat site --help'");
     const { values } = parseFlags('site build', rest, {
       history: { type: 'string' },
       out: { type: 'string' },
@@ -35,3 +45,24 @@ export const siteVerb: Verb = {
     return 0;
   },
 };
+
+async function serve(argv: string[]): Promise<number> {
+  const { values } = parseFlags('site serve', argv, { dir: { type: 'string' }, port: { type: 'string' }, base: { type: 'string' } }, { positionals: 0 });
+  if (!values.dir) throw usageError('site serve: --dir is required', 'pass the directory site build wrote, e.g. --dir reports/site');
+  const dir = resolve(values.dir);
+  if (!existsSync(join(dir, 'index.html'))) throw usageError(`site serve: --dir ${values.dir}: no index.html in it`, "build the site first: 'bpfcompat site build --history H --out DIR'");
+  const port = intFlag('port', values.port, 4321, 0, 65535);
+  const base = values.base ?? '/';
+  if (!base.startsWith('/') || !base.endsWith('/')) throw usageError(`site serve: --base must start and end with /, got '${base}'`);
+  const { serveStatic } = await import('../../../site/serve.ts');
+  const server = await serveStatic(dir, base, port).catch((err: NodeJS.ErrnoException) => {
+    throw new BpfcompatError('USAGE', `site serve: cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`, { hint: 'pick another --port' });
+  });
+  process.stdout.write(`site: serving ${dir} at ${server.origin}${base} (Ctrl-C stops)\n`);
+  await new Promise<void>((done) => {
+    const stop = () => void server.close().then(done);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -38,6 +38,7 @@ Flags:
   --shard I/N              only slice I of N of the (case × kernel) targets (CI job matrices; merge the histories after)
   --stop-on-failure        start no further guest boot after the first required failure; what did not run is
                            listed as not run in the summary and its Markdown
+  --require-attach         every attach of every artifact case must succeed (a case's require_attach wins)
   --history PATH | --no-history | --fresh | --offline | --quiet   as for bpfcompat test
 
 Exit codes: 0 every case passed · 2 a case failed on a required kernel · 1 usage error or any infrastructure error.`;
@@ -63,6 +64,7 @@ export const suiteVerb: Verb = {
       quiet: { type: 'boolean' },
       shard: { type: 'string' },
       'stop-on-failure': { type: 'boolean' },
+      'require-attach': { type: 'boolean' },
     }, { positionals: 0 });
     if (!v.suite) throw usageError('suite: --suite is required', 'pass the suite YAML, e.g. --suite suite.yaml');
     const suiteFile = resolve(v.suite);
@@ -71,7 +73,7 @@ export const suiteVerb: Verb = {
     const timeoutMs = v.timeout !== undefined ? parseTimeoutFlag(v.timeout) : undefined;
     const located: { validator: Promise<ValidatorBinary> | null } = { validator: null };
     const shard = parseShard(v.shard);
-    const prepared = await prepareSuite(suite, suiteFile, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), validator: () => (located.validator ??= locateValidator()) });
+    const prepared = await prepareSuite(suite, suiteFile, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(v['require-attach'] ? { requireAttach: true } : {}), validator: () => (located.validator ??= locateValidator()) });
     const validatorBin = located.validator ? await located.validator : null;
     const cases = shardCases(prepared, shard, (c) => c.name, (c) => c.unit.profiles, (c, kept) => ({ ...c, unit: { ...c.unit, profiles: kept }, matrix: { ...c.matrix, profiles: kept } }));
     // iproute2's ip/tc reset XDP and tc state between cases; busybox's ip cannot. Optional: only when the host has them.

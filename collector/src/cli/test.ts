@@ -5,7 +5,7 @@ import { parseFlags, intFlag } from './args.ts';
 import { RUN_FLAGS, selectProfiles } from './run-flags.ts';
 import { usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
-import { loadManifest, manifestIdentity } from '../config/manifest.ts';
+import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
 import { locateValidator, validatorForArch, type ValidatorBinary } from '../validation/validator-binary.ts';
@@ -33,6 +33,8 @@ Flags:
   --junit PATH             JUnit XML path (one testcase per kernel)
   --manifest PATH          manifest YAML (required attaches, map fixups, variants, functional tests)
   --validation-mode MODE   load_only | load_attach | behavior (default: attach per manifest, tests if present)
+  --require-attach         every attach must succeed: a program that loads but does not attach fails (exit 2);
+                           without it such a target passes with an explained attach warning
   --profile ID             only this profile of the matrix (repeatable)
   --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
   --jobs N                 targets run in parallel (default: number of cores)
@@ -66,13 +68,14 @@ export const testVerb: Verb = {
       ...RUN_FLAGS,
       manifest: { type: 'string' },
       'validation-mode': { type: 'string' },
+      'require-attach': { type: 'boolean' },
       shard: { type: 'string' },
       command: { type: 'string' },
       'command-binary': { type: 'string' },
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
     if (values.command !== undefined) {
-      if (values.manifest || values['validation-mode']) throw usageError('test: --manifest and --validation-mode do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
+      if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
       return runCommandMode({
         command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
         flags: { command: '--command', binary: '--command-binary', expectExit: '--command-expect-exit' },
@@ -101,7 +104,9 @@ export const testVerb: Verb = {
     const matrixPath = locateMatrix(values.matrix);
     const matrix = await loadMatrix(matrixPath);
     matrix.profiles = selectProfiles(matrix.profiles, values.profile, matrixPath);
-    const manifest = values.manifest ? await loadManifest(values.manifest) : null;
+    const loaded = values.manifest ? await loadManifest(values.manifest) : null;
+    if (values['require-attach'] && mode === 'load_only') throw usageError('test: --require-attach contradicts --validation-mode load_only (nothing is attached)', 'drop one of them');
+    const manifest = values['require-attach'] ? withRequireAttach(loaded) : loaded;
     if (manifest) {
       const known = new Set(matrix.profiles.map((p) => p.id));
       for (const id of manifest.required_profiles) if (!known.has(id)) throw usageError(`${values.manifest}: required_profiles: ${id} is not in the matrix ${matrixPath}`);
@@ -145,7 +150,7 @@ export const testVerb: Verb = {
       },
       command: null,
       ...validatorsBlock(matrix.profiles.map((p) => p.arch), { x86_64: validatorRef(validator), ...(validatorArm64 ? { arm64: validatorRef(validatorArm64) } : {}) }, validatorRef(validator)),
-      manifest: values.manifest && manifestSha256 ? { path: values.manifest, sha256: manifestSha256 } : null,
+      manifest: manifestSha256 ? { path: values.manifest ?? '(--require-attach)', sha256: manifestSha256 } : null,
       mode, matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
       targets: result.targets,
       paths: { json: values.out, markdown: values.markdown ?? null, junit: values.junit ?? null },
@@ -156,7 +161,7 @@ export const testVerb: Verb = {
     const historyNote = emptyShard ? `shard ${formatShard(shard)} holds no kernel of ${matrixPath}; nothing recorded` : history ? history.append(report, runDir, manifestId?.content) : null;
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
-      process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);
+      process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed${report.summary.warned ? ` (${report.summary.warned} with attach warnings)` : ''}, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);
       process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);

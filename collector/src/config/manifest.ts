@@ -85,6 +85,8 @@ export const Manifest = z
     probe_companions: z.array(ident).default([]),
     required_profiles: z.array(z.string()).default([]),
     functional_tests: z.array(FunctionalTest).max(32).default([]),
+    /** every attach must succeed: a program that loads but does not attach fails the target (default: best-effort) */
+    require_attach: z.boolean().optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((m, ctx) => {
@@ -118,6 +120,12 @@ export function loadManifest(file: string): Promise<Manifest> {
 export function manifestIdentity(manifest: Manifest): { content: string; sha256: string } {
   const content = canonicalJson(manifest);
   return { content, sha256: sha256Hex(content) };
+}
+
+/** The manifest a run uses when --require-attach is given: the user's (or an empty one) with require_attach set.
+ *  It is what the result key hashes, so a verdict made with best-effort attach is never reused for it. */
+export function withRequireAttach(manifest: Manifest | null): Manifest {
+  return { ...(manifest ?? Manifest.parse({})), require_attach: true };
 }
 
 export function helperId(v: number | string): number {

@@ -59,6 +59,9 @@ export const Profile = z.strictObject({
   timeout: duration.optional(),
   memory_mb: z.number().int().min(256).max(16384).default(1024),
   cpus: z.number().int().min(1).max(8).default(1),
+  /** The guest's -cpu model (a QEMU CPU model with optional feature switches); default: a real server class under
+   *  TCG (vm/machine.ts), "host" under KVM. Part of every result key. */
+  cpu: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._=,+-]{0,511}$/, 'must be a QEMU CPU model such as EPYC-Rome-v1 or Skylake-Server,pku=off').optional(),
 });
 
 export const Matrix = z

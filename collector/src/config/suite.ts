@@ -36,6 +36,8 @@ export const SuiteDefaults = z.strictObject({
   concurrency: z.number().int().min(1).max(64).optional(),
   keep_vm_on_failure: z.boolean().optional(),
   guest_tools: z.array(z.string().min(1)).default([]),
+  /** every attach of every artifact case must succeed (a case may set its own) */
+  require_attach: z.boolean().optional(),
 });
 
 export const SuiteCase = z.strictObject({
@@ -48,6 +50,8 @@ export const SuiteCase = z.strictObject({
   matrix: path.optional(),
   manifest: path.optional(),
   validation_mode: validationMode.optional(),
+  /** every attach must succeed: a program that loads but does not attach fails the case */
+  require_attach: z.boolean().optional(),
   test: SuiteTest.optional(),
   command: z.string().min(1).optional(),
   command_binary: path.optional(),
@@ -89,7 +93,7 @@ export const Suite = z
       if (!c.artifact && !c.command) ctx.addIssue({ code: 'custom', path: ['cases', i], message: 'needs an artifact or a command' });
       if (!c.matrix && !s.defaults.matrix) ctx.addIssue({ code: 'custom', path: ['cases', i, 'matrix'], message: 'missing (required here or in defaults.matrix)' });
       if (c.command) {
-        for (const k of ['manifest', 'validation_mode', 'test'] as const) if (c[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['cases', i, k], message: 'does not apply to a command case (its exit code is the verdict)' });
+        for (const k of ['manifest', 'validation_mode', 'test', 'require_attach'] as const) if (c[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['cases', i, k], message: 'does not apply to a command case (its exit code is the verdict)' });
         if (c.command.trim() === '') ctx.addIssue({ code: 'custom', path: ['cases', i, 'command'], message: 'the command is empty' });
       } else {
         for (const k of ['command_binary', 'expect_exit'] as const) if (c[k] !== undefined) ctx.addIssue({ code: 'custom', path: ['cases', i, k], message: 'needs command' });

@@ -1,6 +1,7 @@
 import type { Profile } from '../config/matrix.ts';
 import type { KernelArch, ResolvedKernel } from '../kernels/types.ts';
 import type { Accel, GuestEvent, GuestJob, GuestOutcome } from '../vm/types.ts';
+import type { MachineInputs } from '../../../history/src/hash.ts';
 
 // The contract of the lanes that reach a machine over SSH instead of booting a catalog kernel with a
 // generated initramfs: the disk-image lane (profile.image) and the remote-host lane (profile.ssh).
@@ -21,6 +22,8 @@ export interface LaneIdentity {
   /** image lane: sha256 of the base image; ssh lane: sha256 over uname -r, /proc/version and the kernel BTF. */
   kernelSha256: string;
   arch: KernelArch;
+  /** The VM the image lane boots (an input of the result key); absent for a remote host, whose CPU is its own. */
+  machine?: MachineInputs;
 }
 
 export interface LaneSession {

@@ -32,7 +32,7 @@ export function looksLikeFile(operand: string): boolean {
 
 export function sideFromReport(path: string): Side {
   const r = readReportFile(path);
-  const verdicts = new Map(r.targets.map((t) => [t.profile_id, { status: t.status, classification_code: t.classification_code, confidence: t.classification_confidence, required: t.required }]));
+  const verdicts = new Map(r.targets.map((t) => [t.profile_id, { status: t.status, classification_code: t.classification_code, confidence: t.classification_confidence, required: t.required, warning_code: t.status === 'pass' ? (t.warnings?.[0]?.code ?? null) : null }]));
   return { side: { label: path, run_id: r.run.id, summary_status: r.summary.status }, verdicts };
 }
 

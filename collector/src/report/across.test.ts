@@ -18,7 +18,7 @@ const PROFILES: Array<[string, string]> = [
 function kernel(release: string): ResolvedKernel {
   return { release, arch: 'x86_64', imagePath: '/k', imageSha256: 'ab'.repeat(32), modulesDir: null, configPath: null, origin: { kind: 'file', path: '/k' } } as unknown as ResolvedKernel;
 }
-const ctx = (id: string, release: string) => ({ profileId: id, required: true, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, bootMs: 1, startedAt: new Date(0), finishedAt: new Date(1), consoleLogPath: null, validatorResultPath: null });
+const ctx = (id: string, release: string) => ({ profileId: id, required: true, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, machine: { cpu: 'EPYC-Rome-v1', memory_mb: 1024, cpus: 1 }, bootMs: 1, startedAt: new Date(0), finishedAt: new Date(1), consoleLogPath: null, validatorResultPath: null });
 const targetsOf = (example: string) => PROFILES.map(([id, release]) => targetFromValidator(ctx(id, release), ValidatorResult.parse(JSON.parse(readFileSync(join(evidence, `${example}--${id}.json`), 'utf8')))));
 
 test('a program that fails on the older kernels works from the first kernel after its last failure', () => {

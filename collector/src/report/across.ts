@@ -1,5 +1,6 @@
-// Across the matrix: for each program that fails somewhere, the kernels where it fails, its root cause and the
-// first kernel of the matrix from which it works. Pure: a function of the targets in matrix order.
+// Across the matrix: for each program that fails (or only loads, its attach warned) somewhere, the kernels where it
+// does, its root cause and the first kernel of the matrix from which it works. Pure: a function of the targets in
+// matrix order.
 import type { ProgramAcross, RootCause, TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { ClassificationCode } from '../../../history/vocabulary/codes.ts';
 import { CLASSIFICATION_CODES } from '../../../history/vocabulary/codes.ts';
@@ -25,18 +26,27 @@ function causeOn(t: TargetReport, program: string): RootCause | null {
   return rc.program === undefined || rc.program === program ? rc : null;
 }
 
+/** The attach warning of this program on a passing target, when it has one. */
+const warningOn = (t: TargetReport, program: string) => (t.status === 'pass' ? t.warnings?.find((w) => w.program === program) : undefined);
+
 export function programsAcross(targets: TargetReport[]): ProgramAcross[] {
   const decided = targets.filter((t) => t.status !== 'infra_error');
   const names: string[] = [];
-  for (const t of decided) for (const n of failingProgramsOf(t)) if (!names.includes(n)) names.push(n);
+  for (const t of decided) for (const n of [...failingProgramsOf(t), ...(t.status === 'pass' ? (t.warnings ?? []).map((w) => w.program) : [])]) if (!names.includes(n)) names.push(n);
   return names.map((program) => {
     const fails = decided.map((t) => failingProgramsOf(t).includes(program));
-    const lastFail = fails.lastIndexOf(true);
-    const first = lastFail + 1 < decided.length ? decided[lastFail + 1]! : null;
-    const boundary = decided[lastFail]!;
-    const rc = causeOn(boundary, program);
-    const code = boundary.classification_code;
+    const warns = decided.map((t) => warningOn(t, program) !== undefined);
+    const lastBad = decided.reduce((last, _, i) => (fails[i] || warns[i] ? i : last), -1);
+    const first = lastBad + 1 < decided.length ? decided[lastBad + 1]! : null;
+    const boundary = decided[lastBad]!;
+    const boundaryWarning = warningOn(boundary, program);
+    const rc = boundaryWarning ? boundaryWarning.root_cause : causeOn(boundary, program);
+    const code = boundaryWarning ? boundaryWarning.code : boundary.classification_code;
     const worksFrom = first ? { profile_id: first.profile_id, release: first.kernel.release } : null;
+    const warned = decided.flatMap((t) => {
+      const w = warningOn(t, program);
+      return w ? [{ profile_id: t.profile_id, release: t.kernel.release, code: w.code, confidence: w.confidence, root_cause: w.root_cause }] : [];
+    });
     return {
       program,
       failing: decided.filter((_, i) => fails[i]).map((t) => ({
@@ -46,7 +56,8 @@ export function programsAcross(targets: TargetReport[]): ProgramAcross[] {
         confidence: t.classification_confidence,
         root_cause: causeOn(t, program),
       })),
-      passing: decided.filter((_, i) => !fails[i]).map((t) => t.profile_id),
+      ...(warned.length > 0 ? { warned } : {}),
+      passing: decided.filter((_, i) => !fails[i] && !warns[i]).map((t) => t.profile_id),
       works_from: worksFrom,
       code,
       root_cause: rc,

@@ -16,8 +16,12 @@ export function renderJunit(r: Report): string {
       )}</failure>`;
     } else if (t.status === 'infra_error') {
       body = `<error type="INFRA_ERROR" message="${xmlEscape(t.infra_error ?? '')}">${xmlEscape(t.console_tail)}</error>`;
+    } else if ((t.warnings?.length ?? 0) > 0) {
+      // JUnit has no warning state: the case passes, and the warning is in its output for CI to show.
+      body = `<system-out>${xmlEscape(t.warnings!.map((w) => `attach warning: ${w.program}: ${w.code} (${w.confidence}): ${w.reason}\nremediation: ${w.remediation}`).join('\n'))}</system-out>`;
     }
-    const props = `<properties><property name="required" value="${t.required}"/><property name="kernel_sha256" value="${t.kernel.sha256}"/><property name="reused" value="${t.reused}"/></properties>`;
+    const warned = (t.warnings ?? []).map((w) => `<property name="attach_warning" value="${xmlEscape(`${w.program}: ${w.code}`)}"/>`).join('');
+    const props = `<properties><property name="required" value="${t.required}"/><property name="kernel_sha256" value="${t.kernel.sha256}"/><property name="reused" value="${t.reused}"/>${warned}</properties>`;
     return `    <testcase classname="${xmlEscape(suiteName)}" name="${xmlEscape(name)}" time="${time}">${props}${body}</testcase>`;
   });
   return [

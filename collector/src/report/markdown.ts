@@ -3,19 +3,24 @@ import { mdCell, mdFence } from './escape.ts';
 import { describeRootCause } from './root-cause-text.ts';
 import { acrossSection } from './markdown-across.ts';
 
-const SYMBOL: Record<TargetReport['status'], string> = { pass: '✅ pass', fail: '❌ fail', infra_error: '⚠️ infra_error' };
+const SYMBOL: Record<TargetReport['status'] | 'warn', string> = { pass: '✅ pass', warn: '◐ loads, attach warned', fail: '❌ fail', infra_error: '⚠️ infra_error' };
+
+const warningsOf = (t: TargetReport) => (t.status === 'pass' ? (t.warnings ?? []) : []);
+/** The state a target is shown in: a pass whose best-effort attach failed is "loads, attach warned". */
+const shown = (t: TargetReport): TargetReport['status'] | 'warn' => (warningsOf(t).length > 0 ? 'warn' : t.status);
 
 function targetRow(t: TargetReport): string {
+  const w = warningsOf(t)[0];
   const cells = [
     t.profile_id,
     t.kernel.release,
-    SYMBOL[t.status],
+    SYMBOL[shown(t)],
     t.required ? 'yes' : 'no',
     t.failed_stage ?? '',
     t.validation.load_status,
     t.validation.attach_status,
     t.btf.kernel_btf_available ? 'yes' : 'no',
-    t.classification_code ? `${t.classification_code} (${t.classification_confidence})` : '',
+    t.classification_code ? `${t.classification_code} (${t.classification_confidence})` : w ? `attach warned: ${w.code} (${w.confidence})` : '',
     t.reused ? 'reused' : `${t.vm.accel} ${(t.duration_ms / 1000).toFixed(1)} s`,
   ];
   return `| ${cells.map(mdCell).join(' | ')} |`;
@@ -26,6 +31,10 @@ function details(t: TargetReport): string[] {
   out.push(`- Status: **${t.status}**${t.required ? ' (required)' : ' (optional)'}${t.reused ? ` — reused from run ${mdCell(t.reused_from_run ?? '')}` : ''}`);
   out.push(`- Kernel: ${mdCell(t.kernel.release)}, sha256 \`${t.kernel.sha256.slice(0, 16)}\`; VM: ${t.vm.accel}, boot ${t.vm.boot_ms} ms`);
   if (t.infra_error) out.push(`- Infrastructure error: ${mdCell(t.infra_error)}`);
+  for (const w of warningsOf(t)) {
+    out.push(`- Attach warning: program ${mdCell(w.program)} loads but does not attach — **${w.code}** (${w.confidence}): ${mdCell(w.reason)}`);
+    if (w.root_cause) out.push(`  - Root cause: ${mdCell(describeRootCause(w.root_cause))}; remediation: ${mdCell(w.remediation)}`);
+  }
   if (t.classification_code) {
     out.push(`- Classification: **${t.classification_code}** (${t.classification_confidence}) — ${mdCell(t.classification_reason)}`);
     if (t.root_cause) out.push(`- Root cause: ${mdCell(describeRootCause(t.root_cause))}${t.root_cause.program ? ` in program ${mdCell(t.root_cause.program)}` : ''}`);
@@ -51,7 +60,7 @@ export function renderMarkdown(r: Report): string {
   const lines = [
     `# bpfcompat report: ${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)}`,
     '',
-    `- Status: **${r.summary.status}** (exit ${r.summary.exit_code}) — ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.infra_errors} infra errors, ${r.summary.reused} reused`,
+    `- Status: **${r.summary.status}** (exit ${r.summary.exit_code}) — ${r.summary.passed} passed${r.summary.warned ? ` (${r.summary.warned} of them with attach warnings)` : ''}, ${r.summary.failed} failed, ${r.summary.infra_errors} infra errors, ${r.summary.reused} reused`,
     `- Artifact: ${mdCell(r.artifact.path)} (\`${r.artifact.identity.slice(0, 23)}\`, ${r.artifact.size_bytes} bytes)`,
     `- Validator: \`${r.validator.sha256.slice(0, 16)}\` · mode ${r.validation_mode}${r.manifest ? ` · manifest ${mdCell(r.manifest.path)}` : ''}`,
     `- Matrix: ${mdCell(r.matrix.name)} (${r.matrix.profiles.length} profiles) · run ${r.run.id} · ${(r.run.duration_ms / 1000).toFixed(1)} s on ${r.run.jobs} job(s), ${r.run.accel}`,
@@ -81,17 +90,23 @@ export function renderJobSummary(r: Report): string {
     const c = t.status === 'infra_error' ? 'INFRA_ERROR' : t.status === 'fail' ? (t.classification_code ?? 'UNCLASSIFIED_FAILURE') : null;
     if (c) classes.set(c, (classes.get(c) ?? 0) + 1);
   }
+  const warned = r.targets.filter((t) => warningsOf(t).length > 0);
   const lines = [
     `## bpfcompat compatibility gate: ${r.summary.status === 'pass' ? '✅ pass' : r.summary.status === 'fail' ? '❌ fail' : '⚠️ error'}`,
     '',
-    `${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)} · ${r.summary.required_passed} required passed, ${r.summary.required_failed} required failed, ${r.summary.infra_errors} infra errors`,
+    `${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)} · ${r.summary.required_passed} required passed, ${r.summary.required_failed} required failed, ${r.summary.infra_errors} infra errors${warned.length > 0 ? `, ${warned.length} loaded with attach warnings` : ''}`,
     '',
   ];
   if (classes.size > 0) {
     lines.push('| Failure class | Count |', '|---|---|', ...[...classes].map(([c, n]) => `| ${c} | ${n} |`), '');
   }
   lines.push('| Profile | Kernel | Status | Class |', '|---|---|---|---|');
-  for (const t of r.targets.slice(0, 25)) lines.push(`| ${mdCell(t.profile_id)} | ${mdCell(t.kernel.release)} | ${SYMBOL[t.status]} | ${mdCell(t.classification_code ?? '')} |`);
+  for (const t of r.targets.slice(0, 25)) lines.push(`| ${mdCell(t.profile_id)} | ${mdCell(t.kernel.release)} | ${SYMBOL[shown(t)]} | ${mdCell(t.classification_code ?? warningsOf(t)[0]?.code ?? '')} |`);
   lines.push('');
+  if (warned.length > 0) {
+    lines.push('### Attach warnings (the programs load but do not attach; `--require-attach` makes these failures)', '');
+    for (const t of warned.slice(0, 10)) for (const w of warningsOf(t)) lines.push(`- ${mdCell(t.profile_id)}: ${mdCell(w.program)} — **${w.code}**: ${mdCell(w.reason)}`);
+    lines.push('');
+  }
   return lines.join('\n');
 }

@@ -22,7 +22,7 @@ function kernel(release: string): ResolvedKernel {
 }
 
 function fixtureReport(artifactName = 'bpf-loop'): Report {
-  const ctx = (id: string, release: string, required = true) => ({ profileId: id, required, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, bootMs: 2300, startedAt: t0, finishedAt: t1, consoleLogPath: null, validatorResultPath: null });
+  const ctx = (id: string, release: string, required = true) => ({ profileId: id, required, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, machine: { cpu: 'EPYC-Rome-v1', memory_mb: 1024, cpus: 1 }, bootMs: 2300, startedAt: t0, finishedAt: t1, consoleLogPath: null, validatorResultPath: null });
   const v = (f: string) => ValidatorResult.parse(JSON.parse(readFileSync(join(evidence, f), 'utf8')));
   const targets = [
     targetFromValidator(ctx('debian-11', '5.10.0-32-cloud-amd64'), v('bpf-loop--debian-11.json')),
@@ -80,4 +80,39 @@ test('artifact-derived strings cannot inject Markdown, HTML or XML', () => {
   assert.ok(fenceOpen > 0, 'a fence longer than any backtick run in the log');
   const xml = renderJunit(r);
   assert.ok(!xml.includes('<script>'));
+});
+
+test('a pass whose attach failed is counted and shown as "loads, attach warned" in every report, with its cause', () => {
+  const v = (f: string) => ValidatorResult.parse(JSON.parse(readFileSync(join(evidence, f), 'utf8')));
+  const ctx = (id: string, release: string) => ({ profileId: id, required: true, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, machine: { cpu: 'EPYC-Rome-v1', memory_mb: 1024, cpus: 1 }, bootMs: 2300, startedAt: t0, finishedAt: t1, consoleLogPath: null, validatorResultPath: null });
+  const warned = targetFromValidator(ctx('debian-11', '5.10.0-32-cloud-amd64'), v('tcx-attach--debian-11.json'));
+  const clean = targetFromValidator(ctx('debian-sid', '7.2.13+deb14-cloud-amd64'), v('tcx-attach--debian-sid-old-cpu.json'));
+  assert.equal(warned.status, 'pass');
+  assert.equal(warned.warnings?.[0]?.code, 'UNSUPPORTED_ATTACH_TYPE');
+  assert.equal(warned.programs[0]!.attach_explanation?.root_cause?.name, 'tcx_ingress');
+  assert.deepEqual(clean.warnings, []);
+  assert.equal(clean.programs[0]!.attach_explanation, null);
+  const r = assembleReport({
+    runId: '20261121T120000Z-abcdef', startedAt: t0, finishedAt: t1, jobs: 2, accel: 'tcg', git: null, ci: null,
+    artifact: { name: 'tcx', version: 'v1', variant: null, identity: `sha256:${'12'.repeat(32)}`, path: 'tcx.bpf.o', basename: 'tcx.bpf.o', sha256: '12'.repeat(32), size_bytes: 1 },
+    command: null, validator: { basename: 'bpfcompat-validator', sha256: '34'.repeat(32), size_bytes: 1 }, manifest: null, mode: 'default',
+    matrix: { path: 'm.yaml', name: 'm', profiles: ['debian-11', 'debian-sid'] }, targets: [warned, clean], paths: { json: 'r.json', markdown: null, junit: null },
+  });
+  assert.equal(r.summary.status, 'pass');
+  assert.equal(r.summary.passed, 2);
+  assert.equal(r.summary.warned, 1);
+  assert.ok(r.summary.notes.some((n) => /attach warned on: debian-11 \(UNSUPPORTED_ATTACH_TYPE\)/.test(n)), r.summary.notes.join('\n'));
+  const across = r.programs_across ?? [];
+  assert.equal(across[0]?.program, 'tcx_pass');
+  assert.deepEqual(across[0]?.warned?.map((w) => w.profile_id), ['debian-11']);
+  assert.equal(across[0]?.works_from?.profile_id, 'debian-sid');
+  const md = renderMarkdown(r);
+  assert.match(md, /\| debian-11 \| 5\.10\.0-32-cloud-amd64 \| ◐ loads, attach warned \|/);
+  assert.match(md, /Attach warning: program tcx\\_pass loads but does not attach — \*\*UNSUPPORTED_ATTACH_TYPE\*\*/);
+  assert.match(md, /2 passed \(1 of them with attach warnings\)/);
+  assert.match(renderJobSummary(r), /### Attach warnings[\s\S]*debian-11: tcx\\_pass — \*\*UNSUPPORTED_ATTACH_TYPE\*\*/);
+  const xml = renderJunit(r);
+  assert.match(xml, /<property name="attach_warning" value="tcx_pass: UNSUPPORTED_ATTACH_TYPE"\/>/);
+  assert.match(xml, /<system-out>attach warning: tcx_pass: UNSUPPORTED_ATTACH_TYPE \(high\)/);
+  assert.doesNotMatch(xml, /<failure/);
 });

@@ -22,6 +22,8 @@ export function summarize(targets: TargetReport[]): Report['summary'] {
   }
   const optionalFailed = targets.filter((t) => !t.required && t.status === 'fail');
   if (optionalFailed.length > 0) notes.push(`Optional profile(s) failed (not gating): ${optionalFailed.map((t) => t.profile_id).join(', ')}.`);
+  const warned = targets.filter((t) => t.status === 'pass' && (t.warnings?.length ?? 0) > 0);
+  if (warned.length > 0) notes.push(`Loaded but attach warned on: ${warned.map((t) => `${t.profile_id} (${t.warnings!.map((w) => w.code).join(', ')})`).join(', ')}; --require-attach makes these failures.`);
   if (status === 'pass') notes.push('All required profiles passed.');
   return {
     status,
@@ -32,6 +34,7 @@ export function summarize(targets: TargetReport[]): Report['summary'] {
     infra_errors: infra.length,
     required_passed: targets.filter((t) => t.required && t.status === 'pass').length,
     required_failed: requiredFailed.length,
+    warned: warned.length,
     reused: targets.filter((t) => t.reused).length,
     notes,
   };

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import type { Suite, SuiteCase } from '../config/suite.ts';
 import { loadMatrix, parseDuration, type Matrix } from '../config/matrix.ts';
-import { loadManifest, Manifest, manifestIdentity } from '../config/manifest.ts';
+import { loadManifest, Manifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
 import { parseValidationMode } from '../validation/modes.ts';
@@ -36,6 +36,8 @@ export interface PreparedCase {
 export interface PrepareOptions {
   /** --timeout overrides the suite's values. */
   timeoutMs?: number;
+  /** --require-attach: every artifact case's attaches must succeed */
+  requireAttach?: boolean;
   validator: () => Promise<ValidatorBinary>;
 }
 
@@ -99,13 +101,16 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         manifest = behaviorManifest(manifest, c);
         mode = 'behavior';
       }
+      const requireAttach = c.require_attach ?? (opts.requireAttach || d.require_attach) ?? false;
+      if (requireAttach && mode === 'load_only') throw new BpfcompatError('CONFIG_INVALID', 'require_attach contradicts validation_mode load_only (nothing is attached)', { hint: 'drop one of them' });
+      if (requireAttach) manifest = withRequireAttach(manifest);
       const manifestId = manifest ? manifestIdentity(manifest) : null;
       const manifestSha256 = manifestId?.sha256 ?? null;
       const validator = await opts.validator();
       // arm64 profiles run the aarch64 validator (`make validator-arm64`), and their result keys use its sha256.
       const validators = matrix.profiles.some((p) => p.arch === 'arm64') ? { arm64: await validatorForArch('arm64', validator) } : undefined;
       const unit = artifactCase({ name: c.name, profiles: matrix.profiles, artifact: artifact!, manifest, manifestSha256, mode, validator, ...(validators ? { validators } : {}), timeoutMs });
-      const manifestRef = manifest && manifestSha256 ? { path: c.manifest ? inFile(suiteFile, c.manifest) : join(reportDir, `${c.name}.behavior-manifest.yaml`), sha256: manifestSha256 } : null;
+      const manifestRef = manifest && manifestSha256 ? { path: c.manifest ? inFile(suiteFile, c.manifest) : c.test ? join(reportDir, `${c.name}.behavior-manifest.yaml`) : '(require_attach)', sha256: manifestSha256 } : null;
       return { ...common, unit, kind: { type: 'artifact' as const, artifact: artifact!, validator, ...(validators ? { validators } : {}), manifest: manifestRef, mode }, manifestText: manifest ? JSON.stringify(manifest, null, 2) + '\n' : null, manifestContent: manifestId?.content ?? null };
     }));
   }

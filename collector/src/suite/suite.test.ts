@@ -122,10 +122,10 @@ test('jobs of one boot may stage the same file; different contents at one path a
 
 const kernel = (sha: string) => ({ release: 'r', arch: 'x86_64' as const, imagePath: '', imageSha256: sha, modulesDir: null, configPath: null, origin: { kind: 'file' as const, image: '' } });
 const profile = (id: string) => ({ id, required: true, arch: 'x86_64' as const, kernel: { file: { image: 'x' } }, memory_mb: 1024, cpus: 1 });
-const ctx = { profileId: 'p', required: true, resultKey: 'k', kernel: kernel('a'), accel: 'tcg' as const, bootMs: 1, startedAt: new Date(0), finishedAt: new Date(10), consoleLogPath: null, validatorResultPath: null };
+const ctx = { profileId: 'p', required: true, resultKey: 'k', kernel: kernel('a'), accel: 'tcg' as const, machine: { cpu: 'EPYC-Rome-v1', memory_mb: 1024, cpus: 1 }, bootMs: 1, startedAt: new Date(0), finishedAt: new Date(10), consoleLogPath: null, validatorResultPath: null };
 
 test('one boot per kernel image: cases on the same kernel share a boot, in order', () => {
-  const item = (ci: number, sha: string, id: string): BootItem => ({ ci, pi: 0, label: `${id}/${ci}`, profile: profile(id) as BootItem['profile'], kernel: kernel(sha), key: `${ci}${sha}`, timeoutMs: 1 });
+  const item = (ci: number, sha: string, id: string): BootItem => ({ ci, pi: 0, label: `${id}/${ci}`, profile: profile(id) as BootItem['profile'], kernel: kernel(sha), key: `${ci}${sha}`, timeoutMs: 1, machine: { cpu: 'm', memory_mb: 1024, cpus: 1 } });
   const boots = planBoots([item(0, 'k1', 'a'), item(0, 'k2', 'b'), item(1, 'k1', 'a'), item(2, 'k1', 'c'), item(1, 'k2', 'b')]);
   assert.equal(boots.length, 2);
   assert.deepEqual(boots[0]!.map((i) => i.ci), [0, 1, 2]);

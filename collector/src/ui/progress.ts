@@ -8,7 +8,8 @@ export interface Reporter {
 const MARK = { pass: 'PASS', fail: 'FAIL', infra_error: 'INFRA' } as const;
 
 function doneLine(e: Extract<RunEvent, { type: 'target-done' }>): string {
-  return `${MARK[e.status]} ${e.profile}${e.code ? ` ${e.code}` : ''}${e.reused ? ' (reused)' : ` ${(e.ms / 1000).toFixed(1)}s`}`;
+  const warned = e.status === 'pass' && e.warning ? ` (loads, attach warned: ${e.warning})` : '';
+  return `${MARK[e.status]} ${e.profile}${e.code ? ` ${e.code}` : ''}${warned}${e.reused ? ' (reused)' : ` ${(e.ms / 1000).toFixed(1)}s`}`;
 }
 
 /** Plain lines, one per event: for CI logs and pipes. */

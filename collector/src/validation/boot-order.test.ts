@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { BootItem } from './boot-plan.ts';
 import { estimateBootMs, loadBootTimings, orderBoots, saveBootTimings } from './boot-order.ts';
 
-const item = (sha: string): BootItem => ({ ci: 0, pi: 0, label: sha, key: sha, timeoutMs: 1000, profile: { id: sha } as BootItem['profile'], kernel: { imageSha256: sha } as BootItem['kernel'] });
+const item = (sha: string): BootItem => ({ ci: 0, pi: 0, label: sha, key: sha, timeoutMs: 1000, profile: { id: sha } as BootItem['profile'], kernel: { imageSha256: sha } as BootItem['kernel'], machine: { cpu: 'm', memory_mb: 1024, cpus: 1 } });
 const group = (sha: string, n: number) => Array.from({ length: n }, () => item(sha));
 
 test('orders boots longest first from remembered timings; unknown kernels use a default; ties keep plan order', () => {

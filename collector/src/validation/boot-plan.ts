@@ -1,5 +1,6 @@
 import type { Profile } from '../config/matrix.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
+import type { MachineInputs } from '../../../history/src/hash.ts';
 
 // Which (case, profile) pairs share a boot: pure. Pairs whose kernel image and VM shape are the same run
 // in one guest, in the order the cases were given.
@@ -14,10 +15,12 @@ export interface BootItem {
   kernel: ResolvedKernel;
   key: string;
   timeoutMs: number;
+  /** The guest this item's verdict comes from (its result key includes it). */
+  machine: MachineInputs | { cpu: string };
 }
 
-export function bootGroupKey(item: Pick<BootItem, 'profile' | 'kernel'>): string {
-  return `${item.kernel.imageSha256}/${item.profile.memory_mb}/${item.profile.cpus}`;
+export function bootGroupKey(item: Pick<BootItem, 'profile' | 'kernel' | 'machine'>): string {
+  return `${item.kernel.imageSha256}/${item.profile.memory_mb}/${item.profile.cpus}/${item.machine.cpu}`;
 }
 
 /** Groups items into boots: one per distinct kernel image and VM shape, first-seen order. */

@@ -5,6 +5,7 @@ export type RunEvent =
   | { type: 'kernel'; profile: string; message: string }
   | { type: 'target-start'; profile: string; release: string }
   | { type: 'target-booted'; profile: string; ms: number }
-  | { type: 'target-done'; profile: string; status: 'pass' | 'fail' | 'infra_error'; code: string | null; ms: number; reused: boolean };
+  /** warning: a pass whose best-effort attach failed, the first warning's code ("loads, attach warned") */
+  | { type: 'target-done'; profile: string; status: 'pass' | 'fail' | 'infra_error'; code: string | null; ms: number; reused: boolean; warning?: string | null };
 
 export type RunEventSink = (e: RunEvent) => void;

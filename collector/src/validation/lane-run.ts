@@ -2,6 +2,7 @@ import type { Profile } from '../config/matrix.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import type { Accel, GuestEvent, GuestJob, GuestOutcome } from '../vm/types.ts';
 import type { LaneIdentity } from '../lanes/types.ts';
+import type { MachineInputs } from '../../../history/src/hash.ts';
 import { LaneError } from '../lanes/errors.ts';
 import { laneFor } from '../lanes/open.ts';
 
@@ -22,6 +23,11 @@ export function laneKernel(profile: Profile, id?: LaneIdentity): ResolvedKernel 
     ? { kind: 'ssh', host: profile.ssh.host, port: profile.ssh.port }
     : { kind: 'image', image: profile.image?.path ?? profile.image?.name ?? '', image_sha256: id?.kernelSha256 ?? profile.image?.sha256 ?? '' };
   return { release: id ? 'unknown' : 'unreachable', arch: id?.arch ?? profile.arch, imagePath: '', imageSha256: id?.kernelSha256 ?? '', modulesDir: null, configPath: null, origin };
+}
+
+/** The machine a lane's verdicts come from: the image lane's VM, or the remote host's own CPU ("host"). */
+export function laneMachine(profile: Profile, id?: LaneIdentity): MachineInputs | { cpu: string } {
+  return id?.machine ?? (profile.ssh ? { cpu: 'host' } : { cpu: 'unknown' });
 }
 
 /** "reason: message" of a lane failure, as infra_error targets print it. */

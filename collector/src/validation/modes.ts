@@ -20,7 +20,7 @@ export function parseValidationMode(value: string | undefined, flag = '--validat
 /** The attach mode a validation mode and manifest imply (the reference tool's rules). */
 export function attachModeFor(mode: ValidationMode, manifest: Manifest | null): AttachMode {
   if (mode === 'load_only') return 'disabled';
-  const anyRequired = manifest?.programs.some((p) => p.attach?.required === true) ?? false;
+  const anyRequired = manifest?.require_attach === true || (manifest?.programs.some((p) => p.attach?.required === true) ?? false);
   return anyRequired ? 'required' : 'best-effort';
 }
 

@@ -17,7 +17,10 @@ import type { CaseUnit, JudgeContext } from './case-unit.ts';
 import { planBoots, type BootItem } from './boot-plan.ts';
 import { withProbeCache } from './probe-cache.ts';
 import { loadBootTimings, orderBoots, saveBootTimings } from './boot-order.ts';
-import { identifyLane, laneFailureText, laneKernel, runLaneJobs } from './lane-run.ts';
+import { identifyLane, laneFailureText, laneKernel, laneMachine, runLaneJobs } from './lane-run.ts';
+import type { LaneIdentity } from '../lanes/types.ts';
+import { guestMachine } from '../vm/machine.ts';
+import { machineOf, warningCode } from '../../../history/src/hash.ts';
 
 // Runs many cases on many kernels with ONE BOOT PER KERNEL: every case that targets the same kernel image
 // is a job of the same guest, run in turn (init.sh isolates them). When a boot dies with a job running
@@ -72,18 +75,20 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
   const finish = (it: { ci: number; pi: number; label: string }, t: TargetReport) => {
     results[it.ci]![it.pi] = t;
     if (input.stopOnFailure && t.status === 'fail' && t.required) stopped = true;
-    emit({ type: 'target-done', profile: it.label, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: t.reused });
+    emit({ type: 'target-done', profile: it.label, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: t.reused, warning: warningCode(t) });
   };
 
   // 1. Each distinct profile's kernel once.
   const distinct = new Map<string, Profile>();
   for (const c of cases) for (const p of c.profiles) distinct.set(profileIdentity(p), p);
   const kernels = new Map<string, ResolvedKernel | string>();
+  const identities = new Map<string, LaneIdentity>();
   await mapPool([...distinct], input.jobs, async ([id, p]) => {
     try {
       // SSH lanes (profile.ssh / profile.image): the machine's kernel identity stands in for the image sha256.
       if (laneOf(p) !== 'direct') {
         const identity = await identifyLane(p, { workDir: join(input.runDir, 'lanes', p.id), ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}), ...(input.signal ? { signal: input.signal } : {}) }).catch((err: unknown) => laneFailureText(err));
+        if (typeof identity !== 'string') identities.set(id, identity);
         kernels.set(id, typeof identity === 'string' ? identity : laneKernel(p, identity));
         return;
       }
@@ -93,35 +98,41 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     }
   });
 
-  // 2. Reuse stored verdicts; everything else becomes a boot item.
-  const pending: BootItem[] = [];
-  cases.forEach((c, ci) => c.profiles.forEach((profile, pi) => {
-    const label = targetLabel(profile.id, c.name);
-    const started = new Date();
-    const k = kernels.get(profileIdentity(profile))!;
-    if (typeof k === 'string') {
-      const unknown: ResolvedKernel = { release: 'unresolved', arch: 'x86_64', imagePath: '', imageSha256: '', modulesDir: null, configPath: null, origin: { kind: 'file', image: '' } };
-      finish({ ci, pi, label }, c.infra({ profileId: profile.id, required: profile.required, resultKey: '', kernel: unknown, accel: 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null }, `kernel: ${k}`, ''));
-      return;
-    }
-    const key = resultKey({ ...(c.keyFor?.(k.arch) ?? c.key), kernel: k.imageSha256 });
-    const stored = input.reuse?.(key) ?? null;
-    if (stored) {
-      finish({ ci, pi, label }, { ...stored, profile_id: profile.id, required: profile.required, reused: true });
-      return;
-    }
-    const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : c.timeoutMs;
-    pending.push({ ci, pi, label, profile, kernel: k, key, timeoutMs });
-  }));
-
-  // 3. One boot per kernel; retries are queued as they appear.
+  // 2. Reuse stored verdicts; everything else becomes a boot item. The accelerator decides the guest machine, an
+  //    input of the key, so it is decided first.
   const accels = accelPerArch(input.cacheDir, emit);
+  const pending: BootItem[] = [];
+  for (const [ci, c] of cases.entries()) {
+    for (const [pi, profile] of c.profiles.entries()) {
+      const label = targetLabel(profile.id, c.name);
+      const started = new Date();
+      const k = kernels.get(profileIdentity(profile))!;
+      if (typeof k === 'string') {
+        const unknown: ResolvedKernel = { release: 'unresolved', arch: 'x86_64', imagePath: '', imageSha256: '', modulesDir: null, configPath: null, origin: { kind: 'file', image: '' } };
+        finish({ ci, pi, label }, c.infra({ profileId: profile.id, required: profile.required, resultKey: '', kernel: unknown, accel: 'tcg', machine: null, bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null }, `kernel: ${k}`, ''));
+        continue;
+      }
+      const machine = laneOf(profile) === 'direct'
+        ? guestMachine(k.arch, await accels.accelFor(k), profile.memory_mb, profile.cpus, profile.cpu)
+        : laneMachine(profile, identities.get(profileIdentity(profile)));
+      const key = resultKey({ ...(c.keyFor?.(k.arch) ?? c.key), kernel: k.imageSha256, machine: machineOf(machine) });
+      const stored = input.reuse?.(key) ?? null;
+      if (stored) {
+        finish({ ci, pi, label }, { ...stored, profile_id: profile.id, required: profile.required, reused: true });
+        continue;
+      }
+      const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : c.timeoutMs;
+      pending.push({ ci, pi, label, profile, kernel: k, key, timeoutMs, machine });
+    }
+  }
+
+  // 3. One boot per kernel and machine; retries are queued as they appear.
   let boots = 0;
   let retries = 0;
 
   const runBoot = async (items: BootItem[], alone: boolean): Promise<Array<{ items: BootItem[]; alone: boolean }>> => {
     const n = boots++;
-    const { profile } = items[0]!;
+    const { profile, machine } = items[0]!;
     const viaLane = laneOf(profile) !== 'direct';
     let kernel = items[0]!.kernel;
     let accel: Accel | 'none' = viaLane ? (profile.ssh ? 'none' : 'tcg') : await accels.accelFor(kernel);
@@ -151,6 +162,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
       memoryMb: profile.memory_mb,
       cpus: profile.cpus,
       accel: accel as Accel,
+      cpu: machine.cpu,
       timeoutMs: items.reduce((s, it) => s + it.timeoutMs + PER_JOB_OVERHEAD_MS, BOOT_HEADROOM_MS),
       workDir,
       ...(needsValidator && validatorPath ? { validatorPath } : {}),
@@ -165,7 +177,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     const missing: BootItem[] = [];
     for (const [i, it] of items.entries()) {
       const c = cases[it.ci]!;
-      const ctx: JudgeContext = { profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath };
+      const ctx: JudgeContext = { profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, machine: it.machine, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath };
       const out = outcome.jobs.find((j) => j.id === jobs[i]!.id);
       if (out) {
         const dir = join(input.runDir, 'cases', c.name, it.profile.id);
@@ -182,7 +194,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     if (alone || viaLane || items.length === 1 || (BOOT_FAILURES.has(outcome.reason) && outcome.jobs.length === 0)) {
       for (const it of missing) {
         const c = cases[it.ci]!;
-        finish(it, c.infra({ profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath }, why, outcome.consoleTail));
+        finish(it, c.infra({ profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, machine: it.machine, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath }, why, outcome.consoleTail));
       }
       return [];
     }

@@ -19,7 +19,9 @@ import type { RunEventSink } from './events.ts';
 import type { ArtifactInfo } from './artifact.ts';
 import { validatorForArch, type ValidatorBinary } from './validator-binary.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
-import { identifyLane, laneFailureText, laneKernel, runLaneJobs } from './lane-run.ts';
+import { identifyLane, laneFailureText, laneKernel, laneMachine, runLaneJobs } from './lane-run.ts';
+import { guestMachine } from '../vm/machine.ts';
+import { machineOf, warningCode } from '../../../history/src/hash.ts';
 
 export interface ArtifactRunInput {
   matrix: Matrix;
@@ -91,7 +93,7 @@ function reusedTarget(input: Pick<ArtifactRunInput, 'reuse'>, profile: Profile, 
   const stored = input.reuse?.(key) ?? null;
   if (!stored) return null;
   const t: TargetReport = { ...stored, profile_id: profile.id, required: profile.required, reused: true };
-  emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: 0, reused: true });
+  emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: 0, reused: true, warning: warningCode(t) });
   return t;
 }
 
@@ -114,7 +116,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       // A kernel that cannot be had is no verdict on the artifact: an infra error for this target only.
       const message = err instanceof BpfcompatError ? err.message : String(err);
       const unknown: ResolvedKernel = { release: 'unresolved', arch: 'x86_64', imagePath: '', imageSha256: '', modulesDir: null, configPath: null, origin: { kind: 'file', image: '' } };
-      const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey: '', kernel: unknown, accel: 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, `kernel: ${message}`, '', attachMode);
+      const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey: '', kernel: unknown, accel: 'tcg', machine: null, bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, `kernel: ${message}`, '', attachMode);
       emit({ type: 'target-done', profile: profile.id, status: t.status, code: null, ms: t.duration_ms, reused: false });
       return t;
     }
@@ -122,14 +124,16 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
     try {
       validator = await validatorForArch(kernel.arch, input.validator);
     } catch (err) {
-      const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey: '', kernel, accel: 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, `validator: ${err instanceof BpfcompatError ? err.message : String(err)}`, '', attachMode);
+      const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey: '', kernel, accel: 'tcg', machine: null, bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, `validator: ${err instanceof BpfcompatError ? err.message : String(err)}`, '', attachMode);
       emit({ type: 'target-done', profile: profile.id, status: t.status, code: null, ms: t.duration_ms, reused: false });
       return t;
     }
-    const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode });
+    // The accelerator decides the guest machine, and the machine is an input of the key: decided before reuse.
+    const accel = await accels.accelFor(kernel);
+    const machine = guestMachine(kernel.arch, accel, profile.memory_mb, profile.cpus, profile.cpu);
+    const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode, machine });
     const reused = reusedTarget(input, profile, key, emit);
     if (reused) return reused;
-    const accel = await accels.accelFor(kernel);
     emit({ type: 'target-start', profile: profile.id, release: kernel.release });
     const dir = join(input.runDir, 'targets', profile.id);
     await mkdir(dir, { recursive: true });
@@ -141,6 +145,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       memoryMb: profile.memory_mb,
       cpus: profile.cpus,
       accel,
+      cpu: machine.cpu,
       timeoutMs: timeoutMs + BOOT_HEADROOM_MS,
       workDir: dir,
       validatorPath: validator.path,
@@ -149,8 +154,8 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
         if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
       },
     });
-    const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel, accel, startedAt: started, finishedAt: new Date() }, outcome, attachMode, dir);
-    emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false });
+    const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel, accel, machine, startedAt: started, finishedAt: new Date() }, outcome, attachMode, dir);
+    emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false, warning: warningCode(t) });
     return t;
   });
   return { targets, accel: accels.used() };
@@ -162,8 +167,8 @@ async function laneTarget(input: ArtifactRunInput, profile: Profile, attachMode:
   const dir = join(input.runDir, 'targets', profile.id);
   await mkdir(dir, { recursive: true });
   const laneOpts = { workDir: dir, ...(input.cacheDir ? { cacheDir: input.cacheDir } : {}), ...(input.signal ? { signal: input.signal } : {}) };
-  const infra = (kernel: ResolvedKernel, resultKey: string, message: string): TargetReport => {
-    const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey, kernel, accel: profile.ssh ? 'none' : 'tcg', bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, message, '', attachMode);
+  const infra = (kernel: ResolvedKernel, resultKey: string, message: string, machine: TargetContext['machine'] = null): TargetReport => {
+    const t = targetFromInfraError({ profileId: profile.id, required: profile.required, resultKey, kernel, accel: profile.ssh ? 'none' : 'tcg', machine, bootMs: 0, startedAt: started, finishedAt: new Date(), consoleLogPath: null, validatorResultPath: null }, message, '', attachMode);
     emit({ type: 'target-done', profile: profile.id, status: t.status, code: null, ms: t.duration_ms, reused: false });
     return t;
   };
@@ -177,9 +182,10 @@ async function laneTarget(input: ArtifactRunInput, profile: Profile, attachMode:
   try {
     validator = await validatorForArch(identity.arch, input.validator);
   } catch (err) {
-    return infra(laneKernel(profile, identity), '', `validator: ${err instanceof BpfcompatError ? err.message : String(err)}`);
+    return infra(laneKernel(profile, identity), '', `validator: ${err instanceof BpfcompatError ? err.message : String(err)}`, laneMachine(profile, identity));
   }
-  const key = resultKey({ artifact: input.artifact.sha256, kernel: identity.kernelSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode });
+  const machine = laneMachine(profile, identity);
+  const key = resultKey({ artifact: input.artifact.sha256, kernel: identity.kernelSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode, machine: machineOf(machine) });
   const reused = reusedTarget(input, profile, key, emit);
   if (reused) return reused;
   emit({ type: 'target-start', profile: profile.id, release: profile.ssh ? `${profile.ssh.host}:${profile.ssh.port}` : 'disk image' });
@@ -187,7 +193,7 @@ async function laneTarget(input: ArtifactRunInput, profile: Profile, attachMode:
   const run = await runLaneJobs(profile, [validatorJob(input, timeoutMs)], validator.path, { ...laneOpts, onEvent: (e) => {
     if (e.type === 'booted') emit({ type: 'target-booted', profile: profile.id, ms: e.ms });
   } });
-  const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel: run.kernel ?? laneKernel(profile, identity), accel: run.accel, startedAt: started, finishedAt: new Date() }, run.outcome, attachMode, dir);
-  emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false });
+  const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel: run.kernel ?? laneKernel(profile, identity), accel: run.accel, machine, startedAt: started, finishedAt: new Date() }, run.outcome, attachMode, dir);
+  emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false, warning: warningCode(t) });
   return t;
 }

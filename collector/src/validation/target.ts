@@ -1,8 +1,9 @@
 import type { ValidatorResult } from './validator-result.ts';
 import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
-import { classifyValidatorResult, errnoName, type Classification } from '../classify/classify.ts';
+import { classifyValidatorResult, errnoName, explainAttach, type Classification } from '../classify/classify.ts';
 import type { AttachMode } from './modes.ts';
+import type { MachineInputs } from '../../../history/src/hash.ts';
 
 export interface TargetContext {
   profileId: string;
@@ -11,6 +12,9 @@ export interface TargetContext {
   kernel: ResolvedKernel;
   /** 'none' on the remote-host lane (no VM). */
   accel: 'kvm' | 'tcg' | 'none';
+  /** What the guest was given (an input of the result key): { cpu: 'host' } alone on a remote host, null when no
+   *  machine was chosen (the kernel could not be resolved). */
+  machine: MachineInputs | { cpu: string } | null;
   bootMs: number;
   startedAt: Date;
   finishedAt: Date;
@@ -31,7 +35,13 @@ export function targetBase(ctx: TargetContext): Pick<TargetReport, 'profile_id' 
     reused: false,
     reused_from_run: null,
     kernel: kernelRef(ctx.kernel),
-    vm: { accel: ctx.accel, boot_ms: ctx.bootMs, duration_ms: duration, ...(ctx.kernel.arch !== 'x86_64' ? { arch: ctx.kernel.arch } : {}) },
+    vm: {
+      accel: ctx.accel,
+      boot_ms: ctx.bootMs,
+      duration_ms: duration,
+      ...(ctx.kernel.arch !== 'x86_64' ? { arch: ctx.kernel.arch } : {}),
+      ...(ctx.machine ?? {}),
+    },
     started_at: ctx.startedAt.toISOString(),
     finished_at: ctx.finishedAt.toISOString(),
     duration_ms: duration,
@@ -65,6 +75,10 @@ export function targetFromValidator(ctx: TargetContext, v: ValidatorResult): Tar
   const c = classifyValidatorResult(v);
   const notes = evidenceNotes(v);
   if (c) notes.push(`classification: ${c.code} (${c.confidence})`, `remediation: ${c.remediation}`);
+  // every attach that failed or warned is explained as a failure would be
+  const explained = new Map(v.programs.filter((p) => p.attach.status === 'fail' || p.attach.status === 'warn').map((p) => [p.name, explainAttach(v, p)]));
+  const warnings = c ? [] : v.programs.filter((p) => p.attach.status === 'warn').map((p) => ({ program: p.name, section: p.section, ...explained.get(p.name)! }));
+  for (const w of warnings) notes.push(`attach warning explained: ${w.program}: ${w.code} (${w.confidence}): ${w.reason}`);
   return {
     ...targetBase(ctx),
     ...applyClassification(c),
@@ -92,10 +106,12 @@ export function targetFromValidator(ctx: TargetContext, v: ValidatorResult): Tar
       error: p.trial_load.status === 'fail' ? p.trial_load.error : p.attach.error,
       verifier_log_tail: p.trial_load.status === 'fail' ? p.trial_load.verifier_log_tail : '',
       helpers: p.helpers,
+      attach_explanation: explained.get(p.name) ?? null,
     })),
     maps: v.maps.map((m) => ({ name: m.name, type: m.type, max_entries: m.max_entries })),
     functional: { status: v.functional.status, tests: v.functional.tests.map((t) => ({ ...t })) },
     root_cause: c?.rootCause ?? null,
+    warnings,
     infra_error: null,
     console_tail: '',
     notes,

@@ -43,6 +43,10 @@ export const AttachTypeProbe = z.object({
   errno: z.number().int().default(0),
 });
 
+/** Whether the kernel's BTF names a type in enum bpf_map_type / bpf_prog_type / bpf_attach_type (validator/src/enums.c):
+ *  "missing" is the kernel not knowing the type at all; "" when nothing was refused, so nothing was looked up. */
+export const KernelEnumStatus = z.enum(['', 'present', 'missing', 'inconclusive']);
+
 export const AttachTargetProbe = z.object({
   /** kprobe | tracepoint | raw_tracepoint | btf_tracepoint | function | lsm_hook, or "" when the section names none */
   kind: z.string(),
@@ -89,6 +93,8 @@ export const ProgramEvidence = z.object({
   kfuncs: z.array(KfuncProbe).default([]),
   core_relos: z.array(CoreReloProbe).default([]),
   attach_type_probe: AttachTypeProbe.default({ status: '', errno: 0 }),
+  attach_type_in_kernel: KernelEnumStatus.default(''),
+  prog_type_in_kernel: KernelEnumStatus.default(''),
   attach_target: AttachTargetProbe.default({ kind: '', name: '', status: '' }),
 });
 
@@ -99,7 +105,9 @@ export const MapEvidence = z.object({
   key_size: z.number().int(),
   value_size: z.number().int(),
   max_entries: z.number().int(),
+  /** errno is what libbpf logged for the refusal ("failed to create: -ENOMEM"), 0 when it named none */
   create: z.object({ status: z.enum(['pass', 'fail', 'skipped']), errno: z.number().int().default(0) }).default({ status: 'skipped', errno: 0 }),
+  type_in_kernel: KernelEnumStatus.default(''),
 });
 
 export const FunctionalTestResult = z.object({

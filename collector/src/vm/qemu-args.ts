@@ -1,5 +1,6 @@
 import type { KernelArch } from '../kernels/types.ts';
 import type { Accel } from './types.ts';
+import { guestCpu } from './machine.ts';
 
 // The QEMU command line, one small pure function per concern, composed by qemuArgs().
 
@@ -43,27 +44,19 @@ export interface QemuSpec {
   results: CharTarget;
   /** Shown in the process list (-name), so a run's QEMU can be found by a unique marker. */
   name?: string;
-  /** Guest CPU; x86_64 when absent. */
+  /** Guest CPU architecture; x86_64 when absent. */
   arch?: KernelArch;
+  /** The -cpu model; guestCpu(arch, accel) when absent. */
+  cpu?: string;
 }
 
-/**
- * TCG's CPU: every feature TCG emulates except cmpxchg16b. Measured here (QEMU 7.2): with cx16 the 6.12 and
- * 7.x kernels' SLUB fast path (this_cpu_cmpxchg16b on %gs) panics in about 1 boot in 8; without it 0 in 40,
- * and boots are faster. No BPF verdict depends on cx16.
- */
-export const TCG_CPU = 'max,cx16=off';
-
-/**
- * arm64: the virt board; KVM only on an arm64 host (the caller decides), else TCG with every emulated
- * feature (-cpu max), which gives the kernel the newest ISA to probe.
- */
-export function arm64MachineArgs(accel: Accel): string[] {
-  return accel === 'kvm' ? ['-machine', 'virt', '-accel', 'kvm', '-cpu', 'host'] : ['-machine', 'virt', '-accel', 'tcg', '-cpu', 'max'];
+/** arm64: the virt board, with the CPU model guestCpu() chose (KVM only on an arm64 host: the caller decides). */
+export function arm64MachineArgs(accel: Accel, cpu: string = guestCpu('arm64', accel)): string[] {
+  return ['-machine', 'virt', '-accel', accel, '-cpu', cpu];
 }
 
-export function machineArgs(accel: Accel, tcgCpu: string = TCG_CPU): string[] {
-  return accel === 'kvm' ? ['-machine', 'pc', '-accel', 'kvm', '-cpu', 'host'] : ['-machine', 'pc', '-accel', 'tcg', '-cpu', tcgCpu];
+export function machineArgs(accel: Accel, cpu: string = guestCpu('x86_64', accel)): string[] {
+  return ['-machine', 'pc', '-accel', accel, '-cpu', cpu];
 }
 
 export function resourceArgs(memoryMb: number, cpus: number): string[] {
@@ -118,7 +111,7 @@ export function qemuArgs(spec: QemuSpec): string[] {
   return [
     ...(spec.name ? ['-name', spec.name] : []),
     ...isolationArgs(),
-    ...(spec.arch === 'arm64' ? arm64MachineArgs(spec.accel) : machineArgs(spec.accel)),
+    ...(spec.arch === 'arm64' ? arm64MachineArgs(spec.accel, spec.cpu ?? guestCpu('arm64', spec.accel)) : machineArgs(spec.accel, spec.cpu ?? guestCpu('x86_64', spec.accel))),
     ...resourceArgs(spec.memoryMb, spec.cpus),
     ...bootArgs(spec.kernelPath, spec.initrdPath, spec.extraCmdline, spec.arch),
     ...(spec.arch === 'arm64' ? arm64SerialArgs(spec.console, spec.results) : serialArgs(spec.console, spec.results)),

@@ -63,6 +63,7 @@ async function runGuestOnce(req: GuestRunRequest): Promise<GuestOutcome> {
     kernelPath,
     initrdPath,
     arch: req.kernel.arch,
+    ...(req.cpu ? { cpu: req.cpu } : {}),
   });
   const tap = new ConsoleTap(consoleLogPath, (line) => emit({ type: 'console', line }));
   const decoder = new FrameDecoder();

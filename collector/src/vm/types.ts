@@ -53,6 +53,8 @@ export interface GuestRunRequest {
   memoryMb: number;
   cpus: number;
   accel: Accel;
+  /** The -cpu model: guestCpu(kernel.arch, accel) when absent (a profile may name its own). */
+  cpu?: string;
   /** Whole-boot budget; jobs also carry their own. */
   timeoutMs: number;
   /** Directory for the console log and generated initramfs of this run. */

@@ -2,6 +2,7 @@ import type { ArtifactEntry, KernelEntry, SiteModel } from './model.ts';
 import { detailFor } from './model.ts';
 import { compareVersions, countChanges, type ComparePair } from './compare.ts';
 import { routes } from './paths.ts';
+import { targetShown } from './verdict.ts';
 
 // The static JSON API under /api/v1/ (documented in docs/site-api.md). Documents are plain data built
 // from the model; bump API_SCHEMA when a field changes meaning or disappears.
@@ -31,7 +32,7 @@ function artifactSummary(a: ArtifactEntry, base: string) {
     slug: a.slug,
     versions: a.versions.map((v) => ({ version: v.version, slug: v.slug, sha256: v.sha256, first_seen: v.first_seen, last_seen: v.last_seen, runs: v.run_ids.length })),
     latest: Object.fromEntries(
-      [...a.latest.values()].map((c) => [c.profile_id, { status: c.status, classification_code: c.classification_code, version: c.version, run_id: c.run_id, kernel_release: c.kernel_release }]),
+      [...a.latest.values()].map((c) => [c.profile_id, { status: c.status, state: c.shown, classification_code: c.classification_code, warning_code: c.warning_code, version: c.version, run_id: c.run_id, kernel_release: c.kernel_release }]),
     ),
     urls: { page: routes.artifact(base, a.slug), results: routes.api(base, 'artifacts', a.slug, 'results.json'), badge: routes.badge(base, a.slug) },
   };
@@ -64,13 +65,16 @@ export function apiArtifactResults(model: SiteModel, a: ArtifactEntry, base: str
         return [{
           profile_id: k.profile_id,
           status: t.status,
+          // 'warn' is a pass whose best-effort attach failed ("loads, attach warned"), with its warnings
+          state: targetShown(t),
           failed_stage: t.failed_stage,
           classification_code: t.classification_code,
           classification_confidence: t.classification_confidence,
           kernel_release: t.kernel.release,
           kernel_sha256: t.kernel.sha256,
           run_id: d.run_id,
-          programs: t.programs.map((p) => ({ name: p.name, section: p.section, type: p.type, load: p.load, attach: p.attach })),
+          warnings: (t.warnings ?? []).map((w) => ({ program: w.program, code: w.code, confidence: w.confidence, reason: w.reason, root_cause: w.root_cause })),
+          programs: t.programs.map((p) => ({ name: p.name, section: p.section, type: p.type, load: p.load, attach: p.attach, attach_code: p.attach_explanation?.code ?? null })),
         }];
       }),
     })),

@@ -2,7 +2,7 @@ import type { ProgramReport, TargetReport } from '../../../history/vocabulary/re
 import type { ArtifactEntry, KernelEntry, RunTally, SiteModel, VersionInfo } from './model.ts';
 import { detailFor } from './model.ts';
 import { pairSlug } from './compare.ts';
-import { stageSymbol, verdictView, type VerdictView } from './verdict.ts';
+import { stageSymbol, targetShown, verdictView, warningOf, type VerdictView } from './verdict.ts';
 
 // The artifact page: version timeline, kernels × programs for the latest version (load and attach
 // per cell), one detail block per cell, and the pass-rate series that the chart and its table share.
@@ -36,6 +36,8 @@ export interface KernelRow {
 
 export interface TimelineEntry extends VersionInfo {
   passed: number;
+  /** of the passes, those whose best-effort attach failed */
+  warned: number;
   total: number;
   compareWithPrevious: string | null;
 }
@@ -86,20 +88,22 @@ export function artifactPageData(model: SiteModel, art: ArtifactEntry): Artifact
       // No program reached the validator (infra error, command mode): the target itself is the detail.
       details.push({ id: `cell-${ki}-t`, profile_id: k.profile_id, kernel_release: t.kernel.release, program: null, target: t, verifierExcerpt: '', verifierOmitted: 0 });
     }
-    rows.push({ kernel: k, view: verdictView(t.status), code: t.status === 'pass' ? null : t.classification_code, run_id: art.latest.get(k.profile_id)?.run_id ?? null, cells });
+    rows.push({ kernel: k, view: verdictView(targetShown(t)), code: t.status === 'pass' ? warningOf(t) : t.classification_code, run_id: art.latest.get(k.profile_id)?.run_id ?? null, cells });
   });
 
   const timeline = art.versions.map((v, i): TimelineEntry => {
     let passed = 0;
+    let warned = 0;
     let total = 0;
     for (const k of model.kernels) {
       const d = detailFor(model, art.name, v.version, k.profile_id);
       if (!d) continue;
       total++;
       if (d.target.status === 'pass') passed++;
+      if (warningOf(d.target)) warned++;
     }
     const prev = art.versions[i - 1];
-    return { ...v, passed, total, compareWithPrevious: prev ? pairSlug(prev, v) : null };
+    return { ...v, passed, warned, total, compareWithPrevious: prev ? pairSlug(prev, v) : null };
   });
 
   return { artifact: art, version, timeline, programs, rows, details, series: art.tallies };

@@ -9,6 +9,8 @@ export type { Change };
 export interface CompareSide {
   status: Status;
   classification_code: string | null;
+  /** a pass whose best-effort attach failed: the first warning's code (a change from pass is reported) */
+  warning_code?: string | null;
   kernel_release: string;
 }
 
@@ -20,12 +22,13 @@ export interface CompareEntry {
   head: CompareSide | null;
 }
 
-const asVerdict = (s: CompareSide) => ({ status: s.status, classification_code: s.classification_code, confidence: null, required: true });
+const asVerdict = (s: CompareSide) => ({ status: s.status, classification_code: s.classification_code, confidence: null, required: true, warning_code: s.warning_code ?? null });
+const shownClass = (s: CompareSide | null): string | null => (s === null ? null : s.status === 'pass' ? (s.warning_code ?? null) : s.classification_code);
 
 export function classifyChange(base: CompareSide | null, head: CompareSide | null): Change {
   return changeOf(base ? asVerdict(base) : undefined, head ? asVerdict(head) : undefined);
 }
 
 export function compareEntry(profile_id: string, base: CompareSide | null, head: CompareSide | null): CompareEntry {
-  return { profile_id, change: classifyChange(base, head), classification_delta: classificationDelta(base?.classification_code ?? null, head?.classification_code ?? null), base, head };
+  return { profile_id, change: classifyChange(base, head), classification_delta: classificationDelta(shownClass(base), shownClass(head)), base, head };
 }

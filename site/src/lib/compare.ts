@@ -1,5 +1,6 @@
 import { classifyChange, compareEntry, type Change, type CompareEntry, type CompareSide } from './change.ts';
 import { detailFor, type ArtifactEntry, type SiteModel, type VersionInfo } from './model.ts';
+import { warningOf } from './verdict.ts';
 
 // Version-to-version comparison of one artifact, per kernel profile (static compare pages).
 
@@ -38,7 +39,7 @@ export function compareVersions(model: SiteModel, art: ArtifactEntry, base: stri
       const d = detailFor(model, art.name, version, k.profile_id);
       if (!d) continue;
       profiles.add(k.profile_id);
-      m.set(k.profile_id, { status: d.target.status, classification_code: d.target.classification_code, kernel_release: d.target.kernel.release });
+      m.set(k.profile_id, { status: d.target.status, classification_code: d.target.classification_code, warning_code: warningOf(d.target), kernel_release: d.target.kernel.release });
     }
     return m;
   };

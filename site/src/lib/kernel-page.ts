@@ -6,17 +6,20 @@ import type { KernelEntry, LatestCell, SiteModel } from './model.ts';
 export interface KernelPageData {
   kernel: KernelEntry;
   pass: { artifact: string; slug: string; cell: LatestCell }[];
+  /** load, but their best-effort attach failed */
+  warn: { artifact: string; slug: string; cell: LatestCell }[];
   fail: { artifact: string; slug: string; cell: LatestCell }[];
   infra: { artifact: string; slug: string; cell: LatestCell }[];
 }
 
 export function kernelPageData(model: SiteModel, kernel: KernelEntry): KernelPageData {
-  const out: KernelPageData = { kernel, pass: [], fail: [], infra: [] };
+  const out: KernelPageData = { kernel, pass: [], warn: [], fail: [], infra: [] };
   for (const art of model.artifacts) {
     const cell = art.latest.get(kernel.profile_id);
     if (!cell) continue;
     const entry = { artifact: art.name, slug: art.slug, cell };
-    if (cell.status === 'pass') out.pass.push(entry);
+    if (cell.shown === 'pass') out.pass.push(entry);
+    else if (cell.shown === 'warn') out.warn.push(entry);
     else if (cell.status === 'fail') out.fail.push(entry);
     else out.infra.push(entry);
   }

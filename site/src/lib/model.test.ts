@@ -31,7 +31,7 @@ function target(profile: string, status: Status, code: string | null, log = ''):
 function snapshot(): SiteSnapshot {
   const runs = ['r1', 'r2', 'r3'].map((id, i) => ({ id, started_at: `2025-01-0${i + 1}T00:00:00Z`, finished_at: `2025-01-0${i + 1}T00:01:00Z`, duration_ms: 60000, accel: 'tcg', matrix: 'm', git_revision: null, ci: null }));
   const row = (run_id: string, artifact: string, version: string, profile_id: string, status: Status, code: string | null, reused = false): ResultRow =>
-    ({ run_id, artifact, version, artifact_sha256: `${artifact}${version}`, profile_id, status, classification_code: code, reused, kernel_release: `${profile_id}-rel`, kernel_sha256: `${profile_id}-sha` });
+    ({ run_id, artifact, version, artifact_sha256: `${artifact}${version}`, profile_id, status, classification_code: code, reused, kernel_release: `${profile_id}-rel`, kernel_sha256: `${profile_id}-sha`, warning_code: null });
   const rows = [
     row('r1', 'a', 'v1', 'k1', 'pass', null), row('r1', 'a', 'v1', 'k2', 'pass', null),
     row('r2', 'b', 'v1', 'k1', 'infra_error', null), row('r2', 'b', 'v1', 'k2', 'fail', 'BRAND_NEW_CODE'),

@@ -2,6 +2,7 @@ import type { TargetReport } from '../../../history/vocabulary/report-schema.ts'
 import { detailKey, type DetailedResult, type ResultRow, type SiteSnapshot, type SnapshotRun, type Status } from './snapshot.ts';
 import { safeSlug } from './paths.ts';
 import { classPageCode } from './classes.ts';
+import { shownOf, type Shown } from './verdict.ts';
 
 // The whole site's data in one pass over the snapshot: every page module reads from this model
 // and does only per-page work, which keeps a 1,000-artifact build inside its time budget.
@@ -10,7 +11,11 @@ export interface LatestCell {
   artifact: string;
   profile_id: string;
   status: Status;
+  /** status, with a pass whose attach warned shown as 'warn' */
+  shown: Shown;
   classification_code: string | null;
+  /** the first attach warning's code of a pass */
+  warning_code: string | null;
   version: string;
   run_id: string;
   kernel_release: string;
@@ -20,7 +25,10 @@ export interface RunTally {
   run_id: string;
   started_at: string;
   version: string;
+  /** passes, including those whose attach warned (they load) */
   passed: number;
+  /** of the passes, those whose best-effort attach failed */
+  warned: number;
   failed: number;
   infra: number;
   reused: number;
@@ -78,7 +86,7 @@ export interface SiteModel {
   runs: RunEntry[];
   runById: Map<string, RunEntry>;
   details: Map<string, DetailedResult>;
-  /** Catalogue class code → latest failing cells carrying it (codes outside the catalogue under UNKNOWN). */
+  /** Catalogue class code → latest failing or attach-warned cells carrying it (codes outside the catalogue under UNKNOWN). */
   classCells: Map<string, LatestCell[]>;
   generated_at: string;
 }
@@ -118,7 +126,9 @@ export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new
       artifact: row.artifact,
       profile_id: row.profile_id,
       status: row.status,
+      shown: shownOf(row.status, row.warning_code),
       classification_code: row.classification_code,
+      warning_code: row.warning_code,
       version: row.version,
       run_id: row.run_id,
       kernel_release: row.kernel_release,
@@ -126,12 +136,14 @@ export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new
 
     let tally = run.artifacts.get(row.artifact);
     if (!tally) {
-      tally = { run_id: run.id, started_at: run.started_at, version: row.version, passed: 0, failed: 0, infra: 0, reused: 0 };
+      tally = { run_id: run.id, started_at: run.started_at, version: row.version, passed: 0, warned: 0, failed: 0, infra: 0, reused: 0 };
       run.artifacts.set(row.artifact, tally);
       art.tallies.push(tally);
     }
-    if (row.status === 'pass') tally.passed++;
-    else if (row.status === 'fail') tally.failed++;
+    if (row.status === 'pass') {
+      tally.passed++;
+      if (row.warning_code) tally.warned++;
+    } else if (row.status === 'fail') tally.failed++;
     else tally.infra++;
     if (row.reused) {
       tally.reused++;
@@ -160,9 +172,9 @@ export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new
   for (const art of artifacts) {
     art.tallies.sort((a, b) => (runOrder.get(a.run_id) ?? 0) - (runOrder.get(b.run_id) ?? 0));
     for (const cell of art.latest.values()) {
-      if (cell.status === 'pass') continue;
+      if (cell.shown === 'pass') continue;
       // Unknown codes are user data: they are filed under UNKNOWN and never reach a URL.
-      const code = classPageCode(cell.classification_code ?? (cell.status === 'infra_error' ? 'INFRA_ERROR' : 'UNKNOWN'));
+      const code = classPageCode(cell.shown === 'warn' ? cell.warning_code! : (cell.classification_code ?? (cell.status === 'infra_error' ? 'INFRA_ERROR' : 'UNKNOWN')));
       let list = classCells.get(code);
       if (!list) classCells.set(code, (list = []));
       list.push(cell);

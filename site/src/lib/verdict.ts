@@ -1,23 +1,37 @@
+import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { Status } from './snapshot.ts';
+
+/** What a cell shows: a target's status, with a pass whose best-effort attach failed shown as its own state. */
+export type Shown = Status | 'warn';
+
+export function shownOf(status: Status, warningCode: string | null | undefined): Shown {
+  return status === 'pass' && warningCode ? 'warn' : status;
+}
+
+/** The first attach warning's code of a passing target, or null. */
+export const warningOf = (t: Pick<TargetReport, 'status' | 'warnings'>): string | null => (t.status === 'pass' ? (t.warnings?.[0]?.code ?? null) : null);
+
+export const targetShown = (t: Pick<TargetReport, 'status' | 'warnings'>): Shown => shownOf(t.status, warningOf(t));
 
 // A verdict is shown with colour AND a text symbol, so the tables read without colour and in
 // screen readers. The CSS classes map to colours in site/src/styles/site.css.
 
 export interface VerdictView {
-  status: Status | 'none';
+  status: Shown | 'none';
   symbol: string;
   label: string;
   cssClass: string;
 }
 
-const VIEWS: Record<Status | 'none', VerdictView> = {
+const VIEWS: Record<Shown | 'none', VerdictView> = {
   pass: { status: 'pass', symbol: '✓', label: 'pass', cssClass: 'v-pass' },
+  warn: { status: 'warn', symbol: '◐', label: 'loads, attach warned', cssClass: 'v-warn' },
   fail: { status: 'fail', symbol: '✗', label: 'fail', cssClass: 'v-fail' },
   infra_error: { status: 'infra_error', symbol: '⚠', label: 'infrastructure error', cssClass: 'v-infra' },
   none: { status: 'none', symbol: '–', label: 'not tested', cssClass: 'v-none' },
 };
 
-export function verdictView(status: Status | null | undefined): VerdictView {
+export function verdictView(status: Shown | null | undefined): VerdictView {
   return VIEWS[status ?? 'none'];
 }
 
@@ -29,7 +43,7 @@ export function stageSymbol(stage: 'pass' | 'fail' | 'warn' | 'skipped'): { symb
     case 'fail':
       return { symbol: '✗', cssClass: 'v-fail' };
     case 'warn':
-      return { symbol: '⚠', cssClass: 'v-infra' };
+      return { symbol: '◐', cssClass: 'v-warn' };
     default:
       return { symbol: '–', cssClass: 'v-none' };
   }

@@ -6,10 +6,17 @@ import { compareEntry, type CompareSide } from '../lib/change.ts';
 
 interface VersionDoc {
   version: string;
-  results: { profile_id: string; status: CompareSide['status']; classification_code: string | null; kernel_release: string }[];
+  results: { profile_id: string; status: CompareSide['status']; classification_code: string | null; kernel_release: string; warnings?: { code: string }[] }[];
 }
 
-const SYMBOL: Record<string, string> = { pass: '✓', fail: '✗', infra_error: '⚠' };
+const SYMBOL: Record<string, string> = { pass: '✓', warn: '◐', fail: '✗', infra_error: '⚠' };
+const LABEL: Record<string, string> = { warn: 'loads, attach warned' };
+
+/** What a side shows: a pass whose attach warned is its own state, with the warning's code. */
+function shown(s: CompareSide): { state: string; code: string | null } {
+  if (s.status === 'pass' && s.warning_code) return { state: 'warn', code: s.warning_code };
+  return { state: s.status, code: s.classification_code };
+}
 
 function cell(row: HTMLTableRowElement, text: string, cls = ''): void {
   const td = row.insertCell();
@@ -49,7 +56,7 @@ export function enhanceComparePicker(): void {
     const b = versions[Number(baseSel.value)];
     const h = versions[Number(headSel.value)];
     if (!b || !h) return;
-    const side = (v: VersionDoc) => new Map(v.results.map((r) => [r.profile_id, { status: r.status, classification_code: r.classification_code, kernel_release: r.kernel_release }]));
+    const side = (v: VersionDoc) => new Map(v.results.map((r) => [r.profile_id, { status: r.status, classification_code: r.classification_code, warning_code: r.status === 'pass' ? (r.warnings?.[0]?.code ?? null) : null, kernel_release: r.kernel_release }]));
     const bs = side(b);
     const hs = side(h);
     const ids = [...new Set([...bs.keys(), ...hs.keys()])].sort();
@@ -63,7 +70,10 @@ export function enhanceComparePicker(): void {
       row.dataset.change = e.change;
       cell(row, id);
       cell(row, e.change, `change-${e.change}`);
-      for (const s of [e.base, e.head]) cell(row, s ? `${SYMBOL[s.status] ?? '?'} ${s.status}${s.classification_code ? ` · ${s.classification_code}` : ''}` : '– not tested');
+      for (const s of [e.base, e.head]) {
+        const v = s ? shown(s) : null;
+        cell(row, v ? `${SYMBOL[v.state] ?? '?'} ${LABEL[v.state] ?? v.state}${v.code ? ` · ${v.code}` : ''}` : '– not tested');
+      }
       cell(row, e.classification_delta, 'mono');
     }
     table.hidden = false;

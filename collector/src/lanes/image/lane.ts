@@ -8,6 +8,7 @@ import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 import type { ResolvedKernel } from '../../kernels/types.ts';
 import { detectAccel } from '../../vm/accel.ts';
 import { NO_TIMER_CHECK } from '../../vm/qemu-args.ts';
+import { guestMachine } from '../../vm/machine.ts';
 import type { Accel } from '../../vm/types.ts';
 import { LaneError, type LaneFailure } from '../errors.ts';
 import { connectSsh, type SshConnection } from '../ssh/connect.ts';
@@ -48,7 +49,7 @@ export function bootOf(base: Pick<BaseImage, 'sidecar' | 'sidecarDir'>): ImageBo
 }
 
 /** KVM only when detectAccel's probe (with the image's own kernel) proves it; a firmware-booted image has no kernel to probe with. */
-async function accelFor(base: BaseImage, identity: LaneIdentity, cacheDir: string | undefined): Promise<{ accel: Accel; reason: string }> {
+async function accelFor(base: BaseImage, identity: Pick<LaneIdentity, 'kernelSha256' | 'arch'>, cacheDir: string | undefined): Promise<{ accel: Accel; reason: string }> {
   const boot = bootOf(base);
   if (boot.kind === 'kernel') {
     const probeKernel: ResolvedKernel = { release: base.sidecar!.kernel.release, arch: identity.arch, imagePath: boot.kernelPath, imageSha256: base.sidecar!.kernel.sha256, modulesDir: null, configPath: null, origin: { kind: 'image', image: base.label, image_sha256: identity.kernelSha256 } };
@@ -63,12 +64,15 @@ export function imageLane(opts: LaneOptions): Lane {
   if (!src) throw new BpfcompatError('INTERNAL', `profile ${opts.profile.id} has no image`);
   if (opts.profile.arch !== 'x86_64') throw new BpfcompatError('CONFIG_INVALID', `profile ${opts.profile.id}: the image lane boots x86_64 images only (arch: ${opts.profile.arch})`, { hint: 'drop arch: arm64 from this profile, or use the direct-boot arm64 lane' });
   let based: Promise<BaseImage> | null = null;
-  let identified: Promise<LaneIdentity> | null = null;
+  let identified: Promise<LaneIdentity & { accel: Accel }> | null = null;
   const base = (): Promise<BaseImage> => (based ??= locateBaseImage(src, opts.cacheDir));
-  const identify = (): Promise<LaneIdentity> =>
+  // The accelerator is decided here, not at boot: the machine it implies is part of the result key.
+  const identify = (): Promise<LaneIdentity & { accel: Accel }> =>
     (identified ??= (async () => {
       const b = await base();
-      return { kernelSha256: await baseImageSha256(b, src, opts.cacheDir), arch: b.sidecar?.arch ?? 'x86_64' };
+      const id = { kernelSha256: await baseImageSha256(b, src, opts.cacheDir), arch: b.sidecar?.arch ?? 'x86_64' } as const;
+      const { accel } = await accelFor(b, id, opts.cacheDir);
+      return { ...id, accel, machine: guestMachine(id.arch, accel, opts.profile.memory_mb, opts.profile.cpus, opts.profile.cpu) };
     })());
 
   return {
@@ -76,7 +80,7 @@ export function imageLane(opts: LaneOptions): Lane {
     async open(): Promise<LaneSession> {
       const b = await base();
       const identity = await identify();
-      const { accel } = await accelFor(b, identity, opts.cacheDir);
+      const { accel } = identity;
       const runDir = await mkdtemp(join(opts.workDir, '.image-run-'));
       const consoleLogPath = join(opts.workDir, 'image-console.log');
       let vm: ImageVm | null = null;
@@ -108,7 +112,7 @@ export function imageLane(opts: LaneOptions): Lane {
         for (let i = 0; ; i++) {
           port = await freeLocalPort();
           opts.onEvent?.({ type: 'booting', accel });
-          vm = startImageVm({ name: `bpfcompat-image-${randomBytes(6).toString('hex')}`, accel, memoryMb: opts.profile.memory_mb, cpus: opts.profile.cpus, boot: bootOf(b), overlayPath, seedPath, sshPort: port }, consoleLogPath, (line) => opts.onEvent?.({ type: 'console', line }));
+          vm = startImageVm({ name: `bpfcompat-image-${randomBytes(6).toString('hex')}`, accel, cpu: identity.machine!.cpu, memoryMb: opts.profile.memory_mb, cpus: opts.profile.cpus, boot: bootOf(b), overlayPath, seedPath, sshPort: port }, consoleLogPath, (line) => opts.onEvent?.({ type: 'console', line }));
           // QEMU exits at once when another process took the port between our check and its bind.
           const early = await Promise.race([vm.exited, new Promise<null>((r) => setTimeout(() => r(null), 500))]);
           if (early === null) break;

@@ -22,7 +22,7 @@ test('a built image boots its own kernel; a bare disk boots by firmware', () => 
 });
 
 test('the whole command line: no default devices, -no-reboot, the console on stdio, TCG cpu', () => {
-  const a = imageQemuArgs({ name: 'bpfcompat-image-x', accel: 'tcg', memoryMb: 1024, cpus: 1, boot: { kind: 'firmware' }, overlayPath: '/o.qcow2', seedPath: '/s.iso', sshPort: 2222, console: { kind: 'stdio' } });
+  const a = imageQemuArgs({ name: 'bpfcompat-image-x', accel: 'tcg', cpu: 'EPYC-Rome-v1', memoryMb: 1024, cpus: 1, boot: { kind: 'firmware' }, overlayPath: '/o.qcow2', seedPath: '/s.iso', sshPort: 2222, console: { kind: 'stdio' } });
   for (const flag of ['-nodefaults', '-no-user-config', '-no-reboot']) assert.ok(a.includes(flag), flag);
   assert.equal(a[a.indexOf('-accel') + 1], 'tcg');
   assert.equal(a[a.indexOf('-m') + 1], '1024');

@@ -9,6 +9,8 @@ export type ImageBoot = { kind: 'kernel'; kernelPath: string; initrdPath: string
 export interface ImageQemuSpec {
   name: string;
   accel: Accel;
+  /** The -cpu model (guestCpu()). */
+  cpu: string;
   memoryMb: number;
   cpus: number;
   boot: ImageBoot;
@@ -57,7 +59,7 @@ export function imageQemuArgs(s: ImageQemuSpec): string[] {
   return [
     '-name', s.name,
     ...imageIsolationArgs(),
-    ...machineArgs(s.accel),
+    ...machineArgs(s.accel, s.cpu),
     ...resourceArgs(s.memoryMb, s.cpus),
     ...imageBootArgs(s.boot),
     ...imageDriveArgs(s.overlayPath, s.seedPath),

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
-// A tiny static file server for the browser tests: serves `dir` under `base` on 127.0.0.1 like
-// GitHub Pages does (directory → index.html, no listing); anything outside base is a 404.
+// A small static file server for a built site (`bpfcompat site serve`, and the browser tests): serves `dir` under
+// `base` on 127.0.0.1 like GitHub Pages does (directory → index.html, no listing); anything outside base is a 404.
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
@@ -15,7 +15,7 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(dir: string, base: string): Promise<StaticServer> {
+export async function serveStatic(dir: string, base: string, port = 0): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -36,7 +36,10 @@ export async function serveStatic(dir: string, base: string): Promise<StaticServ
       res.end('not found');
     }
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', ok);
+  });
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('server has no port');
   return { origin: `http://127.0.0.1:${addr.port}`, close: () => new Promise((ok) => server.close(() => ok())) };
