@@ -157,3 +157,19 @@ test('verdict truth: tcx before 6.6 warns UNSUPPORTED_ATTACH_TYPE naming tcx and
   assert.equal(target('tcx-attach-required', 'debian-13').status, 'pass');
   assert.notEqual(target('tcx-attach-required', 'debian-11').result_key, target('tcx-attach', 'debian-11').result_key);
 });
+
+test('verdict truth: test --require-attach fails a kernel where the program loads but does not attach (exit 2)', { timeout: 600_000 }, () => {
+  const out = join(dir, 'required.json');
+  const args = ['collector/bin/bpfcompat.js', 'test', '--artifact', 'build/examples/tcx_attach.bpf.o', '--matrix', 'matrices/debian.yaml', '--profile', 'debian-12',
+    '--require-attach', '--out', out, '--no-history', '--quiet', '--workdir', join(dir, 'work')];
+  const r = spawnSync(process.execPath, args, { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  const t = Report.parse(JSON.parse(readFileSync(out, 'utf8'))).targets[0]!;
+  assert.equal(t.status, 'fail');
+  assert.equal(t.validation.attach_mode, 'required');
+  assert.equal(t.classification_code, 'UNSUPPORTED_ATTACH_TYPE');
+  // the same flag with nothing to attach is refused before anything boots
+  const bad = spawnSync(process.execPath, [...args.slice(0, -6), '--validation-mode', 'load_only', '--out', out, '--no-history'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^bpfcompat: test: --require-attach contradicts --validation-mode load_only/m);
+});
