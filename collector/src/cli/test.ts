@@ -1,8 +1,7 @@
-import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
-import { parseFlags, intFlag } from './args.ts';
-import { RUN_FLAGS, selectProfiles } from './run-flags.ts';
+import { parseFlags } from './args.ts';
+import { RUN_FLAGS, artifactUriFlag, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
 import { usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
@@ -20,14 +19,15 @@ import { openRecordingHistory } from '../recording/run-history.ts';
 import { runCommandMode } from './command-mode.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 
-const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX --out report.json [flags]
+const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX|--quick --out report.json [flags]
 
 Boots every kernel of the matrix in a VM, loads and attaches the object's programs with libbpf inside it,
 and reports a verdict per kernel with the evidence.
 
 Flags:
   --artifact PATH          compiled eBPF object (.bpf.o)                                  (required)
-  --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one)        (required)
+  --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one, quick) (required unless --quick)
+  --quick                  the shipped matrix 'quick': Debian 5.10, 6.1 and the newest kernel, all required
   --out PATH               JSON report path (written atomically)                          (required)
   --markdown PATH          Markdown report path
   --junit PATH             JUnit XML path (one testcase per kernel)
@@ -37,12 +37,15 @@ Flags:
                            without it such a target passes with an explained attach warning
   --profile ID             only this profile of the matrix (repeatable)
   --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
-  --jobs N                 targets run in parallel (default: number of cores)
+  --jobs N                 targets run in parallel (default: number of cores); --concurrency N is the same
   --timeout DURATION       per-target budget, e.g. 120s (default 120s; a profile's timeout wins)
   --workdir DIR            evidence directory, runs/<run-id>/ inside (default .bpfcompat)
+  --keep-vm-on-failure     keep the guest's initramfs (initrd.cpio, beside console.log) of a target that did not
+                           pass; otherwise it is removed once the target is judged
   --artifact-name NAME     artifact family name in history (default: file name without .bpf.o)
   --artifact-version V     version label in history (default: git describe, else the run id)
   --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
+  --artifact-uri URI       where the artifact is published, recorded in the report (nothing is fetched)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
   --fresh                  boot every kernel even when a stored verdict for identical inputs exists
@@ -79,8 +82,9 @@ export const testVerb: Verb = {
       return runCommandMode({
         command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
         flags: { command: '--command', binary: '--command-binary', expectExit: '--command-expect-exit' },
-        artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, profiles: values.profile, shard: values.shard,
-        out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, timeout: values.timeout, workdir: values.workdir,
+        artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, quick: values.quick, profiles: values.profile, shard: values.shard,
+        out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, concurrency: values.concurrency, timeout: values.timeout, workdir: values.workdir,
+        keepOnFailure: values['keep-vm-on-failure'], artifactUri: values['artifact-uri'],
         artifactName: values['artifact-name'], artifactVersion: values['artifact-version'], artifactVariant: values['artifact-variant'],
         history: values.history, noHistory: values['no-history'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
       });
@@ -89,10 +93,12 @@ export const testVerb: Verb = {
       if (values[f] !== undefined) throw usageError(`test: --${f} requires --command`, "run 'bpfcompat test --help'");
     }
     if (!values.artifact) throw usageError('test: --artifact is required', "run 'bpfcompat test --help'");
-    if (!values.matrix) throw usageError('test: --matrix is required', 'pass a matrix YAML or a shipped name such as debian');
+    const matrixArg = matrixFlag(values.matrix, values.quick);
+    if (!matrixArg) throw usageError('test: --matrix is required', 'pass a matrix YAML or a shipped name such as debian, or --quick');
     if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');
     if (values.out === '.' || values.out.endsWith('/')) throw usageError(`--out ${values.out}: must be a file path`);
-    const jobs = intFlag('jobs', values.jobs, availableParallelism(), 1, 64);
+    const jobs = jobsFlag(values.jobs, values.concurrency);
+    const artifactUri = artifactUriFlag(values['artifact-uri']);
     let timeoutMs = 120_000;
     if (values.timeout !== undefined) {
       if (!/^\d+(ms|s|m|h)$/.test(values.timeout)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${values.timeout}'`);
@@ -101,7 +107,7 @@ export const testVerb: Verb = {
     const mode = parseValidationMode(values['validation-mode']);
     const shard = parseShard(values.shard);
 
-    const matrixPath = locateMatrix(values.matrix);
+    const matrixPath = locateMatrix(matrixArg);
     const matrix = await loadMatrix(matrixPath);
     matrix.profiles = selectProfiles(matrix.profiles, values.profile, matrixPath);
     const loaded = values.manifest ? await loadManifest(values.manifest) : null;
@@ -134,6 +140,7 @@ export const testVerb: Verb = {
         matrix, artifact, manifest, manifestSha256, mode, validator, jobs, timeoutMs, runDir,
         offline: values.offline === true,
         ...(history && !values.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
+        keepOnFailure: values['keep-vm-on-failure'] === true,
         onEvent: (e) => reporter.event(e),
       });
     } finally {
@@ -147,6 +154,7 @@ export const testVerb: Verb = {
         variant: values['artifact-variant'] ?? null,
         identity: `sha256:${artifact.sha256}`,
         path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
+        ...(artifactUri ? { uri: artifactUri } : {}),
       },
       command: null,
       ...validatorsBlock(matrix.profiles.map((p) => p.arch), { x86_64: validatorRef(validator), ...(validatorArm64 ? { arm64: validatorRef(validatorArm64) } : {}) }, validatorRef(validator)),
