@@ -58,6 +58,8 @@ export const ProgramReport = z.object({
   helpers: z.array(z.number().int()),
   /** why the attach failed or was warned (absent from older reports; null when it attached or was not attempted) */
   attach_explanation: Explanation.nullable().optional(),
+  /** the BPF object of an OCI image this program came from (absent for a plain .bpf.o) */
+  object: z.string().optional(),
 });
 
 /** One program across the matrix: where it fails, why, and the first kernel (in matrix order) from which it works. */

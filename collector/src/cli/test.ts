@@ -18,6 +18,10 @@ import { assembleReport, writeReports } from '../report/write.ts';
 import { openRecordingHistory } from '../recording/run-history.ts';
 import { runCommandMode } from './command-mode.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
+import { parseArtifactReference } from '../artifacts/reference.ts';
+import { imageArtifactInfo, imageName, pullImages } from '../artifacts/pull.ts';
+import { imageManifest, runImageTargets } from '../artifacts/run-image.ts';
+import { stageGuestTools } from '../guest/tools.ts';
 
 const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX|--quick --out report.json [flags]
 
@@ -25,7 +29,10 @@ Boots every kernel of the matrix in a VM, loads and attaches the object's progra
 and reports a verdict per kernel with the evidence.
 
 Flags:
-  --artifact PATH          compiled eBPF object (.bpf.o)                                  (required)
+  --artifact PATH|REF      compiled eBPF object (.bpf.o), or an OCI image (bpfman bytecode image or Inspektor
+                           Gadget image): oci:DIR[:TAG|@DIGEST], oci-archive:FILE.tar[:TAG],
+                           docker-archive:FILE.tar, or HOST[:PORT]/REPO[:TAG|@sha256:…] (docs/oci.md) (required)
+  --registry-insecure HOST plain HTTP for this registry HOST[:PORT] only (repeatable; default HTTPS)
   --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one, quick) (required unless --quick)
   --quick                  the shipped matrix 'quick': Debian 5.10, 6.1 and the newest kernel, all required
   --out PATH               JSON report path (written atomically)                          (required)
@@ -72,6 +79,7 @@ export const testVerb: Verb = {
       manifest: { type: 'string' },
       'validation-mode': { type: 'string' },
       'require-attach': { type: 'boolean' },
+      'registry-insecure': { type: 'string', multiple: true },
       shard: { type: 'string' },
       command: { type: 'string' },
       'command-binary': { type: 'string' },
@@ -112,7 +120,12 @@ export const testVerb: Verb = {
     matrix.profiles = selectProfiles(matrix.profiles, values.profile, matrixPath);
     const loaded = values.manifest ? await loadManifest(values.manifest) : null;
     if (values['require-attach'] && mode === 'load_only') throw usageError('test: --require-attach contradicts --validation-mode load_only (nothing is attached)', 'drop one of them');
-    const manifest = values['require-attach'] ? withRequireAttach(loaded) : loaded;
+    const reference = parseArtifactReference(values.artifact);
+    if (values['registry-insecure'] && reference.kind !== 'registry') throw usageError('test: --registry-insecure applies only to a registry reference (HOST[:PORT]/REPO[:TAG])', `--artifact ${values.artifact} is not one`);
+    // An OCI image: its objects for each guest CPU of the matrix (pulled and verified before anything boots).
+    const images = reference.kind === 'file' ? null : await pullImages(reference, matrix.profiles.map((p) => p.arch), values['registry-insecure'] ?? []);
+    const imageManifestResult = imageManifest(loaded, Object.values(images ?? {}));
+    const manifest = values['require-attach'] ? withRequireAttach(imageManifestResult.manifest) : imageManifestResult.manifest;
     if (manifest) {
       const known = new Set(matrix.profiles.map((p) => p.id));
       for (const id of manifest.required_profiles) if (!known.has(id)) throw usageError(`${values.manifest}: required_profiles: ${id} is not in the matrix ${matrixPath}`);
@@ -122,7 +135,8 @@ export const testVerb: Verb = {
     // The history stores the normalised manifest's text (not the YAML file): the manifest's hash is of exactly it.
     const manifestId = manifest ? manifestIdentity(manifest) : null;
     const manifestSha256 = manifestId?.sha256 ?? null;
-    const artifact = await inspectArtifact(values.artifact);
+    const image = images ? Object.values(images)[0]! : null;
+    const artifact = image ? imageArtifactInfo(image, imageName(reference)) : await inspectArtifact(values.artifact);
     const validator = await locateValidator();
     // The arm64 targets run the aarch64 validator: the report names it too (missing: those targets say so).
     const validatorArm64 = matrix.profiles.some((p) => p.arch === 'arm64') ? await validatorForArch('arm64', validator).catch(() => null) : null;
@@ -136,7 +150,15 @@ export const testVerb: Verb = {
     const reporter = reporterFor(process.stderr, values.quiet === true || values.json === true);
     let result;
     try {
-      result = await runArtifactTargets({
+      result = images ? await runImageTargets({
+        images, profiles: matrix.profiles, manifest, manifestSha256, mode, validator, validatorArm64, timeoutMs,
+        objectsDir: resolve(workdir, 'oci-objects'),
+        run: {
+          jobs, runDir, offline: values.offline === true, keepOnFailure: values['keep-vm-on-failure'] === true, sharedBootFiles: await stageGuestTools(['ip', 'tc']).catch(() => []),
+          ...(history && !values.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
+          onEvent: (e) => reporter.event(e),
+        },
+      }) : await runArtifactTargets({
         matrix, artifact, manifest, manifestSha256, mode, validator, jobs, timeoutMs, runDir,
         offline: values.offline === true,
         ...(history && !values.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
@@ -149,16 +171,16 @@ export const testVerb: Verb = {
     const report = assembleReport({
       runId, startedAt, finishedAt: new Date(), jobs, accel: result.accel, git, ci: ciInfo(),
       artifact: {
-        name: values['artifact-name'] ?? basename(artifact.path).replace(/(\.bpf)?\.o$/, ''),
+        name: values['artifact-name'] ?? (image ? imageName(reference) : basename(artifact.path).replace(/(\.bpf)?\.o$/, '')),
         version: values['artifact-version'] ?? git?.describe ?? runId,
         variant: values['artifact-variant'] ?? null,
         identity: `sha256:${artifact.sha256}`,
         path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
-        ...(artifactUri ? { uri: artifactUri } : {}),
+        ...(artifactUri ?? image?.reference ? { uri: artifactUri ?? image!.reference } : {}),
       },
       command: null,
       ...validatorsBlock(matrix.profiles.map((p) => p.arch), { x86_64: validatorRef(validator), ...(validatorArm64 ? { arm64: validatorRef(validatorArm64) } : {}) }, validatorRef(validator)),
-      manifest: manifestSha256 ? { path: values.manifest ?? '(--require-attach)', sha256: manifestSha256 } : null,
+      manifest: manifestSha256 ? { path: values.manifest ?? (imageManifestResult.fromImage ? '(program types declared by the image)' : '(--require-attach)'), sha256: manifestSha256 } : null,
       mode, matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
       targets: result.targets,
       paths: { json: values.out, markdown: values.markdown ?? null, junit: values.junit ?? null },
