@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { parseArtifactReference, formatReference } from './reference.ts';
 import { pullImage } from './image.ts';
 import { bpfmanProgramTypes } from './program-types.ts';
-import { bpfmanImage, gadgetImage, pushLayout, startRegistry, tarOf, writeLayout, type Registry } from './test-images.ts';
+import { bpfmanImage, gadgetImage, pushLayout, startRegistry, startTokenService, tarOf, writeLayout, type Registry } from './test-images.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-oci-'));
 const pass = readFileSync('build/examples/pass_everywhere.bpf.o');
@@ -162,4 +162,25 @@ test('bad images are one-line errors before anything boots', () => {
   writeFileSync(join(wrong, 'config.json'), JSON.stringify({ auths: { [authRegistry.host]: { auth: Buffer.from('ci:nope').toString('base64') } } }));
   oneLineError(['--artifact', `${authRegistry.host}/private/trace-demo:v1`, '--matrix', 'dev-one', '--registry-insecure', authRegistry.host], /HTTP 401, with the credentials for 127\.0\.0\.1:\d+ from the docker config/, { DOCKER_CONFIG: wrong });
   oneLineError(['--artifact', 'build/examples/pass_everywhere.bpf.o', '--matrix', 'dev-one', '--registry-insecure', registry.host], /--registry-insecure applies only to a registry reference/);
+});
+
+test('anonymous bearer tokens: the registry challenges, the token service grants pull on the scope asked for', async () => {
+  const tokens = await startTokenService(join(dir, 'tokens'));
+  const tokenRegistry = await startRegistry(join(dir, 'registry-token'), undefined, tokens);
+  try {
+    // The registry refuses pushes without a push grant, so the image goes in through a plain registry's storage.
+    const bare = await startRegistry(join(dir, 'registry-token'));
+    pushLayout(join(dir, 'gadget'), 'v1', `${bare.host}/gadgets/trace-demo:v1`);
+    await bare.stop();
+    const unauth = await fetch(`http://${tokenRegistry.host}/v2/gadgets/trace-demo/manifests/v1`);
+    assert.equal(unauth.status, 401);
+    assert.match(unauth.headers.get('www-authenticate') ?? '', /^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/token",service="bpfcompat-test-registry",scope="repository:gadgets\/trace-demo:pull"/);
+    const image = await pullImage(parseArtifactReference(`${tokenRegistry.host}/gadgets/trace-demo:v1`), 'x86_64', { insecureHosts: [tokenRegistry.host], env: { DOCKER_CONFIG: join(dir, 'no-docker') } });
+    assert.equal(image.kind, 'gadget');
+    assert.ok(image.objects[0]!.bytes.equals(pass));
+    assert.deepEqual(tokens.requests, [{ scope: 'repository:gadgets/trace-demo:pull', service: 'bpfcompat-test-registry', authorized: false }], 'one anonymous token, reused for every blob');
+  } finally {
+    await tokenRegistry.stop();
+    await tokens.stop();
+  }
 });
