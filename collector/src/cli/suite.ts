@@ -33,6 +33,7 @@ Flags:
   --markdown PATH          suite summary Markdown (cases table and collection matrix)
   --json                   print the summary JSON on stdout instead of text
   --jobs N                 guests run in parallel (default: suite concurrency, else number of cores)
+  --keep-vm-on-failure     keep the guest's initramfs (initrd.cpio) of a boot with a target that did not pass
   --timeout DURATION       per-case budget on each kernel; overrides the suite's timeouts
   --workdir DIR            evidence directory (default: the suite's defaults.workdir, else .bpfcompat)
   --shard I/N              only slice I of N of the (case × kernel) targets (CI job matrices; merge the histories after)
@@ -65,6 +66,7 @@ export const suiteVerb: Verb = {
       shard: { type: 'string' },
       'stop-on-failure': { type: 'boolean' },
       'require-attach': { type: 'boolean' },
+      'keep-vm-on-failure': { type: 'boolean' },
     }, { positionals: 0 });
     if (!v.suite) throw usageError('suite: --suite is required', 'pass the suite YAML, e.g. --suite suite.yaml');
     const suiteFile = resolve(v.suite);
@@ -100,6 +102,7 @@ export const suiteVerb: Verb = {
         ...(history && !v.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
         onEvent: (e) => reporter.event(e),
         stopOnFailure: v['stop-on-failure'] === true,
+        keepOnFailure: v['keep-vm-on-failure'] === true,
       });
     } finally {
       reporter.close();
