@@ -2,7 +2,7 @@
 // registry on loopback (one boot, both objects), and a gadget image from an oci-archive (one boot).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -58,6 +58,19 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.equal(gr.targets[0]!.status, 'pass');
     assert.ok(gr.targets[0]!.programs.length > 0 && gr.targets[0]!.programs.every((p) => p.object === 'program.bpf.o' && p.load === 'pass'));
     assert.equal(gr.manifest, null, 'a gadget declares no program types');
+
+    // A suite case may name a one-object image (relative to the suite file), beside a plain object: one boot for both.
+    copyFileSync('build/examples/pass_everywhere.bpf.o', join(dir, 'plain.bpf.o'));
+    writeFileSync(join(dir, 'suite.yaml'), `name: oci-suite\ndefaults: { matrix: dev-one, report_dir: reports }\ncases:\n  - { name: gadget, artifact: "oci-archive:gadget.tar:v1", artifact_name: trace-demo }\n  - { name: plain, artifact: plain.bpf.o }\n`);
+    const s = bpfcompat(['suite', '--suite', join(dir, 'suite.yaml'), '--out', join(dir, 'suite.json'), '--no-history', '--workdir', join(dir, 'work'), '--quiet']);
+    assert.equal(s.status, 0, s.stderr);
+    const summary = JSON.parse(readFileSync(join(dir, 'suite.json'), 'utf8'));
+    assert.equal(summary.boots, 1, 'both cases in one boot');
+    const sr = Report.parse(JSON.parse(readFileSync(join(dir, 'reports', 'gadget.json'), 'utf8')));
+    assert.equal(sr.artifact.sha256, gr.artifact.sha256, 'the suite case runs under the image digest, as test does');
+    assert.equal(sr.artifact.uri, `oci-archive:${join(dir, 'gadget.tar')}:v1`);
+    assert.equal(sr.targets[0]!.status, 'pass');
+    assert.equal(sr.targets[0]!.result_key, gr.targets[0]!.result_key, 'the same inputs give the same key');
   } finally {
     await registry.stop();
     rmSync(dir, { recursive: true, force: true });

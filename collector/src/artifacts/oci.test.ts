@@ -162,6 +162,12 @@ test('bad images are one-line errors before anything boots', () => {
   writeFileSync(join(wrong, 'config.json'), JSON.stringify({ auths: { [authRegistry.host]: { auth: Buffer.from('ci:nope').toString('base64') } } }));
   oneLineError(['--artifact', `${authRegistry.host}/private/trace-demo:v1`, '--matrix', 'dev-one', '--registry-insecure', authRegistry.host], /HTTP 401, with the credentials for 127\.0\.0\.1:\d+ from the docker config/, { DOCKER_CONFIG: wrong });
   oneLineError(['--artifact', 'build/examples/pass_everywhere.bpf.o', '--matrix', 'dev-one', '--registry-insecure', registry.host], /--registry-insecure applies only to a registry reference/);
+  // A suite case takes a one-object image; several objects are test's to run.
+  writeFileSync(join(dir, 'suite.yaml'), `name: s\ndefaults: { matrix: dev-one }\ncases:\n  - { name: multi, artifact: "oci:bpfman:v1" }\n`);
+  const suite = spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'suite', '--suite', join(dir, 'suite.yaml'), '--no-history', '--workdir', join(dir, 'work')], { encoding: 'utf8', env: { ...process.env, BPFCOMPAT_OFFLINE: '1' } });
+  assert.equal(suite.status, 1, suite.stderr);
+  assert.equal(suite.stderr.trim().split('\n').length, 1, suite.stderr);
+  assert.match(suite.stderr, /suite\.yaml: case multi: artifact oci:.*bpfman:v1: the image holds 2 BPF objects; a suite case takes an image with one object for one CPU \(run the image with bpfcompat test/);
 });
 
 test('anonymous bearer tokens: the registry challenges, the token service grants pull on the scope asked for', async () => {

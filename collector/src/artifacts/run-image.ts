@@ -42,7 +42,7 @@ export function imageManifest(user: Manifest | null, images: OciImage[]): { mani
   return program_types.length === 0 ? { manifest: null, fromImage: false } : { manifest: Manifest.parse({ program_types }), fromImage: true };
 }
 
-async function writeObjects(image: OciImage, dir: string): Promise<Array<{ name: string; info: ArtifactInfo }>> {
+export async function writeImageObjects(image: OciImage, dir: string): Promise<Array<{ name: string; info: ArtifactInfo }>> {
   const out = [];
   for (const o of image.objects) {
     const safe = o.name.split('/').pop()!.replace(/[^A-Za-z0-9._-]/g, '_') || 'object.bpf.o';
@@ -60,7 +60,7 @@ export async function runImageTargets(input: ImageRunInput): Promise<{ targets: 
   for (const [arch, image] of Object.entries(input.images) as Array<[KernelArch, OciImage]>) {
     const profiles = input.profiles.filter((p) => p.arch === arch);
     if (profiles.length === 0) continue;
-    for (const { name, info } of await writeObjects(image, input.objectsDir)) {
+    for (const { name, info } of await writeImageObjects(image, input.objectsDir)) {
       const unit = artifactCase({
         name: `${arch}-${name}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60), profiles, artifact: info, manifest: input.manifest, manifestSha256: input.manifestSha256, mode: input.mode,
         validator: input.validator, ...(input.validatorArm64 ? { validators: { arm64: input.validatorArm64 } } : {}), timeoutMs: input.timeoutMs,
