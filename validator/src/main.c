@@ -121,6 +121,8 @@ static void validate(const struct options *opts, struct evidence *ev)
 		size_t len;
 
 		inspect_maps(obj, ev, liblog_text(&len));
+		if (!ev->load_ok)
+			analyse_map_refusals(obj, ev);
 	}
 
 	if (!ev->load_ok) {

@@ -30,6 +30,11 @@ export function remediationFor(code: ClassificationCode, rc: RootCause | null, f
       return `the program type ${rc.name} is missing${fallback}: use an older program type as a fallback (e.g. kprobe instead of fentry) or raise the minimum kernel`;
     case 'license':
       return `${rc.name} is GPL-only: declare a GPL-compatible license (e.g. "Dual BSD/GPL") or use a helper without that restriction`;
+    case 'map':
+      if (rc.field) {
+        return `map ${rc.name} has ${rc.field} ${rc.value ?? 0} in the object, which the kernel refuses: its loader must set it before load (bpf_map__set_${rc.field}); to validate the object alone, give the loader's value in the manifest: maps: [{ name: ${rc.name}, ${rc.field}: N }]`;
+      }
+      return CODE_INFO[code].remediation + since(first);
     case 'runtime_target':
       return CODE_INFO.NEEDS_RUNTIME_TARGET.remediation;
     default:

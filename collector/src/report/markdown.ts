@@ -56,6 +56,28 @@ function details(t: TargetReport): string[] {
   return out;
 }
 
+/** "## Fixups": what was changed before load, once per distinct change, with the kernels it applied on. */
+function fixupsSection(r: Report): string[] {
+  const rows = new Map<string, { f: NonNullable<TargetReport['fixups']>[number]; kernels: string[] }>();
+  for (const t of r.targets) {
+    for (const f of t.fixups ?? []) {
+      const key = JSON.stringify([f.kind, f.target, f.status, f.detail, f.automatic]);
+      const row = rows.get(key) ?? { f, kernels: [] };
+      row.kernels.push(t.profile_id);
+      rows.set(key, row);
+    }
+  }
+  if (rows.size === 0) return [];
+  const out = ['## Fixups', '', 'Changes made to the object before load. "bpfcompat" means the object left the value to its loader and bpfcompat chose it.', '',
+    '| Chosen by | Kind | Map or program | Detail | Status | Kernels |', '|---|---|---|---|---|---|'];
+  for (const { f, kernels } of rows.values()) {
+    const on = kernels.length === r.targets.length ? 'all' : kernels.join(', ');
+    out.push(`| ${[f.automatic ? 'bpfcompat' : 'manifest', f.kind, f.target, f.detail, f.status, on].map(mdCell).join(' | ')} |`);
+  }
+  out.push('');
+  return out;
+}
+
 export function renderMarkdown(r: Report): string {
   const lines = [
     `# bpfcompat report: ${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)}`,
@@ -72,6 +94,7 @@ export function renderMarkdown(r: Report): string {
     ...r.targets.map(targetRow),
     '',
     ...acrossSection(r.programs_across ?? []),
+    ...fixupsSection(r),
     '## Target details',
     '',
     ...r.targets.flatMap(details),
