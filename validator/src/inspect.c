@@ -238,9 +238,10 @@ static bool plain_sized(enum bpf_map_type t)
 	}
 }
 
-static int create_alone(const struct bpf_map *map, unsigned int key, unsigned int value, unsigned int entries)
+static int create_alone(const struct bpf_map *map, unsigned int key, unsigned int value, unsigned int entries,
+			__u32 flags)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = bpf_map__map_flags(map), .map_extra = bpf_map__map_extra(map));
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags, .map_extra = bpf_map__map_extra(map));
 	int fd = bpf_map_create(bpf_map__type(map), NULL, key, value, entries, &o);
 
 	if (fd < 0)
@@ -251,8 +252,9 @@ static int create_alone(const struct bpf_map *map, unsigned int key, unsigned in
 
 /*
  * Which attribute did the kernel refuse? A map that failed to create is re-created alone, as it is (the refusal must
- * repeat), then with one zero size at a time replaced by a small valid one: the field whose change makes the kernel
- * accept the map is the one its loader sets before load (bpf_map__set_value_size, _key_size, _max_entries).
+ * repeat), then with one attribute at a time replaced by a small valid one, zero sizes first (the sizes a loader sets
+ * before load: bpf_map__set_value_size, _key_size, _max_entries), then sizes too large (E2BIG), then the flags. The
+ * attribute whose change alone makes the kernel accept the map is the one it refused.
  */
 void analyse_map_refusals(struct bpf_object *obj, struct evidence *ev)
 {
@@ -260,19 +262,34 @@ void analyse_map_refusals(struct bpf_object *obj, struct evidence *ev)
 		struct map_ev *me = &ev->maps[i];
 		const struct bpf_map *map = bpf_object__find_map_by_name(obj, me->name);
 		unsigned int k = me->key_size, v = me->value_size, n = me->max_entries;
+		bool ringbuf = me->type_id == BPF_MAP_TYPE_RINGBUF;
 		/* a queue/stack/bloom filter has no key; a ringbuf has neither key nor value */
 		bool keyless = me->type_id == BPF_MAP_TYPE_QUEUE || me->type_id == BPF_MAP_TYPE_STACK ||
-			       me->type_id == BPF_MAP_TYPE_BLOOM_FILTER || me->type_id == BPF_MAP_TYPE_RINGBUF;
+			       me->type_id == BPF_MAP_TYPE_BLOOM_FILTER || ringbuf;
+		unsigned int small_n = ringbuf ? 4096 : 1;
+		__u32 flags;
 
-		if (me->create != OUT_FAIL || !map || !plain_sized(bpf_map__type(map)) || create_alone(map, k, v, n) == 0)
+		if (me->create != OUT_FAIL || !map || !plain_sized(bpf_map__type(map)))
 			continue;
-		if (k == 0 && !keyless && create_alone(map, 4, v, n) == 0)
-			me->refused_field = "key_size";
-		else if (v == 0 && me->type_id != BPF_MAP_TYPE_RINGBUF && create_alone(map, k, 8, n) == 0)
-			me->refused_field = "value_size";
-		else if (n == 0 && create_alone(map, k, v, me->type_id == BPF_MAP_TYPE_RINGBUF ? 4096 : 1) == 0)
-			me->refused_field = "max_entries";
-		if (me->refused_field)
-			me->refused_value = 0;
+		flags = bpf_map__map_flags(map);
+		if (create_alone(map, k, v, n, flags) == 0)
+			continue; /* accepted alone: the refusal depended on something else (memory, other maps) */
+		for (int pass = 0; pass < 2 && !me->refused_field; pass++) {
+			/* pass 0: zero sizes; pass 1: any size that differs from a small valid one */
+			if (!keyless && (pass ? k > 4 : k == 0) && create_alone(map, 4, v, n, flags) == 0) {
+				me->refused_field = "key_size";
+				me->refused_value = k;
+			} else if (!ringbuf && (pass ? v > 8 : v == 0) && create_alone(map, k, 8, n, flags) == 0) {
+				me->refused_field = "value_size";
+				me->refused_value = v;
+			} else if ((pass ? n > small_n : n == 0) && create_alone(map, k, v, small_n, flags) == 0) {
+				me->refused_field = "max_entries";
+				me->refused_value = n;
+			}
+		}
+		if (!me->refused_field && flags && create_alone(map, k, v, n, 0) == 0) {
+			me->refused_field = "map_flags";
+			me->refused_value = flags;
+		}
 	}
 }

@@ -276,3 +276,15 @@ test('a stack-trace map left to its loader is sized automatically and the fixup 
   assert.equal(c.code, 'ATTACH_TARGET_MISSING');
   assert.deepEqual(c.rootCause, { kind: 'attach_target', name: 'dummy_file_read', type: 'function', program: 'file_read_entry' });
 });
+
+// Recorded on debian-12 from a hash map declared with BPF_F_MMAPABLE (only arrays and arenas take it):
+//   struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(map_flags, BPF_F_MMAPABLE); __type(key, __u32);
+//            __type(value, __u64); __uint(max_entries, 16); } counts SEC(".maps");
+test('a map refused for its flags names the flags, not a size the loader should set', () => {
+  const c = classifyValidatorResult(load('map-flags-refused--debian-12.json'))!;
+  assert.equal(c.code, 'MAP_CREATION_FAILURE');
+  assert.deepEqual(c.rootCause, { kind: 'map', name: 'counts', type: 'hash', field: 'map_flags', value: 0x400 });
+  assert.match(c.reason, /refuses its map_flags 0x400/);
+  assert.match(c.remediation, /map_flags 0x400: a flag it does not support for hash maps/);
+  assert.doesNotMatch(c.remediation, /manifest/);
+});

@@ -109,7 +109,7 @@ export const MapEvidence = z.object({
   create: z.object({ status: z.enum(['pass', 'fail', 'skipped']), errno: z.number().int().default(0) }).default({ status: 'skipped', errno: 0 }),
   type_in_kernel: KernelEnumStatus.default(''),
   /** the attribute the kernel refused: re-created alone with only this zero size changed, the map was accepted */
-  refused_field: z.enum(['', 'key_size', 'value_size', 'max_entries']).default(''),
+  refused_field: z.enum(['', 'key_size', 'value_size', 'max_entries', 'map_flags']).default(''),
   refused_value: z.number().int().default(0),
 });
 
