@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { sha256File } from '../../../history/vocabulary/hash.ts';
+import { checkObjectParses } from './object-parse.ts';
 
 export const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 const EM_BPF = 247;
@@ -13,7 +14,7 @@ export interface ArtifactInfo {
   sizeBytes: number;
 }
 
-/** Checks that a file is a BPF ELF object users could mean, with errors naming the file and what to do. */
+/** Checks that a file is a BPF ELF object libbpf can parse, with errors naming the file and what to do. */
 export async function inspectArtifact(path: string, flag = '--artifact'): Promise<ArtifactInfo> {
   let st;
   try {
@@ -45,5 +46,6 @@ export async function inspectArtifact(path: string, flag = '--artifact'): Promis
       hint: 'compile with clang -target bpf; to test a loader binary use test-command',
     });
   }
+  await checkObjectParses(path, flag);
   return { path, basename: basename(path), sha256: await sha256File(path), sizeBytes: st.size };
 }
