@@ -48,6 +48,15 @@ test('a truncated object is refused on the host before any boot, and nothing is 
   assert.ok(!existsSync(history), 'no history written');
 });
 
+test('control characters in names, versions and variants are refused before anything runs', () => {
+  expectUsageError(['test', '--artifact', obj, '--matrix', 'dev-one', '--out', '@OUT', '--artifact-name', 'x\u001b[2J'], /--artifact-name: contains the control character U\+001B/);
+  expectUsageError(['test', '--artifact', obj, '--matrix', 'dev-one', '--out', '@OUT', '--artifact-version', 'v1\nrun=forged'], /--artifact-version: contains the control character U\+000A/);
+  expectUsageError(['test', '--command', 'true', '--matrix', 'dev-one', '--out', '@OUT', '--artifact-variant', 'a\u0085b'], /--artifact-variant: contains the control character U\+0085/);
+  expectUsageError(['test-command', '--cmd', 'true', '--matrix', 'dev-one', '--out', '@OUT', '--artifact-name', 'a\u2028b'], /--artifact-name: contains the control character U\+2028/);
+  writeFileSync(join(dir, 'ctl-matrix.yaml'), 'name: "m\\e[31m"\nprofiles:\n  - { id: a, kernel: { debian: { suite: bookworm } } }\n');
+  expectUsageError(['test', '--artifact', obj, '--matrix', join(dir, 'ctl-matrix.yaml'), '--out', '@OUT'], /ctl-matrix\.yaml: name: contains the control character U\+001B/);
+});
+
 test('bad matrices and flags', () => {
   writeFileSync(join(dir, 'bad.yaml'), 'name: x\nprofiles: [\n');
   expectUsageError(['test', '--artifact', obj, '--matrix', join(dir, 'bad.yaml'), '--out', '@OUT'], /bad\.yaml: line \d+: invalid YAML/);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../../../history/vocabulary/hash.ts';
-import { loadYamlFile } from './load.ts';
+import { label, loadYamlFile } from './load.ts';
 
 // The manifest: the loader contract a bare .bpf.o needs (map sizes, program types, variants, required attaches)
 // and functional tests run while the links are alive. Same keys as the reference tool's manifest.
@@ -77,7 +77,7 @@ export const FunctionalTest = z.strictObject({
 
 export const Manifest = z
   .strictObject({
-    name: z.string().optional(),
+    name: label().optional(),
     programs: z.array(ManifestProgram).default([]),
     maps: z.array(MapFixup).default([]),
     program_types: z.array(z.strictObject({ program: z.string().min(1), type: ProgTypeName })).default([]),

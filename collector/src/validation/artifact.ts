@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { sha256File } from '../../../history/vocabulary/hash.ts';
 import { checkObjectParses } from './object-parse.ts';
+import { fileErrorText } from '../infra/file-errors.ts';
 
 export const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 const EM_BPF = 247;
@@ -19,8 +20,9 @@ export async function inspectArtifact(path: string, flag = '--artifact'): Promis
   let st;
   try {
     st = await stat(path);
-  } catch {
-    throw new BpfcompatError('FILE_NOT_FOUND', `${flag} ${path}: no such file`, { hint: 'build the object first (e.g. clang -O2 -g -target bpf -c prog.bpf.c -o prog.bpf.o)' });
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new BpfcompatError('FILE_NOT_FOUND', `${flag} ${path}: ${fileErrorText(err)}`, { hint: missing ? 'build the object first (e.g. clang -O2 -g -target bpf -c prog.bpf.c -o prog.bpf.o)' : 'check the path' });
   }
   if (!st.isFile()) throw new BpfcompatError('FILE_NOT_FOUND', `${flag} ${path}: not a regular file`, { hint: 'pass the compiled .bpf.o file' });
   if (st.size === 0) throw new BpfcompatError('FILE_EMPTY', `${flag} ${path}: the file is empty`, { hint: 'rebuild the object; the compiler output was truncated' });
