@@ -1,5 +1,5 @@
 import type { ProgramAcross } from '../../../history/vocabulary/report-schema.ts';
-import { mdCell } from './escape.ts';
+import { mdCell, mdName } from './escape.ts';
 import { describeRootCause } from './root-cause-text.ts';
 
 /** "## Programs across the matrix": per failing (or attach-warned) program, where, why, and from which kernel it works. */
@@ -21,7 +21,7 @@ export function acrossSection(programs: ProgramAcross[]): string[] {
       warned.length > 0 ? `loads but does not attach on ${warned.map((w) => w.release).join(', ')}` : '',
     ].filter(Boolean).join(' and ');
     const nowhere = warned.length > 0 ? `runs fully on no kernel of this matrix (${p.failing.length + warned.length} of ${p.failing.length + warned.length + p.passing.length})` : 'fails on every kernel of this matrix';
-    out.push(`- ${mdCell(p.program)}: ${mdCell(cause)} ${mdCell(where)}${confidence ? ` (confidence ${confidence})` : ''}; ${p.works_from ? `works from ${mdCell(p.works_from.release)} in this matrix` : nowhere}.`);
+    out.push(`- ${mdName(p.program)}: ${mdCell(cause)} ${mdCell(where)}${confidence ? ` (confidence ${confidence})` : ''}; ${p.works_from ? `works from ${mdCell(p.works_from.release)} in this matrix` : nowhere}.`);
   }
   out.push('');
   return out;
