@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'FILE_TOO_LARGE'
   | 'NOT_ELF'
   | 'NOT_BPF_ELF'
+  | 'OBJECT_MALFORMED'
   | 'CONFIG_INVALID'
   | 'YAML_INVALID'
   | 'UNKNOWN_PROFILE'

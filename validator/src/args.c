@@ -351,6 +351,10 @@ int parse_args(int argc, char **argv, struct options *o)
 		char *a = l.v[i], *eq;
 		const char *val;
 
+		if (strcmp(a, "--open-only") == 0) {
+			o->open_only = true;
+			continue;
+		}
 		if (strncmp(a, "--", 2) != 0)
 			return usage_error("unexpected argument \"%s\" (flags start with --)%s", a, "");
 		eq = strchr(a, '=');
@@ -367,7 +371,7 @@ int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->artifact)
 		return usage_error("--artifact PATH is required%s%s", "", "");
-	if (!o->out)
+	if (!o->out && !o->open_only)
 		return usage_error("--out PATH (or - for stdout) is required%s%s", "", "");
 	if (access(o->artifact, R_OK) != 0)
 		return usage_error("--artifact %s: %s", o->artifact, strerror(errno));

@@ -171,6 +171,8 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &opts) != 0)
 		return 1;
 	liblog_install();
+	if (opts.open_only)
+		return open_check(&opts);
 	probe_cache_open(opts.probe_cache);
 	validate(&opts, &ev);
 	probe_cache_save();

@@ -68,6 +68,7 @@ struct options {
 	const char *functional_plan;
 	const char *log_dir;
 	const char *probe_cache; /* per-boot cache of kernel-only probe results (probecache.c) */
+	bool open_only;          /* parse the object on the host and exit (opencheck.c) */
 	bool probe_features;
 	enum attach_mode attach_mode;
 	char *require_attach[MAX_LIST];
@@ -346,6 +347,9 @@ void skip_functional_tests(const struct options *opts, struct evidence *ev, cons
 
 /* report.c */
 int write_report(const char *out, const struct evidence *ev, const struct options *opts);
+
+/* opencheck.c: --open-only; 0 the object parses, 2 it does not (one line on stderr) */
+int open_check(const struct options *opts);
 
 /* liblog.c: everything libbpf prints is captured here */
 void liblog_install(void);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mergeHistories, openHistory, type History } from '../../../history/src/index.ts';
 import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { historyPath } from '../recording/history-path.ts';
+import { printableLabel } from '../../../history/vocabulary/labels.ts';
 import { intFlag, parseFlags } from './args.ts';
 import type { Verb } from './verb.ts';
 
@@ -28,6 +29,8 @@ function openExisting(flag: string | undefined): History {
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+// Rows merged from other histories, or written before names were checked, may hold control characters: never raw.
+const p = printableLabel;
 
 function list(argv: string[]): number {
   const { values } = parseFlags('history list', argv, { history: { type: 'string' }, 'artifact-name': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
@@ -36,7 +39,7 @@ function list(argv: string[]): number {
   try {
     const runs = h.listRuns({ limit, ...(values['artifact-name'] === undefined ? {} : { artifactName: values['artifact-name'] }) });
     if (values.json) out(JSON.stringify(runs, null, 2));
-    else for (const r of runs) out(`${r.artifact_name}@${r.artifact_version}${r.artifact_variant ? `+${r.artifact_variant}` : ''} status=${r.summary_status} required=${r.required_passed}/${r.required_failed} reused=${r.reused}/${r.total} run=${r.id} started=${r.started_at}`);
+    else for (const r of runs) out(`${p(r.artifact_name)}@${p(r.artifact_version)}${r.artifact_variant ? `+${p(r.artifact_variant)}` : ''} status=${r.summary_status} required=${r.required_passed}/${r.required_failed} reused=${r.reused}/${r.total} run=${r.id} started=${r.started_at}`);
     return 0;
   } finally {
     h.close();
@@ -54,8 +57,8 @@ function show(argv: string[]): number {
       out(JSON.stringify(run, null, 2));
       return 0;
     }
-    out(`run ${run.id}  ${run.artifact_name}@${run.artifact_version}  ${run.summary_status} (exit ${run.exit_code})  started ${run.started_at}  ${run.duration_ms} ms`);
-    out(`artifact ${run.artifact_identity}  matrix ${run.matrix_name}  mode ${run.validation_mode}  accel ${run.accel}${run.git ? `  git ${run.git.describe}` : ''}`);
+    out(`run ${run.id}  ${p(run.artifact_name)}@${p(run.artifact_version)}  ${run.summary_status} (exit ${run.exit_code})  started ${run.started_at}  ${run.duration_ms} ms`);
+    out(`artifact ${run.artifact_identity}  matrix ${p(run.matrix_name)}  mode ${run.validation_mode}  accel ${run.accel}${run.git ? `  git ${p(run.git.describe)}` : ''}`);
     for (const m of run.members) {
       out(`  ${m.profile_id}  ${m.status}${m.required ? '' : ' (optional)'}  ${m.classification_code ?? '-'}  ${m.kernel_release}${m.reused ? `  reused from ${m.reused_from_run}` : ''}`);
     }

@@ -1,6 +1,6 @@
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
-import { RUN_FLAGS } from './run-flags.ts';
+import { RUN_FLAGS, checkLabelFlags } from './run-flags.ts';
 import { runCommandMode } from './command-mode.ts';
 
 const HELP = `Usage: bpfcompat test-command --cmd COMMAND [--bin LOADER] --matrix MATRIX --out report.json [flags]
@@ -46,6 +46,7 @@ export const testCommandVerb: Verb = {
       'expect-exit': { type: 'string' },
       shard: { type: 'string' },
     }, { positionals: 0 });
+    checkLabelFlags(v);
     return runCommandMode({
       command: v.cmd, binary: v.bin, expectExit: v['expect-exit'],
       flags: { command: '--cmd', binary: '--bin', expectExit: '--expect-exit' },

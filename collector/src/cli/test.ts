@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags, intFlag } from './args.ts';
-import { RUN_FLAGS, selectProfiles } from './run-flags.ts';
+import { RUN_FLAGS, checkLabelFlags, selectProfiles } from './run-flags.ts';
 import { usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
@@ -74,6 +74,7 @@ export const testVerb: Verb = {
       'command-binary': { type: 'string' },
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
+    checkLabelFlags(values);
     if (values.command !== undefined) {
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
       return runCommandMode({

@@ -33,7 +33,7 @@ test('a program that fails on the older kernels works from the first kernel afte
   assert.match(p!.remediation, /bpf_ksym_exists\(bpf_task_from_pid\)/);
   assert.match(p!.remediation, /before 6\.12\.107/);
   const md = acrossSection([p!]).join('\n');
-  assert.match(md, /find\\_init: kfunc bpf\\_task\\_from\\_pid fails on 5\.10\.0-32-cloud-amd64, 6\.1\.0-50-cloud-amd64 \(confidence high\); works from 6\.12\.107\+deb13-cloud-amd64 in this matrix\./);
+  assert.match(md, /<bdi>find\\_init<\/bdi>: kfunc bpf\\_task\\_from\\_pid fails on 5\.10\.0-32-cloud-amd64, 6\.1\.0-50-cloud-amd64 \(confidence high\); works from 6\.12\.107\+deb13-cloud-amd64 in this matrix\./);
 });
 
 test('a program failing everywhere has no first passing kernel; passing objects list nothing', () => {

@@ -82,6 +82,14 @@ test('artifact-derived strings cannot inject Markdown, HTML or XML', () => {
   assert.ok(!xml.includes('<script>'));
 });
 
+test('names in Markdown are isolated: a right-to-left override cannot reorder the line around it', () => {
+  const r = fixtureReport('evil\u202Eexe.fdp');
+  const md = renderMarkdown(r);
+  assert.ok(md.startsWith('# bpfcompat report: <bdi>evil\u202Eexe.fdp</bdi> <bdi>v1.0.0</bdi>'), md.split('\n')[0]);
+  assert.match(md, /- Matrix: <bdi>debian<\/bdi>/);
+  assert.ok(renderJobSummary(r).includes('<bdi>evil\u202Eexe.fdp</bdi>'));
+});
+
 test('a pass whose attach failed is counted and shown as "loads, attach warned" in every report, with its cause', () => {
   const v = (f: string) => ValidatorResult.parse(JSON.parse(readFileSync(join(evidence, f), 'utf8')));
   const ctx = (id: string, release: string) => ({ profileId: id, required: true, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, machine: { cpu: 'EPYC-Rome-v1', memory_mb: 1024, cpus: 1 }, bootMs: 2300, startedAt: t0, finishedAt: t1, consoleLogPath: null, validatorResultPath: null });
