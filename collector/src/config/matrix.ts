@@ -58,16 +58,29 @@ export const AptKernelSource = z.strictObject({
   keyring: z.string().min(1),
 });
 
+/** Any dnf/yum repository (docs/matrix.md#dnf). */
+export const DnfKernelSource = z.strictObject({
+  /** The directory that holds repodata/ (https://repo.almalinux.org/almalinux/9/BaseOS/x86_64/os). */
+  baseurl: z.url(),
+  /** The package with the image: kernel-core (Fedora, RHEL 8+), kernel (Amazon Linux 2), kernel-uek-core. */
+  package: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9+._-]*$/, 'must be an rpm package name').default('kernel-core'),
+  /** version or version-release (5.14.0 or 5.14.0-503.el9); the newest when absent. */
+  version: z.string().regex(/^[A-Za-z0-9.+~^_-]{1,128}$/).optional(),
+  /** The OpenPGP key the packages (and repomd.xml.asc, when published) are signed by, relative to the matrix. */
+  keyring: z.string().min(1),
+});
+
 // One object with optional keys (not a union) so that an error inside one names its exact key path.
 export const KernelSource = z
   .strictObject({
     debian: DebianKernelSource.optional(),
     apt: AptKernelSource.optional(),
+    dnf: DnfKernelSource.optional(),
     deb: DebKernelSource.optional(),
     rpm: RpmKernelSource.optional(),
     file: FileKernelSource.optional(),
   })
-  .refine((k) => [k.debian, k.apt, k.deb, k.rpm, k.file].filter((x) => x !== undefined).length === 1, { message: 'must have exactly one of debian, apt, deb, rpm or file' });
+  .refine((k) => [k.debian, k.apt, k.dnf, k.deb, k.rpm, k.file].filter((x) => x !== undefined).length === 1, { message: 'must have exactly one of debian, apt, dnf, deb, rpm or file' });
 
 export const Profile = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),
@@ -116,6 +129,7 @@ export type KernelSource = z.infer<typeof KernelSource>;
 export type DebianKernelSource = z.infer<typeof DebianKernelSource>;
 export type RpmKernelSource = z.infer<typeof RpmKernelSource>;
 export type AptKernelSource = z.infer<typeof AptKernelSource>;
+export type DnfKernelSource = z.infer<typeof DnfKernelSource>;
 /** Which lane a profile runs in. */
 export type Lane = 'direct' | 'image' | 'ssh';
 export function laneOf(p: Profile): Lane {
@@ -128,6 +142,7 @@ export async function loadMatrix(file: string): Promise<Matrix> {
   const dir = dirname(resolve(file));
   for (const p of m.profiles) {
     if (p.kernel?.apt) p.kernel.apt.keyring = resolve(dir, p.kernel.apt.keyring);
+    if (p.kernel?.dnf) p.kernel.dnf.keyring = resolve(dir, p.kernel.dnf.keyring);
   }
   return m;
 }

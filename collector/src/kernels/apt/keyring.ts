@@ -17,6 +17,8 @@ export interface Keyring {
   sha256: string;
   /** Fingerprints of the primary keys in it. */
   fingerprints: string[];
+  /** The same keys armored, one file per key (what `rpmkeys --import` reads). */
+  armoredKeys: string[];
 }
 
 const notAKey = (profileId: string, field: string, file: string, why: string): BpfcompatError =>
@@ -60,7 +62,8 @@ export async function loadKeyring(file: string, o: { profileId: string; field: s
     throw notAKey(o.profileId, o.field, file, shown.stderr.split('\n').find((l) => l.trim() !== '')?.replace(/^gpg: /, '').trim() || 'no public key in it');
   }
   const armored = bytes.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP');
-  if (!armored) return { path: file, sha256, fingerprints };
+  const armoredKeys = await armorEach(bytes, sha256, fingerprints, o.cacheDir);
+  if (!armored) return { path: file, sha256, fingerprints, armoredKeys };
   const path = join(o.cacheDir, 'keyrings', `${sha256}.gpg`);
   const cached = await stat(path).then(() => true, () => false);
   if (!cached) {
@@ -68,5 +71,26 @@ export async function loadKeyring(file: string, o: { profileId: string; field: s
     if (de.exitCode !== 0) throw notAKey(o.profileId, o.field, file, 'cannot dearmor it');
     await writeFileAtomic(path, de.stdout);
   }
-  return { path, sha256, fingerprints };
+  return { path, sha256, fingerprints, armoredKeys };
+}
+
+/** Each key of the file armored on its own: rpm imports only the first key of an armored block. */
+async function armorEach(bytes: Buffer, sha256: string, fingerprints: string[], cacheDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const fpr of fingerprints) {
+    const path = join(cacheDir, 'keyrings', `${sha256}.${fpr}.asc`);
+    if (!(await stat(path).then(() => true, () => false))) {
+      const home = await mkdtemp(join(tmpdir(), 'bpfcompat-gpg-'));
+      try {
+        const g = ['--homedir', home, '--batch', '--no-tty', '--quiet'];
+        await execa('gpg', [...g, '--import'], { input: bytes });
+        const r = await execa('gpg', [...g, '--armor', '--export', fpr], { stdin: 'ignore' });
+        await writeFileAtomic(path, String(r.stdout) + '\n');
+      } finally {
+        await rm(home, { recursive: true, force: true });
+      }
+    }
+    out.push(path);
+  }
+  return out;
 }
