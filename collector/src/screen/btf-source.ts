@@ -114,7 +114,7 @@ async function walk(dir: string, out: string[]): Promise<void> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) await walk(p, out);
-    else if (e.isFile() && /\.btf(\.tar\.xz)?$/.test(e.name)) out.push(p);
+    else if ((e.isFile() || e.isSymbolicLink()) && /\.btf(\.tar\.xz)?$/.test(e.name)) out.push(p);
   }
 }
 
