@@ -19,6 +19,7 @@ import { assembleReport, writeReports } from '../report/write.ts';
 import { openRecordingHistory } from '../recording/run-history.ts';
 import { runCommandMode } from './command-mode.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
+import { screenBeforeBoot } from './test-screen.ts';
 
 const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX --out report.json [flags]
 
@@ -35,6 +36,8 @@ Flags:
   --validation-mode MODE   load_only | load_attach | behavior (default: attach per manifest, tests if present)
   --require-attach         every attach must succeed: a program that loads but does not attach fails (exit 2);
                            without it such a target passes with an explained attach warning
+  --screen                 screen every kernel's BTF first (see bpfcompat screen), boot every kernel anyway, and
+                           print where the prediction and the boot disagree (predictions are never stored)
   --profile ID             only this profile of the matrix (repeatable)
   --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
   --jobs N                 targets run in parallel (default: number of cores)
@@ -69,6 +72,7 @@ export const testVerb: Verb = {
       manifest: { type: 'string' },
       'validation-mode': { type: 'string' },
       'require-attach': { type: 'boolean' },
+      screen: { type: 'boolean' },
       shard: { type: 'string' },
       command: { type: 'string' },
       'command-binary': { type: 'string' },
@@ -76,6 +80,7 @@ export const testVerb: Verb = {
     }, { positionals: 0 });
     checkLabelFlags(values);
     if (values.command !== undefined) {
+      if (values.screen) throw usageError('test: --screen does not apply in command mode (--command)', 'a loader command has no object to screen');
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
       return runCommandMode({
         command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
@@ -128,6 +133,7 @@ export const testVerb: Verb = {
     const history = values['no-history'] ? null : openRecordingHistory(values.history);
     const git = await gitInfo(process.cwd());
     const startedAt = new Date();
+    const screened = values.screen ? await screenBeforeBoot({ matrix, matrixPath, artifact, validator, manifest, manifestPath: values.manifest ?? '(--require-attach)', offline: values.offline === true }) : null;
     const reporter = reporterFor(process.stderr, values.quiet === true || values.json === true);
     let result;
     try {
@@ -166,6 +172,7 @@ export const testVerb: Verb = {
       process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
+    if (screened) screened.printDisagreements(report.targets);
     history?.close();
     return report.summary.exit_code;
   },
