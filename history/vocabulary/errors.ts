@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'KERNEL_RESOLVE'
   | 'DOWNLOAD'
   | 'INTEGRITY'
+  | 'SIGNATURE'
   | 'TOOL_MISSING'
   | 'VALIDATOR_MISSING'
   | 'HISTORY'
