@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'KERNEL_RESOLVE'
   | 'DOWNLOAD'
   | 'INTEGRITY'
+  | 'SIGNATURE'
   | 'TOOL_MISSING'
   | 'VALIDATOR_MISSING'
   | 'HISTORY'

@@ -18,6 +18,7 @@ export const RUN_FLAGS = {
   'artifact-variant': { type: 'string' },
   history: { type: 'string' },
   'no-history': { type: 'boolean' },
+  'sign-key': { type: 'string' },
   fresh: { type: 'boolean' },
   offline: { type: 'boolean' },
   json: { type: 'boolean' },

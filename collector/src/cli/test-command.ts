@@ -30,7 +30,7 @@ Flags:
   --artifact-name NAME     family name in history (default: the binary's name, else "command")
   --artifact-version V     version label in history
   --artifact-variant V     variant label
-  --history PATH | --no-history | --fresh | --offline | --json | --quiet   as for bpfcompat test
+  --history PATH | --no-history | --sign-key KEY | --fresh | --offline | --json | --quiet   as for bpfcompat test
 
 Exit codes: 0 all required targets passed · 2 a required target failed · 1 usage or infrastructure error.`;
 
@@ -53,7 +53,7 @@ export const testCommandVerb: Verb = {
       artifact: v.artifact, guestTools: v['guest-tool'], matrix: v.matrix, profiles: v.profile, shard: v.shard,
       out: v.out, markdown: v.markdown, junit: v.junit, jobs: v.jobs, timeout: v.timeout, workdir: v.workdir,
       artifactName: v['artifact-name'], artifactVersion: v['artifact-version'], artifactVariant: v['artifact-variant'],
-      history: v.history, noHistory: v['no-history'], fresh: v.fresh, offline: v.offline, json: v.json, quiet: v.quiet,
+      history: v.history, noHistory: v['no-history'], signKey: v['sign-key'], fresh: v.fresh, offline: v.offline, json: v.json, quiet: v.quiet,
     });
   },
 };

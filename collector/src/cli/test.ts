@@ -16,7 +16,7 @@ import { newRunId } from '../validation/run-id.ts';
 import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { assembleReport, writeReports } from '../report/write.ts';
-import { openRecordingHistory } from '../recording/run-history.ts';
+import { recordingHistoryFor } from '../recording/run-history.ts';
 import { runCommandMode } from './command-mode.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 import { screenBeforeBoot } from './test-screen.ts';
@@ -48,6 +48,7 @@ Flags:
   --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
+  --sign-key PRIVATE.key   sign the run in the history as it is appended (Ed25519; see bpfcompat keys)
   --fresh                  boot every kernel even when a stored verdict for identical inputs exists
   --offline                use only cached kernel indexes and packages
   --json                   print the report JSON on stdout
@@ -88,7 +89,7 @@ export const testVerb: Verb = {
         artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, profiles: values.profile, shard: values.shard,
         out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, timeout: values.timeout, workdir: values.workdir,
         artifactName: values['artifact-name'], artifactVersion: values['artifact-version'], artifactVariant: values['artifact-variant'],
-        history: values.history, noHistory: values['no-history'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
+        history: values.history, noHistory: values['no-history'], signKey: values['sign-key'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
       });
     }
     for (const f of ['command-binary', 'command-expect-exit', 'guest-tool'] as const) {
@@ -130,7 +131,7 @@ export const testVerb: Verb = {
     const runId = newRunId();
     const workdir = resolve(values.workdir ?? '.bpfcompat');
     const runDir = resolve(workdir, 'runs', runId);
-    const history = values['no-history'] ? null : openRecordingHistory(values.history);
+    const history = recordingHistoryFor({ history: values.history, noHistory: values['no-history'], signKey: values['sign-key'] });
     const git = await gitInfo(process.cwd());
     const startedAt = new Date();
     const screened = values.screen ? await screenBeforeBoot({ matrix, matrixPath, artifact, validator, manifest, manifestPath: values.manifest ?? '(--require-attach)', offline: values.offline === true }) : null;
