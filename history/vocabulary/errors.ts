@@ -28,6 +28,11 @@ export type ErrorCode =
   | 'REPORT_INVALID'
   | 'WRITE_FAILED'
   | 'VM_FAILED'
+  | 'OCI_INVALID'
+  | 'OCI_NOT_FOUND'
+  | 'OCI_AUTH'
+  | 'OCI_NO_BPF'
+  | 'OCI_PLATFORM'
   | 'INTERNAL';
 
 export class BpfcompatError extends Error {

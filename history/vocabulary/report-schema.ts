@@ -58,6 +58,8 @@ export const ProgramReport = z.object({
   helpers: z.array(z.number().int()),
   /** why the attach failed or was warned (absent from older reports; null when it attached or was not attempted) */
   attach_explanation: Explanation.nullable().optional(),
+  /** the BPF object of an OCI image this program came from (absent for a plain .bpf.o) */
+  object: z.string().optional(),
 });
 
 /**
@@ -183,6 +185,8 @@ export const Report = z.object({
     basename: z.string(),
     sha256: z.string(),
     size_bytes: z.number().int(),
+    /** where the artifact is published (--artifact-uri, or the OCI reference it was pulled from); absent from older reports */
+    uri: z.string().nullable().optional(),
   }),
   command: z.object({
     invocation_sha256: z.string(),

@@ -58,6 +58,8 @@ test('golden Markdown, job summary and JUnit from real evidence', () => {
   const r = fixtureReport();
   golden('report.golden.md', renderMarkdown(r));
   golden('job-summary.golden.md', renderJobSummary(r));
+  // The report itself, as a file the CLI tests read (report-summary, compare --base-report).
+  golden('mixed-report.json', JSON.stringify(r, null, 2) + '\n');
   const xml = renderJunit(r);
   golden('report.golden.xml', xml);
   const file = join(here, 'testdata', 'report.golden.xml');
