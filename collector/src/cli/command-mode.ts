@@ -13,7 +13,7 @@ import { newRunId } from '../validation/run-id.ts';
 import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { writeReports } from '../report/write.ts';
-import { openRecordingHistory } from '../recording/run-history.ts';
+import { recordingHistoryFor } from '../recording/run-history.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 
 // The shared body of `bpfcompat test-command` and `bpfcompat test --command`: the two verbs only map their
@@ -48,6 +48,7 @@ export interface CommandModeOptions {
   artifactVariant?: string | undefined;
   history?: string | undefined;
   noHistory?: boolean | undefined;
+  signKey?: string | undefined;
   fresh?: boolean | undefined;
   offline?: boolean | undefined;
   json?: boolean | undefined;
@@ -84,7 +85,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
 
   const runId = newRunId();
   const runDir = resolve(o.workdir ?? '.bpfcompat', 'runs', runId);
-  const history = o.noHistory ? null : openRecordingHistory(o.history);
+  const history = recordingHistoryFor({ history: o.history, noHistory: o.noHistory, signKey: o.signKey });
   const git = await gitInfo(process.cwd());
   const startedAt = new Date();
   const reporter = reporterFor(process.stderr, o.quiet === true || o.json === true);

@@ -1,6 +1,7 @@
 import type { Profile } from '../config/matrix.ts';
 import { availableParallelism } from 'node:os';
 import { usageError } from '../../../history/vocabulary/errors.ts';
+import { labelProblem } from '../../../history/vocabulary/labels.ts';
 import { intFlag } from './args.ts';
 
 // The flags every verb that runs targets shares (test, test --command, test-command): one list, so they cannot drift.
@@ -23,6 +24,7 @@ export const RUN_FLAGS = {
   'artifact-variant': { type: 'string' },
   history: { type: 'string' },
   'no-history': { type: 'boolean' },
+  'sign-key': { type: 'string' },
   fresh: { type: 'boolean' },
   offline: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -36,6 +38,17 @@ export function selectProfiles(profiles: Profile[], ids: readonly string[] | und
   const known = new Set(profiles.map((p) => p.id));
   for (const id of ids) if (!known.has(id)) throw usageError(`--profile ${id}: not in ${matrixPath}`, `profiles there: ${[...known].join(', ')}`);
   return profiles.filter((p) => ids.includes(p.id));
+}
+
+/** --artifact-name/-version/-variant end up on terminals, in Markdown and on the site: printable text only. */
+export function checkLabelFlags(values: { 'artifact-name'?: string | undefined; 'artifact-version'?: string | undefined; 'artifact-variant'?: string | undefined }): void {
+  for (const flag of ['artifact-name', 'artifact-version', 'artifact-variant'] as const) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    if (v === '') throw usageError(`--${flag}: must not be empty`);
+    const problem = labelProblem(v);
+    if (problem) throw usageError(`--${flag}: ${problem}`, 'names, versions and variants are one line of printable text');
+  }
 }
 
 /** --jobs, or the reference's name for it, --concurrency (both given: they must agree). */

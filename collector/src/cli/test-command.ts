@@ -1,6 +1,6 @@
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
-import { RUN_FLAGS } from './run-flags.ts';
+import { RUN_FLAGS, checkLabelFlags } from './run-flags.ts';
 import { runCommandMode } from './command-mode.ts';
 
 const HELP = `Usage: bpfcompat test-command --cmd COMMAND [--bin LOADER] --matrix MATRIX --out report.json [flags]
@@ -33,7 +33,7 @@ Flags:
   --artifact-name NAME     family name in history (default: the binary's name, else "command")
   --artifact-version V     version label in history
   --artifact-variant V     variant label
-  --history PATH | --no-history | --fresh | --offline | --json | --quiet   as for bpfcompat test
+  --history PATH | --no-history | --sign-key KEY | --fresh | --offline | --json | --quiet   as for bpfcompat test
 
 Exit codes: 0 all required targets passed · 2 a required target failed · 1 usage or infrastructure error.`;
 
@@ -49,6 +49,7 @@ export const testCommandVerb: Verb = {
       'expect-exit': { type: 'string' },
       shard: { type: 'string' },
     }, { positionals: 0 });
+    checkLabelFlags(v);
     return runCommandMode({
       command: v.cmd, binary: v.bin, expectExit: v['expect-exit'],
       flags: { command: '--cmd', binary: '--bin', expectExit: '--expect-exit' },
@@ -56,7 +57,7 @@ export const testCommandVerb: Verb = {
       out: v.out, markdown: v.markdown, junit: v.junit, jobs: v.jobs, concurrency: v.concurrency, timeout: v.timeout, workdir: v.workdir,
       keepOnFailure: v['keep-vm-on-failure'], artifactUri: v['artifact-uri'],
       artifactName: v['artifact-name'], artifactVersion: v['artifact-version'], artifactVariant: v['artifact-variant'],
-      history: v.history, noHistory: v['no-history'], fresh: v.fresh, offline: v.offline, json: v.json, quiet: v.quiet,
+      history: v.history, noHistory: v['no-history'], signKey: v['sign-key'], fresh: v.fresh, offline: v.offline, json: v.json, quiet: v.quiet,
     });
   },
 };

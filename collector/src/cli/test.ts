@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
-import { RUN_FLAGS, artifactUriFlag, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
+import { RUN_FLAGS, artifactUriFlag, checkLabelFlags, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
 import { usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
@@ -15,9 +15,10 @@ import { newRunId } from '../validation/run-id.ts';
 import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { assembleReport, writeReports } from '../report/write.ts';
-import { openRecordingHistory } from '../recording/run-history.ts';
+import { recordingHistoryFor } from '../recording/run-history.ts';
 import { runCommandMode } from './command-mode.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
+import { screenBeforeBoot } from './test-screen.ts';
 import { parseArtifactReference } from '../artifacts/reference.ts';
 import { imageArtifactInfo, imageName, pullImages } from '../artifacts/pull.ts';
 import { imageManifest, runImageTargets } from '../artifacts/run-image.ts';
@@ -42,6 +43,8 @@ Flags:
   --validation-mode MODE   load_only | load_attach | behavior (default: attach per manifest, tests if present)
   --require-attach         every attach must succeed: a program that loads but does not attach fails (exit 2);
                            without it such a target passes with an explained attach warning
+  --screen                 screen every kernel's BTF first (see bpfcompat screen), boot every kernel anyway, and
+                           print where the prediction and the boot disagree (predictions are never stored)
   --profile ID             only this profile of the matrix (repeatable)
   --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
   --jobs N                 targets run in parallel (default: number of cores); --concurrency N is the same
@@ -55,6 +58,7 @@ Flags:
   --artifact-uri URI       where the artifact is published, recorded in the report (nothing is fetched)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
+  --sign-key PRIVATE.key   sign the run in the history as it is appended (Ed25519; see bpfcompat keys)
   --fresh                  boot every kernel even when a stored verdict for identical inputs exists
   --offline                use only cached kernel indexes and packages
   --json                   print the report JSON on stdout
@@ -79,13 +83,16 @@ export const testVerb: Verb = {
       manifest: { type: 'string' },
       'validation-mode': { type: 'string' },
       'require-attach': { type: 'boolean' },
+      screen: { type: 'boolean' },
       'registry-insecure': { type: 'string', multiple: true },
       shard: { type: 'string' },
       command: { type: 'string' },
       'command-binary': { type: 'string' },
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
+    checkLabelFlags(values);
     if (values.command !== undefined) {
+      if (values.screen) throw usageError('test: --screen does not apply in command mode (--command)', 'a loader command has no object to screen');
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
       return runCommandMode({
         command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
@@ -94,7 +101,7 @@ export const testVerb: Verb = {
         out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, concurrency: values.concurrency, timeout: values.timeout, workdir: values.workdir,
         keepOnFailure: values['keep-vm-on-failure'], artifactUri: values['artifact-uri'],
         artifactName: values['artifact-name'], artifactVersion: values['artifact-version'], artifactVariant: values['artifact-variant'],
-        history: values.history, noHistory: values['no-history'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
+        history: values.history, noHistory: values['no-history'], signKey: values['sign-key'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
       });
     }
     for (const f of ['command-binary', 'command-expect-exit', 'guest-tool'] as const) {
@@ -123,6 +130,7 @@ export const testVerb: Verb = {
     const reference = parseArtifactReference(values.artifact);
     if (values['registry-insecure'] && reference.kind !== 'registry') throw usageError('test: --registry-insecure applies only to a registry reference (HOST[:PORT]/REPO[:TAG])', `--artifact ${values.artifact} is not one`);
     // An OCI image: its objects for each guest CPU of the matrix (pulled and verified before anything boots).
+    if (values.screen && reference.kind !== 'file') throw usageError('test: --screen takes a .bpf.o, not an OCI image', 'screen the image\'s objects one by one with bpfcompat screen, or drop --screen');
     const images = reference.kind === 'file' ? null : await pullImages(reference, matrix.profiles.map((p) => p.arch), values['registry-insecure'] ?? []);
     const imageManifestResult = imageManifest(loaded, Object.values(images ?? {}));
     const manifest = values['require-attach'] ? withRequireAttach(imageManifestResult.manifest) : imageManifestResult.manifest;
@@ -144,9 +152,10 @@ export const testVerb: Verb = {
     const runId = newRunId();
     const workdir = resolve(values.workdir ?? '.bpfcompat');
     const runDir = resolve(workdir, 'runs', runId);
-    const history = values['no-history'] ? null : openRecordingHistory(values.history);
+    const history = recordingHistoryFor({ history: values.history, noHistory: values['no-history'], signKey: values['sign-key'] });
     const git = await gitInfo(process.cwd());
     const startedAt = new Date();
+    const screened = values.screen ? await screenBeforeBoot({ matrix, matrixPath, artifact, validator, manifest, manifestPath: values.manifest ?? '(--require-attach)', offline: values.offline === true }) : null;
     const reporter = reporterFor(process.stderr, values.quiet === true || values.json === true);
     let result;
     try {
@@ -195,6 +204,7 @@ export const testVerb: Verb = {
       process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
+    if (screened) screened.printDisagreements(report.targets);
     history?.close();
     return report.summary.exit_code;
   },

@@ -21,6 +21,7 @@ export const ENVIRONMENT: readonly EnvVariable[] = [
   { name: 'BPFCOMPAT_VALIDATOR_BIN', scope: 'host', default: 'validator/build/bpfcompat-validator', description: 'the static x86_64 validator to stage into guests' },
   { name: 'BPFCOMPAT_VALIDATOR_BIN_ARM64', scope: 'host', default: 'validator/build/arm64/bpfcompat-validator', description: 'the static aarch64 validator for arm64 guests' },
   { name: 'BPFCOMPAT_VALIDATOR_SHA256', scope: 'host', default: '', description: 'refuse a validator whose sha256 differs (pin for CI)' },
+  { name: 'BPFCOMPAT_HOST_PROBE_BIN', scope: 'host', default: 'validator/build/bpfcompat-host-probe', description: 'the static host probe `bpfcompat probe` runs (read-only feature probes of this machine)' },
   { name: 'BPFCOMPAT_DEBUG', scope: 'host', default: '', description: 'set to 1: print the stack trace after an error line' },
   { name: 'BPFCOMPAT_BIN', scope: 'guest', default: '', description: 'command mode: the shipped --bin/--command-binary inside the guest (empty when none)' },
   { name: 'BPFCOMPAT_ARTIFACT', scope: 'guest', default: '', description: 'command mode: the staged --artifact inside the guest (empty when none)' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadYamlFile } from './load.ts';
+import { label, loadYamlFile } from './load.ts';
 
 // A suite file: the reference tool's keys (name, defaults, cases[] with artifact/manifest/test …) plus
 // command cases (command, command_binary, expect_exit) and guest_tools. Paths are relative to the file.
@@ -44,9 +44,9 @@ export const SuiteCase = z.strictObject({
   name: id,
   artifact: path.optional(),
   artifact_uri: z.string().optional(),
-  artifact_name: z.string().min(1).optional(),
-  artifact_version: z.string().min(1).optional(),
-  artifact_variant: z.string().min(1).optional(),
+  artifact_name: label().optional(),
+  artifact_version: label().optional(),
+  artifact_variant: label().optional(),
   matrix: path.optional(),
   manifest: path.optional(),
   validation_mode: validationMode.optional(),

@@ -1,5 +1,5 @@
 import type { Report, TargetReport } from '../../../history/vocabulary/report-schema.ts';
-import { mdCell, mdFence } from './escape.ts';
+import { mdCell, mdFence, mdName } from './escape.ts';
 import { describeRootCause } from './root-cause-text.ts';
 import { acrossSection } from './markdown-across.ts';
 
@@ -44,10 +44,10 @@ function details(t: TargetReport): string[] {
     out.push('', '| Program | Section | Type | Load | Attach | Detail |', '|---|---|---|---|---|---|');
     for (const p of t.programs) {
       const detail = p.attach === 'skipped' ? p.attach_reason : p.error || (p.attach_target ? `on ${p.attach_target}` : '');
-      out.push(`| ${[p.name, p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell).join(' | ')} |`);
+      out.push(`| ${[mdName(p.name), ...[p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell)].join(' | ')} |`);
     }
     for (const p of t.programs.filter((x) => x.verifier_log_tail.trim() !== '')) {
-      out.push('', `<details><summary>Verifier log of ${mdCell(p.name)}</summary>`, '', mdFence(p.verifier_log_tail), '', '</details>');
+      out.push('', `<details><summary>Verifier log of ${mdName(p.name)}</summary>`, '', mdFence(p.verifier_log_tail), '', '</details>');
     }
   }
   if (t.functional.status !== 'skipped') out.push(`- Functional tests: ${t.functional.status}`);
@@ -56,14 +56,36 @@ function details(t: TargetReport): string[] {
   return out;
 }
 
+/** "## Fixups": what was changed before load, once per distinct change, with the kernels it applied on. */
+function fixupsSection(r: Report): string[] {
+  const rows = new Map<string, { f: NonNullable<TargetReport['fixups']>[number]; kernels: string[] }>();
+  for (const t of r.targets) {
+    for (const f of t.fixups ?? []) {
+      const key = JSON.stringify([f.kind, f.target, f.status, f.detail, f.automatic]);
+      const row = rows.get(key) ?? { f, kernels: [] };
+      row.kernels.push(t.profile_id);
+      rows.set(key, row);
+    }
+  }
+  if (rows.size === 0) return [];
+  const out = ['## Fixups', '', 'Changes made to the object before load. "bpfcompat" means the object left the value to its loader and bpfcompat chose it.', '',
+    '| Chosen by | Kind | Map or program | Detail | Status | Kernels |', '|---|---|---|---|---|---|'];
+  for (const { f, kernels } of rows.values()) {
+    const on = kernels.length === r.targets.length ? 'all' : kernels.join(', ');
+    out.push(`| ${[f.automatic ? 'bpfcompat' : 'manifest', f.kind, f.target, f.detail, f.status, on].map(mdCell).join(' | ')} |`);
+  }
+  out.push('');
+  return out;
+}
+
 export function renderMarkdown(r: Report): string {
   const lines = [
-    `# bpfcompat report: ${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)}`,
+    `# bpfcompat report: ${mdName(r.artifact.name)} ${mdName(r.artifact.version)}`,
     '',
     `- Status: **${r.summary.status}** (exit ${r.summary.exit_code}) — ${r.summary.passed} passed${r.summary.warned ? ` (${r.summary.warned} of them with attach warnings)` : ''}, ${r.summary.failed} failed, ${r.summary.infra_errors} infra errors, ${r.summary.reused} reused`,
     `- Artifact: ${mdCell(r.artifact.path)} (\`${r.artifact.identity.slice(0, 23)}\`, ${r.artifact.size_bytes} bytes)${r.artifact.uri ? ` from ${mdCell(r.artifact.uri)}` : ''}`,
     `- Validator: \`${r.validator.sha256.slice(0, 16)}\` · mode ${r.validation_mode}${r.manifest ? ` · manifest ${mdCell(r.manifest.path)}` : ''}`,
-    `- Matrix: ${mdCell(r.matrix.name)} (${r.matrix.profiles.length} profiles) · run ${r.run.id} · ${(r.run.duration_ms / 1000).toFixed(1)} s on ${r.run.jobs} job(s), ${r.run.accel}`,
+    `- Matrix: ${mdName(r.matrix.name)} (${r.matrix.profiles.length} profiles) · run ${r.run.id} · ${(r.run.duration_ms / 1000).toFixed(1)} s on ${r.run.jobs} job(s), ${r.run.accel}`,
     '',
     '## Targets',
     '',
@@ -72,6 +94,7 @@ export function renderMarkdown(r: Report): string {
     ...r.targets.map(targetRow),
     '',
     ...acrossSection(r.programs_across ?? []),
+    ...fixupsSection(r),
     '## Target details',
     '',
     ...r.targets.flatMap(details),
@@ -102,7 +125,7 @@ export function renderJobSummary(r: Report, limits: JobSummaryLimits = JOB_SUMMA
   const lines = [
     `## bpfcompat compatibility gate: ${r.summary.status === 'pass' ? '✅ pass' : r.summary.status === 'fail' ? '❌ fail' : '⚠️ error'}`,
     '',
-    `${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)} · ${r.summary.required_passed} required passed, ${r.summary.required_failed} required failed, ${r.summary.infra_errors} infra errors${warned.length > 0 ? `, ${warned.length} loaded with attach warnings` : ''}`,
+    `${mdName(r.artifact.name)} ${mdName(r.artifact.version)} · ${r.summary.required_passed} required passed, ${r.summary.required_failed} required failed, ${r.summary.infra_errors} infra errors${warned.length > 0 ? `, ${warned.length} loaded with attach warnings` : ''}`,
     '',
   ];
   if (classes.size > 0) {

@@ -76,7 +76,11 @@ export async function targetFromOutcome(ctx: Omit<TargetContext, 'validatorResul
   if (!job || !raw) {
     const stderr = job ? (job.files.stderr?.toString('utf8') ?? '') : '';
     const why = !job ? 'the validator job did not report' : job.exitCode === 124 ? 'the validator timed out' : `the validator exited ${job.exitCode} without a result`;
-    return targetFromInfraError(full, why, tail(stderr || ''), attachMode);
+    // The validator says why on stderr ("too many arguments", "cannot write result"): its last line is the message's
+    // end, its tail is the evidence, and the whole stream is kept beside the console log.
+    const last = stderr.trim().split('\n').pop()?.trim() ?? '';
+    if (stderr) await writeFile(join(dir, 'validator.stderr'), stderr);
+    return targetFromInfraError(full, last ? `${why}: ${last}` : why, stderr ? `validator stderr:\n${tail(stderr.trimEnd())}` : '', attachMode);
   }
   const resultPath = join(dir, 'validator-result.json');
   await writeFile(resultPath, raw);
