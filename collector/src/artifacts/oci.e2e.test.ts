@@ -48,6 +48,18 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.match(list.stdout, /"demo"/);
     const verify = bpfcompat(['history', 'verify', '--history', history]);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    // compare takes the image reference itself: its newest run, found by the digest it resolves to.
+    const cmp = bpfcompat(['compare', ref, out, '--history', history, '--registry-insecure', registry.host]);
+    assert.equal(cmp.status, 0, cmp.stderr);
+    assert.equal(JSON.parse(cmp.stdout).summary.changed_profiles, 0);
+    assert.equal(JSON.parse(cmp.stdout).base.run_id, report.run.id);
+    const other = `${registry.host}/gadgets/none:v1`;
+    writeLayout(join(dir, 'other'), 'v1', [gadgetImage('amd64', reject)]);
+    pushLayout(join(dir, 'other'), 'v1', other);
+    const none = bpfcompat(['compare', other, out, '--history', history, '--registry-insecure', registry.host]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /^bpfcompat: .*history\.sqlite: no run of 127\.0\.0\.1:\d+\/gadgets\/none:v1 \(sha256:[0-9a-f]{64}\) \(record one first/);
+    assert.equal(none.stderr.trim().split('\n').length, 1);
 
     writeLayout(join(dir, 'gadget'), 'v1', [gadgetImage('amd64', pass)]);
     execFileSync('skopeo', ['copy', '--quiet', `oci:${join(dir, 'gadget')}:v1`, `oci-archive:${join(dir, 'gadget.tar')}:v1`]);
