@@ -48,11 +48,18 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.match(list.stdout, /"demo"/);
     const verify = bpfcompat(['history', 'verify', '--history', history]);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    // The same image again: its stored verdict is reused for every object, without a boot.
+    const again = bpfcompat(['test', '--artifact', ref, '--registry-insecure', registry.host, '--matrix', 'dev-one', '--out', join(dir, 'again.json'), '--history', history, '--workdir', join(dir, 'work'), '--quiet']);
+    assert.equal(again.status, 2, again.stderr);
+    const reused = Report.parse(JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8')));
+    assert.equal(reused.summary.reused, 1);
+    assert.equal(reused.targets[0]!.result_key, t.result_key);
+    assert.deepEqual(reused.targets[0]!.programs.map((p) => p.object), t.programs.map((p) => p.object));
     // compare takes the image reference itself: its newest run, found by the digest it resolves to.
     const cmp = bpfcompat(['compare', ref, out, '--history', history, '--registry-insecure', registry.host]);
     assert.equal(cmp.status, 0, cmp.stderr);
     assert.equal(JSON.parse(cmp.stdout).summary.changed_profiles, 0);
-    assert.equal(JSON.parse(cmp.stdout).base.run_id, report.run.id);
+    assert.equal(JSON.parse(cmp.stdout).base.run_id, reused.run.id, 'the newest run of the image');
     const other = `${registry.host}/gadgets/none:v1`;
     writeLayout(join(dir, 'other'), 'v1', [gadgetImage('amd64', reject)]);
     pushLayout(join(dir, 'other'), 'v1', other);

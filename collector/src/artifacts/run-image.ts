@@ -65,7 +65,11 @@ export async function runImageTargets(input: ImageRunInput): Promise<{ targets: 
         name: `${arch}-${name}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60), profiles, artifact: info, manifest: input.manifest, manifestSha256: input.manifestSha256, mode: input.mode,
         validator: input.validator, ...(input.validatorArm64 ? { validators: { arm64: input.validatorArm64 } } : {}), timeoutMs: input.timeoutMs,
       });
-      cases.push({ unit, object: name, arch });
+      // Every object of the image runs under the image's key, so a verdict stored for the image (what the history
+      // holds) is reused for all of them without a boot.
+      const hex = image.digest.slice('sha256:'.length);
+      const keyed: CaseUnit = { ...unit, key: { ...unit.key, artifact: hex }, keyFor: (a) => ({ ...(unit.keyFor?.(a) ?? unit.key), artifact: hex }) };
+      cases.push({ unit: keyed, object: name, arch });
     }
   }
   const result = await runCases({
@@ -87,6 +91,8 @@ const RANK: Record<TargetReport['status'], number> = { infra_error: 0, fail: 1, 
 /** One target from the targets of each object on one kernel: the worst decides the verdict, every program is kept. */
 export function mergeObjectTargets(parts: Array<{ object: string; target: TargetReport }>, keyOf: (t: TargetReport) => string): TargetReport | null {
   if (parts.length === 0) return null;
+  // A stored verdict of the image came back for every object: it is already the merged target.
+  if (parts.every((p) => p.target.reused)) return parts[0]!.target;
   const primary = [...parts].sort((a, b) => RANK[a.target.status] - RANK[b.target.status])[0]!.target;
   const warnings = parts.flatMap((p) => p.target.warnings ?? []);
   const sum = (f: (t: TargetReport) => number) => parts.reduce((s, p) => s + f(p.target), 0);
