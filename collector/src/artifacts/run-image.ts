@@ -14,6 +14,7 @@ import type { ValidationMode } from '../validation/modes.ts';
 import type { ValidatorBinary } from '../validation/validator-binary.ts';
 import type { Accel } from '../vm/types.ts';
 import type { OciImage } from './image.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 // An OCI image's run: every BPF object of the image is a validator job in the same boot of each kernel (one boot
 // per kernel, however many objects), and each profile gets one target whose programs say which object they came
@@ -109,3 +110,16 @@ export function mergeObjectTargets(parts: Array<{ object: string; target: Target
   };
 }
 
+
+/**
+ * An image whose one BPF object stands for it (suite cases, screen): the object file under the image's identity
+ * (its digest), and the manifest its declared program types make. Several objects or CPUs are test's to run.
+ */
+export async function singleObjectImage(images: OciImage[], objectsDir: string, who: string): Promise<{ reference: string; artifact: ArtifactInfo; declared: Manifest | null }> {
+  if (images.length !== 1 || images[0]!.objects.length !== 1) {
+    throw new BpfcompatError('USAGE', `artifact ${images[0]!.reference}: ${images.length > 1 ? 'the matrix has guests of several CPUs' : `the image holds ${images[0]!.objects.length} BPF objects`}; ${who} takes an image with one object for one CPU`, { hint: 'run the image with bpfcompat test, which validates every object on every CPU' });
+  }
+  const image = images[0]!;
+  const [written] = await writeImageObjects(image, objectsDir);
+  return { reference: image.reference, artifact: { ...written!.info, sha256: image.digest.slice('sha256:'.length) }, declared: imageManifest(null, [image]).manifest };
+}

@@ -14,7 +14,7 @@ import type { CaseKind } from '../validation/case-report.ts';
 import { validatorForArch, type ValidatorBinary } from '../validation/validator-binary.ts';
 import { parseArtifactReference, type ArtifactReference } from '../artifacts/reference.ts';
 import { pullImages } from '../artifacts/pull.ts';
-import { imageManifest, writeImageObjects } from '../artifacts/run-image.ts';
+import { singleObjectImage } from '../artifacts/run-image.ts';
 import type { ArtifactInfo } from '../validation/artifact.ts';
 
 // Turns a suite file into runnable cases: every path resolved against the suite file's folder, every file
@@ -130,18 +130,9 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
   return out;
 }
 
-/**
- * An OCI case of a suite: an image with one BPF object (each gadget, most bpfman images) for one guest CPU, run as
- * that object with the image's digest as its identity. Several objects or CPUs are `bpfcompat test`'s to run.
- */
+/** An OCI case of a suite: an image with one BPF object for the matrix's one guest CPU (paths relative to the suite file). */
 async function suiteImage(ref: ArtifactReference, suiteFile: string, matrix: Matrix, opts: PrepareOptions): Promise<{ reference: string; artifact: ArtifactInfo; declared: Manifest | null }> {
   const local = ref.kind === 'oci-layout' ? { ...ref, dir: inFile(suiteFile, ref.dir) } : ref.kind === 'oci-archive' || ref.kind === 'docker-archive' ? { ...ref, file: inFile(suiteFile, ref.file) } : ref;
   const images = Object.values(await pullImages(local, matrix.profiles.map((p) => p.arch), opts.insecureHosts ?? []));
-  if (images.length !== 1 || images[0]!.objects.length !== 1) {
-    throw new BpfcompatError('USAGE', `artifact ${images[0]!.reference}: ${images.length > 1 ? 'the matrix has guests of several CPUs' : `the image holds ${images[0]!.objects.length} BPF objects`}; a suite case takes an image with one object for one CPU`, { hint: 'run the image with bpfcompat test, which validates every object on every CPU' });
-  }
-  const image = images[0]!;
-  const [written] = await writeImageObjects(image, opts.objectsDir ?? join(dirname(suiteFile), '.bpfcompat', 'oci-objects'));
-  // The key of the case is the image's: the object runs under the digest the reference names.
-  return { reference: image.reference, artifact: { ...written!.info, sha256: image.digest.slice('sha256:'.length) }, declared: imageManifest(null, [image]).manifest };
+  return singleObjectImage(images, opts.objectsDir ?? join(dirname(suiteFile), '.bpfcompat', 'oci-objects'), 'a suite case');
 }
