@@ -43,6 +43,7 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.ok(t.programs.some((p) => p.object === 'reject.bpf.o' && p.load === 'fail'));
     assert.ok(t.notes.includes('object pass.bpf.o: pass') && t.notes.includes('object reject.bpf.o: fail (VERIFIER_REJECTION)'), t.notes.join('; '));
     assert.match(r.stderr, /1 failed/);
+    assert.match(readFileSync(join(dir, 'bpfman.md'), 'utf8'), /reject\.bpf\.o: count\\?_unchecked/, 'the Markdown names each program\'s object');
     const list = bpfcompat(['history', 'list', '--history', history, '--json']);
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, /"demo"/);

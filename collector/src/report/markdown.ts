@@ -44,7 +44,7 @@ function details(t: TargetReport): string[] {
     out.push('', '| Program | Section | Type | Load | Attach | Detail |', '|---|---|---|---|---|---|');
     for (const p of t.programs) {
       const detail = p.attach === 'skipped' ? p.attach_reason : p.error || (p.attach_target ? `on ${p.attach_target}` : '');
-      out.push(`| ${[mdName(p.name), ...[p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell)].join(' | ')} |`);
+      out.push(`| ${[mdName(p.object ? `${p.object}: ${p.name}` : p.name), ...[p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell)].join(' | ')} |`);
     }
     for (const p of t.programs.filter((x) => x.verifier_log_tail.trim() !== '')) {
       out.push('', `<details><summary>Verifier log of ${mdName(p.name)}</summary>`, '', mdFence(p.verifier_log_tail), '', '</details>');
