@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { usageError } from '../../../history/vocabulary/errors.ts';
@@ -111,7 +112,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   else {
     const s = report.summary;
     process.stderr.write(`bpfcompat: ${s.status} — ${s.passed} passed, ${s.failed} failed, ${s.infra_errors} infra errors${s.reused ? `, ${s.reused} reused` : ''} (${identity.identity}, invocation ${identity.invocationSha256.slice(0, 12)})\n`);
-    process.stderr.write(`bpfcompat: report ${o.out}${o.markdown ? `, ${o.markdown}` : ''}${o.junit ? `, ${o.junit}` : ''}; evidence in ${runDir}\n`);
+    process.stderr.write(`bpfcompat: report ${o.out}${o.markdown ? `, ${o.markdown}` : ''}${o.junit ? `, ${o.junit}` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
   }
   if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
   history?.close();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Verb } from './verb.ts';
@@ -130,7 +131,7 @@ export const suiteVerb: Verb = {
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
       for (const c of summary.cases) process.stderr.write(`bpfcompat: ${c.status.padEnd(5)} ${c.name} (${c.required_passed}/${c.total_profiles} required passed) ${c.report_json_path}\n`);
-      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}${summary.not_run ? `; stopped after the first required failure, ${summary.not_run} target(s) not run` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}${summary.not_run ? `; stopped after the first required failure, ${summary.not_run} target(s) not run` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
       for (const n of notes) process.stderr.write(`bpfcompat: ${n}\n`);
     }
     return summary.exit_code;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
@@ -163,7 +164,7 @@ export const testVerb: Verb = {
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed${report.summary.warned ? ` (${report.summary.warned} with attach warnings)` : ''}, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);
-      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
     history?.close();
