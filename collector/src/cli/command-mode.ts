@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { intFlag } from './args.ts';
 import { selectProfiles } from './run-flags.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
@@ -116,5 +116,6 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   }
   if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
   history?.close();
-  return report.summary.exit_code;
+  // A history that was asked for and not updated is an infrastructure error, though the report stands.
+  return history && history.failures > 0 ? EXIT_TOOL_ERROR : report.summary.exit_code;
 }

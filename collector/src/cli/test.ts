@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags, intFlag } from './args.ts';
 import { RUN_FLAGS, checkLabelFlags, selectProfiles } from './run-flags.ts';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
@@ -168,7 +168,8 @@ export const testVerb: Verb = {
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
     history?.close();
-    return report.summary.exit_code;
+    // A history that was asked for and not updated is an infrastructure error, though the report stands.
+    return history && history.failures > 0 ? EXIT_TOOL_ERROR : report.summary.exit_code;
   },
 };
 
