@@ -1,11 +1,12 @@
 // End to end, hostile and faulty input against real boots: identical targets boot once, a fully reused run names
-// no evidence directory that does not exist. One real boot of debian-12 under TCG.
+// no evidence directory that does not exist, and QEMU dies with a SIGKILLed CLI. Two real boots of debian-12 under TCG.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openHistory } from '../../../history/src/index.ts';
 import { Report } from '../../../history/vocabulary/report-schema.ts';
 
@@ -45,4 +46,55 @@ test('profiles with identical result keys boot once and all get the verdict; a f
   assert.equal(second.summary.reused, 3);
   assert.doesNotMatch(again.stderr, /evidence in/, 'no evidence directory is claimed for a run that booted nothing');
   assert.match(again.stderr, /nothing booted \(no evidence directory\)/);
+});
+
+/** Processes whose parent is `ppid`, as [pid, command name]. */
+function childrenOf(ppid: number): [number, string][] {
+  const out: [number, string][] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === ppid) out.push([Number(entry), comm]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
+    return state !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+test('QEMU dies with a SIGKILLed bpfcompat, even while its guest runs a long job', { timeout: 300_000 }, async () => {
+  const cli = spawn(process.execPath, ['collector/bin/bpfcompat.js', 'test-command', '--cmd', 'sleep 40', '--matrix', 'dev-one', '--no-history', '--fresh', '--quiet',
+    '--out', join(dir, 'kill.json'), '--workdir', join(dir, 'kill-work')], { stdio: 'ignore' });
+  let qemu: number | undefined;
+  try {
+    for (let i = 0; i < 600 && qemu === undefined; i++) {
+      await sleep(100);
+      qemu = childrenOf(cli.pid!).find(([, comm]) => comm.startsWith('qemu-system'))?.[0];
+    }
+    assert.ok(qemu !== undefined, 'the CLI started QEMU');
+    await sleep(1500); // the guest is up and its job is running
+    assert.ok(alive(qemu));
+    process.kill(cli.pid!, 'SIGKILL');
+    let gone = false;
+    for (let i = 0; i < 50 && !gone; i++) {
+      await sleep(100);
+      gone = !alive(qemu);
+    }
+    assert.ok(gone, `QEMU ${qemu} survived its parent`);
+  } finally {
+    if (qemu !== undefined && alive(qemu)) process.kill(qemu, 'SIGKILL');
+    cli.kill('SIGKILL');
+  }
 });
