@@ -48,6 +48,21 @@ test('profiles with identical result keys boot once and all get the verdict; a f
   assert.match(again.stderr, /nothing booted \(no evidence directory\)/);
 });
 
+test('command mode: profiles with identical result keys run one job, and all get its verdict', { timeout: 600_000 }, () => {
+  const matrix = join(dir, 'same-cmd.yaml');
+  writeFileSync(matrix, `name: same\nprofiles:\n${['a', 'b', 'c'].map((id) => `  - { id: ${id}, kernel: { debian: { suite: bookworm } } }`).join('\n')}\n`);
+  const out = join(dir, 'same-cmd.json');
+  const work = join(dir, 'work-cmd');
+  const r = bpfcompat(['test-command', '--cmd', 'true', '--matrix', matrix, '--out', out, '--no-history', '--fresh', '--quiet', '--workdir', work]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
+  assert.deepEqual(report.targets.map((t) => `${t.profile_id}:${t.status}`), ['a:pass', 'b:pass', 'c:pass']);
+  const caseDir = join(work, 'runs', report.run.id, 'cases');
+  const judged = readdirSync(caseDir).flatMap((c) => readdirSync(join(caseDir, c)));
+  assert.deepEqual(judged, ['a'], 'one job ran; b and c took its verdict');
+  assert.equal(report.targets.filter((t) => t.notes.some((n) => /^same inputs \(result key\) as a\//.test(n))).length, 2);
+});
+
 /** Processes whose parent is `ppid`, as [pid, command name]. */
 function childrenOf(ppid: number): [number, string][] {
   const out: [number, string][] = [];
