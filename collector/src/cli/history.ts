@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mergeHistories, openHistory, type History } from '../../../history/src/index.ts';
+import { mergeHistories, openHistoryForReading, type History } from '../../../history/src/index.ts';
 import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadSigningKey, loadTrustedKey } from '../../../history/vocabulary/signing.ts';
 import { historyPath } from '../recording/history-path.ts';
@@ -31,8 +31,8 @@ const HELP = `Usage:
 function openExisting(flag: string | undefined): History {
   const path = historyPath(flag);
   if (!existsSync(path)) throw new BpfcompatError('HISTORY', `${path}: no history there`, { hint: 'run bpfcompat test first, or pass --history PATH' });
-  // Writable so an older schema is upgraded in place; nothing else is written.
-  return openHistory(path);
+  // Read-only (an older schema is upgraded in place first when the file can be written).
+  return openHistoryForReading(path);
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
 import { RUN_FLAGS, artifactUriFlag, checkLabelFlags, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
@@ -200,12 +201,13 @@ export const testVerb: Verb = {
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed${report.summary.warned ? ` (${report.summary.warned} with attach warnings)` : ''}, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);
-      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
     if (screened) screened.printDisagreements(report.targets);
     history?.close();
-    return report.summary.exit_code;
+    // A history that was asked for and not updated is an infrastructure error, though the report stands.
+    return history && history.failures > 0 ? EXIT_TOOL_ERROR : report.summary.exit_code;
   },
 };
 
