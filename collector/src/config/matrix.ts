@@ -17,6 +17,9 @@ export const DebianKernelSource = z.strictObject({
   /** Pin of the kernel .deb's sha256 (fail closed on mismatch). */
   sha256: sha256.optional(),
   mirror: z.url().optional(),
+  /** Which pockets count: release (the point release), security (+ <suite>-security) or updates (+ -updates and
+   *  -security: what an updated machine runs, the default for suites that have them). */
+  pocket: z.enum(['release', 'security', 'updates']).optional(),
 });
 
 export const DebKernelSource = z.strictObject({
