@@ -10,6 +10,8 @@ import { suiteVerb } from './suite.ts';
 import { imagesVerb } from './images.ts';
 import { keysVerb } from './keys.ts';
 import { probeVerb } from './probe.ts';
+import { selectVerb } from './select.ts';
+import { fetchVerb } from './fetch.ts';
 
 // The verb registry: each verb lives in its own file under cli/ and only parses flags and calls the core.
-export const verbs: Verb[] = [testVerb, testCommandVerb, suiteVerb, kernelsVerb, imagesVerb, siteVerb, historyVerb, keysVerb, probeVerb, compareVerb, doctorVerb];
+export const verbs: Verb[] = [testVerb, testCommandVerb, suiteVerb, kernelsVerb, imagesVerb, siteVerb, historyVerb, keysVerb, probeVerb, selectVerb, fetchVerb, compareVerb, doctorVerb];
