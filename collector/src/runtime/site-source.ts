@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { sha256Hex } from '../../../history/vocabulary/hash.ts';
+import { SITE_SIGNATURES_PATH, SiteSignatures } from '../../../history/vocabulary/site-signatures.ts';
 import { keyIdOf, publicKeyFromRaw, verifyBytes, type TrustedKey } from '../../../history/vocabulary/signing.ts';
 
 // Reading a published site (a built directory or its URL) as evidence, checked against its signed manifest:
@@ -10,17 +10,6 @@ import { keyIdOf, publicKeyFromRaw, verifyBytes, type TrustedKey } from '../../.
 // site key's Ed25519 signature over its exact bytes. With trusted keys, every file read must be listed there with
 // the sha256 of the bytes read, and the manifest must be signed by a trusted key; anything else is refused.
 
-export const SITE_SIGNATURES_SCHEMA = 'bpfcompat.site-signatures.v1';
-export const SITE_SIGNATURES_PATH = 'api/v1/signatures.json';
-
-export const SiteSignatures = z.object({
-  schema: z.literal(SITE_SIGNATURES_SCHEMA),
-  key_id: z.string().regex(/^[0-9a-f]{64}$/),
-  public_key: z.string(),
-  generated_at: z.string(),
-  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
-});
-export type SiteSignatures = z.infer<typeof SiteSignatures>;
 
 const MAX_FILE = 64 << 20;
 
