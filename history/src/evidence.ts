@@ -32,6 +32,7 @@ export function artifactEvidence(h: History, name: string): ArtifactEvidence | n
     const mapTypes = new Set<string>();
     const helpers = new Map<string, { program_type: string; helper: string }>();
     let btfExt = false;
+    const uri = ofVariant.find((r) => r.artifact_uri !== null)?.artifact_uri ?? null;
     let basename = '';
     for (const run of ofVariant) {
       const detail = h.getRun(run.id);
@@ -60,7 +61,7 @@ export function artifactEvidence(h: History, name: string): ArtifactEvidence | n
       }
     }
     const variant: VariantEvidence = {
-      variant: v.variant, artifact_sha256: v.artifact_sha256, artifact_basename: basename, artifact_uri: null,
+      variant: v.variant, artifact_sha256: v.artifact_sha256, artifact_basename: basename, artifact_uri: uri,
       runs: Object.fromEntries([...usedRuns].sort().map((id) => [id, signatures.get(id) ?? []])),
       needs: {
         program_types: [...programTypes].sort(), map_types: [...mapTypes].sort(),

@@ -157,6 +157,8 @@ export const Report = z.object({
     name: z.string(),
     version: z.string(),
     variant: z.string().nullable(),
+    /** where the object can be fetched from (test --artifact-uri); absent when not given */
+    uri: z.string().nullable().optional(),
     /** sha256:<hex> for objects, command://<name> in command mode */
     identity: z.string(),
     path: z.string(),

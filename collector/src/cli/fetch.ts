@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
-import { sha256Hex } from '../../../history/vocabulary/hash.ts';
+import { usageError } from '../../../history/vocabulary/errors.ts';
+import { objectBytes } from '../runtime/object-source.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { parseFlags } from './args.ts';
 import { decide, decisionText, SELECT_FLAGS, SELECT_FLAGS_HELP } from './select-flags.ts';
@@ -12,9 +12,9 @@ import type { Verb } from './verb.ts';
 const HELP = `Usage: bpfcompat fetch --out-dir DIR (select's flags)
 
 Decides as 'bpfcompat select' does, then writes the chosen object to DIR/<name>-<version>[-<variant>].bpf.o. The
-object is read from the site's /artifacts/<sha256>.bpf.o (published by site build --with-artifacts) and written
-only when its sha256 is the one the evidence names (and, with --trusted-key, the one the site's signed manifest
-lists). It is written atomically; when anything is refused, nothing is written. It is never loaded.
+object is read from the site's /artifacts/<sha256>.bpf.o (published by site build --with-artifacts), else from the
+URL recorded with test --artifact-uri (also from --history), and written only when its sha256 is the one the
+evidence names (and, with --trusted-key, the one the site's signed manifest lists). It is written atomically; when anything is refused, nothing is written. It is never loaded.
 
   --out-dir DIR           where to write the object                                          (required)
 ${SELECT_FLAGS_HELP}
@@ -35,15 +35,9 @@ export const fetchVerb: Verb = {
       process.stdout.write((values.json ? JSON.stringify({ ...selection, path: null }, null, 2) : decisionText(selection)) + '\n');
       return 2;
     }
-    if (!source.site) {
-      throw new BpfcompatError('USAGE', `fetch: a history holds verdicts, not objects; nothing written`, { hint: 'fetch from a site built with bpfcompat site build --with-artifacts (--site DIR|URL)' });
-    }
     const sha = selection.artifact_sha256;
-    const bytes = await source.site.file(`artifacts/${sha}.bpf.o`);
-    const got = sha256Hex(bytes);
-    if (got !== sha) {
-      throw new BpfcompatError('INTEGRITY', `fetch: artifacts/${sha}.bpf.o on ${source.location} hashes to ${got}, not the sha256 the evidence names; nothing written`, { hint: 'the published object was changed; rebuild the site' });
-    }
+    const variant = source.evidence.versions.find((v) => v.version === selection.version)?.variants.find((v) => v.artifact_sha256 === sha && v.variant === selection.variant);
+    const { bytes } = await objectBytes(source, sha, variant?.artifact_uri ?? null);
     const path = join(values['out-dir'], `${safe(selection.artifact)}-${safe(selection.version!)}${selection.variant ? `-${safe(selection.variant)}` : ''}.bpf.o`);
     await writeFileAtomic(path, bytes);
     process.stdout.write((values.json ? JSON.stringify({ ...selection, path }, null, 2) : `${decisionText(selection)}\nwrote ${path} (sha256 ${sha})`) + '\n');

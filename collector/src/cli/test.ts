@@ -43,6 +43,8 @@ Flags:
   --artifact-name NAME     artifact family name in history (default: file name without .bpf.o)
   --artifact-version V     version label in history (default: git describe, else the run id)
   --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
+  --artifact-uri URL       where this object can be fetched from (http/https; recorded and signed with the run;
+                           bpfcompat fetch follows it, checking the sha256)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
   --sign-key PRIVATE.key   sign the run in the history as it is appended (Ed25519; see bpfcompat keys)
@@ -70,13 +72,17 @@ export const testVerb: Verb = {
       manifest: { type: 'string' },
       'validation-mode': { type: 'string' },
       'require-attach': { type: 'boolean' },
+      'artifact-uri': { type: 'string' },
       shard: { type: 'string' },
       command: { type: 'string' },
       'command-binary': { type: 'string' },
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
+    if (values['artifact-uri'] !== undefined && !/^https?:\/\/[^\s]+$/.test(values['artifact-uri'])) {
+      throw usageError(`--artifact-uri '${values['artifact-uri']}' is not an http(s) URL`, 'name where the tested object can be downloaded, e.g. https://example.org/agent/1.0/agent.bpf.o');
+    }
     if (values.command !== undefined) {
-      if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
+      if (values.manifest || values['validation-mode'] || values['require-attach'] || values['artifact-uri']) throw usageError('test: --manifest, --validation-mode, --require-attach and --artifact-uri do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
       return runCommandMode({
         command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
         flags: { command: '--command', binary: '--command-binary', expectExit: '--command-expect-exit' },
@@ -146,6 +152,7 @@ export const testVerb: Verb = {
         name: values['artifact-name'] ?? basename(artifact.path).replace(/(\.bpf)?\.o$/, ''),
         version: values['artifact-version'] ?? git?.describe ?? runId,
         variant: values['artifact-variant'] ?? null,
+        ...(values['artifact-uri'] === undefined ? {} : { uri: values['artifact-uri'] }),
         identity: `sha256:${artifact.sha256}`,
         path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
       },
