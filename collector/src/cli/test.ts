@@ -56,7 +56,8 @@ Flags:
   --artifact-name NAME     artifact family name in history (default: file name without .bpf.o)
   --artifact-version V     version label in history (default: git describe, else the run id)
   --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
-  --artifact-uri URI       where the artifact is published, recorded in the report (nothing is fetched)
+  --artifact-uri URI       where the artifact is published (recorded and signed with the run; bpfcompat fetch
+                           follows an http(s) one, checking the sha256)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
   --sign-key PRIVATE.key   sign the run in the history as it is appended (Ed25519; see bpfcompat keys)
