@@ -132,6 +132,7 @@ export const testVerb: Verb = {
     const reference = parseArtifactReference(values.artifact);
     if (values['registry-insecure'] && reference.kind !== 'registry') throw usageError('test: --registry-insecure applies only to a registry reference (HOST[:PORT]/REPO[:TAG])', `--artifact ${values.artifact} is not one`);
     // An OCI image: its objects for each guest CPU of the matrix (pulled and verified before anything boots).
+    if (values.screen && reference.kind !== 'file') throw usageError('test: --screen takes a .bpf.o, not an OCI image', 'screen the image\'s objects one by one with bpfcompat screen, or drop --screen');
     const images = reference.kind === 'file' ? null : await pullImages(reference, matrix.profiles.map((p) => p.arch), values['registry-insecure'] ?? []);
     const imageManifestResult = imageManifest(loaded, Object.values(images ?? {}));
     const manifest = values['require-attach'] ? withRequireAttach(imageManifestResult.manifest) : imageManifestResult.manifest;
