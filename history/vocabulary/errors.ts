@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'VALIDATOR_MISSING'
   | 'HISTORY'
   | 'HISTORY_NEWER'
+  | 'HISTORY_OLDER'
   | 'HISTORY_CORRUPT'
   | 'REPORT_INVALID'
   | 'WRITE_FAILED'

@@ -205,3 +205,10 @@ test('screen takes a one-object image under its digest; several objects are refu
   assert.equal(multi.stderr.trim().split('\n').length, 1, multi.stderr);
   assert.match(multi.stderr, /the image holds 2 BPF objects; screen takes an image with one object for one CPU/);
 });
+
+test('relative and absolute paths are files, never registry references (a suite case\'s ../build/x.bpf.o)', () => {
+  for (const path of ['../build/examples/pass_everywhere.bpf.o', './x/y.bpf.o', '/abs/x.bpf.o', 'build/examples/x.bpf.o']) {
+    assert.deepEqual(parseArtifactReference(path), { kind: 'file', path }, path);
+  }
+  assert.equal(parseArtifactReference('127.0.0.1:5000/bpf/prog:v1').kind, 'registry');
+});

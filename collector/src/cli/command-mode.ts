@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { artifactUriFlag, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { locateMatrix } from '../config/locate.ts';
@@ -119,9 +120,10 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   else {
     const s = report.summary;
     process.stderr.write(`bpfcompat: ${s.status} — ${s.passed} passed, ${s.failed} failed, ${s.infra_errors} infra errors${s.reused ? `, ${s.reused} reused` : ''} (${identity.identity}, invocation ${identity.invocationSha256.slice(0, 12)})\n`);
-    process.stderr.write(`bpfcompat: report ${o.out}${o.markdown ? `, ${o.markdown}` : ''}${o.junit ? `, ${o.junit}` : ''}; evidence in ${runDir}\n`);
+    process.stderr.write(`bpfcompat: report ${o.out}${o.markdown ? `, ${o.markdown}` : ''}${o.junit ? `, ${o.junit}` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
   }
   if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
   history?.close();
-  return report.summary.exit_code;
+  // A history that was asked for and not updated is an infrastructure error, though the report stands.
+  return history && history.failures > 0 ? EXIT_TOOL_ERROR : report.summary.exit_code;
 }

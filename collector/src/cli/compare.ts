@@ -1,4 +1,4 @@
-import { renderDiffJson, renderDiffMarkdown, diffSummaryLine, openHistory, type History } from '../../../history/src/index.ts';
+import { renderDiffJson, renderDiffMarkdown, diffSummaryLine, openHistoryForReading, type History } from '../../../history/src/index.ts';
 import { BpfcompatError, EXIT_COMPAT_FAILURE, usageError } from '../../../history/vocabulary/errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { diffSides, looksLikeFile, sideFromHistory, sideFromImage, sideFromReport, type Side } from '../recording/compare-sides.ts';
@@ -51,7 +51,7 @@ export const compareVerb: Verb = {
       if (!history) {
         const path = historyPath(values.history);
         if (!existsSync(path)) throw new BpfcompatError('HISTORY', `compare: '${operand}' is not a file and there is no history at ${path}`, { hint: 'pass report .json files, or --history PATH' });
-        history = openHistory(path);
+        history = openHistoryForReading(path);
       }
       if (reference.kind !== 'file') {
         // An OCI image: its newest run, by the digest the reference resolves to now (x86_64's view of an index).

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { intFlag, parseFlags } from './args.ts';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadSuite } from '../config/suite.ts';
 import { prepareSuite } from '../suite/prepare.ts';
 import { renderSuiteMarkdown, suiteSummary, type SuiteCaseResult } from '../suite/summary.ts';
@@ -137,9 +138,10 @@ export const suiteVerb: Verb = {
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
       for (const c of summary.cases) process.stderr.write(`bpfcompat: ${c.status.padEnd(5)} ${c.name} (${c.required_passed}/${c.total_profiles} required passed) ${c.report_json_path}\n`);
-      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}${summary.not_run ? `; stopped after the first required failure, ${summary.not_run} target(s) not run` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}${summary.not_run ? `; stopped after the first required failure, ${summary.not_run} target(s) not run` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
       for (const n of notes) process.stderr.write(`bpfcompat: ${n}\n`);
     }
-    return summary.exit_code;
+    // A history that was asked for and not updated is an infrastructure error, though the reports stand.
+    return history && history.failures > 0 ? EXIT_TOOL_ERROR : summary.exit_code;
   },
 };

@@ -1,7 +1,7 @@
 // Bad input to `bpfcompat test`: one line naming the file, field or flag; exit 1; no stack; no report written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, existsSync, copyFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, copyFileSync, readFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -55,6 +55,22 @@ test('control characters in names, versions and variants are refused before anyt
   expectUsageError(['test-command', '--cmd', 'true', '--matrix', 'dev-one', '--out', '@OUT', '--artifact-name', 'a\u2028b'], /--artifact-name: contains the control character U\+2028/);
   writeFileSync(join(dir, 'ctl-matrix.yaml'), 'name: "m\\e[31m"\nprofiles:\n  - { id: a, kernel: { debian: { suite: bookworm } } }\n');
   expectUsageError(['test', '--artifact', obj, '--matrix', join(dir, 'ctl-matrix.yaml'), '--out', '@OUT'], /ctl-matrix\.yaml: name: contains the control character U\+001B/);
+});
+
+test('a history that cannot be written is refused before anything boots', () => {
+  const history = join(dir, 'locked.sqlite');
+  writeFileSync(history, '');
+  // root ignores file modes: make it immutable instead
+  const root = process.getuid?.() === 0;
+  if (root) execFileSync('chattr', ['+i', history]);
+  else chmodSync(history, 0o444);
+  try {
+    expectUsageError(['test', '--artifact', obj, '--matrix', 'dev-one', '--out', '@OUT', '--history', history], /locked\.sqlite: history not writable: the file .*locked\.sqlite cannot be written \((EPERM|EACCES)\); nothing was run/);
+    expectUsageError(['test-command', '--cmd', 'true', '--matrix', 'dev-one', '--out', '@OUT', '--history', history], /history not writable/);
+  } finally {
+    if (root) execFileSync('chattr', ['-i', history]);
+    else chmodSync(history, 0o644);
+  }
 });
 
 test('bad matrices and flags', () => {

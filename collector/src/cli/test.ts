@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
 import { RUN_FLAGS, artifactUriFlag, checkLabelFlags, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
@@ -55,7 +56,8 @@ Flags:
   --artifact-name NAME     artifact family name in history (default: file name without .bpf.o)
   --artifact-version V     version label in history (default: git describe, else the run id)
   --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
-  --artifact-uri URI       where the artifact is published, recorded in the report (nothing is fetched)
+  --artifact-uri URI       where the artifact is published (recorded and signed with the run; bpfcompat fetch
+                           follows an http(s) one, checking the sha256)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
   --sign-key PRIVATE.key   sign the run in the history as it is appended (Ed25519; see bpfcompat keys)
@@ -91,6 +93,7 @@ export const testVerb: Verb = {
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
     checkLabelFlags(values);
+    const artifactUri = artifactUriFlag(values['artifact-uri']);
     if (values.command !== undefined) {
       if (values.screen) throw usageError('test: --screen does not apply in command mode (--command)', 'a loader command has no object to screen');
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
@@ -113,7 +116,6 @@ export const testVerb: Verb = {
     if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');
     if (values.out === '.' || values.out.endsWith('/')) throw usageError(`--out ${values.out}: must be a file path`);
     const jobs = jobsFlag(values.jobs, values.concurrency);
-    const artifactUri = artifactUriFlag(values['artifact-uri']);
     let timeoutMs = 120_000;
     if (values.timeout !== undefined) {
       if (!/^\d+(ms|s|m|h)$/.test(values.timeout)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${values.timeout}'`);
@@ -201,12 +203,13 @@ export const testVerb: Verb = {
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed${report.summary.warned ? ` (${report.summary.warned} with attach warnings)` : ''}, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);
-      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
     if (screened) screened.printDisagreements(report.targets);
     history?.close();
-    return report.summary.exit_code;
+    // A history that was asked for and not updated is an infrastructure error, though the report stands.
+    return history && history.failures > 0 ? EXIT_TOOL_ERROR : report.summary.exit_code;
   },
 };
 

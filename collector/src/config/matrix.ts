@@ -17,6 +17,9 @@ export const DebianKernelSource = z.strictObject({
   /** Pin of the kernel .deb's sha256 (fail closed on mismatch). */
   sha256: sha256.optional(),
   mirror: z.url().optional(),
+  /** Which pockets count: release (the point release), security (+ <suite>-security) or updates (+ -updates and
+   *  -security: what an updated machine runs, the default for suites that have them). */
+  pocket: z.enum(['release', 'security', 'updates']).optional(),
 });
 
 export const DebKernelSource = z.strictObject({
@@ -70,17 +73,43 @@ export const DnfKernelSource = z.strictObject({
   keyring: z.string().min(1),
 });
 
+// Named distributions (kernels/presets/distributions.ts expands them to apt or dnf sources).
+const releaseOf = (allowed: readonly number[]) =>
+  z.coerce.number().int().refine((v) => allowed.includes(v), { message: `must be one of ${allowed.join(', ')}` });
+export const UBUNTU_RELEASE_NAMES = ['20.04', '22.04', '24.04', '25.04', '25.10'] as const;
+const pocket = z.enum(['release', 'security', 'updates']).default('updates');
+export const UbuntuKernelSource = z.strictObject({
+  // YAML reads 24.04 as a number: take it back to the two-decimal text Ubuntu names its releases by.
+  release: z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? v.toFixed(2) : v)).pipe(z.enum(UBUNTU_RELEASE_NAMES, { message: `must be one of ${UBUNTU_RELEASE_NAMES.join(', ')}` })),
+  flavour: z.enum(['generic', 'lowlatency', 'virtual', 'kvm', 'aws', 'azure', 'gcp', 'gke', 'oracle', 'ibm', 'generic-hwe-20.04', 'generic-hwe-22.04', 'generic-hwe-24.04']).default('generic'),
+  pocket,
+  version: debVersion.optional(),
+});
+const rpmVersion = z.string().regex(/^[A-Za-z0-9.+~^_-]{1,128}$/).optional();
+export const RhelKernelSource = z.strictObject({ release: releaseOf([8, 9, 10]), version: rpmVersion });
+export const OracleKernelSource = z.strictObject({ release: releaseOf([8, 9]), kernel: z.enum(['uek', 'rhck']).default('uek'), version: rpmVersion });
+export const AmazonKernelSource = z.strictObject({ release: releaseOf([2, 2023]), version: rpmVersion });
+export const FedoraKernelSource = z.strictObject({ release: z.coerce.number().int().min(38, 'must be 38 or later (older releases are archived)'), version: rpmVersion });
+export const PRESET_KEYS = ['ubuntu', 'almalinux', 'rocky', 'centos-stream', 'oracle', 'amazon', 'fedora'] as const;
+
 // One object with optional keys (not a union) so that an error inside one names its exact key path.
 export const KernelSource = z
   .strictObject({
     debian: DebianKernelSource.optional(),
     apt: AptKernelSource.optional(),
     dnf: DnfKernelSource.optional(),
+    ubuntu: UbuntuKernelSource.optional(),
+    almalinux: RhelKernelSource.optional(),
+    rocky: RhelKernelSource.optional(),
+    'centos-stream': RhelKernelSource.optional(),
+    oracle: OracleKernelSource.optional(),
+    amazon: AmazonKernelSource.optional(),
+    fedora: FedoraKernelSource.optional(),
     deb: DebKernelSource.optional(),
     rpm: RpmKernelSource.optional(),
     file: FileKernelSource.optional(),
   })
-  .refine((k) => [k.debian, k.apt, k.dnf, k.deb, k.rpm, k.file].filter((x) => x !== undefined).length === 1, { message: 'must have exactly one of debian, apt, dnf, deb, rpm or file' });
+  .refine((k) => Object.values(k).filter((x) => x !== undefined).length === 1, { message: `must have exactly one of debian, apt, dnf, deb, rpm, file, ${PRESET_KEYS.join(', ')}` });
 
 export const Profile = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'),

@@ -74,10 +74,15 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
   emit({ type: 'plan', profiles: cases.flatMap((c) => c.profiles.map((p) => targetLabel(p.id, c.name))), jobs: input.jobs });
   const results: Array<Array<TargetReport | null>> = cases.map((c) => c.profiles.map(() => null));
   let stopped = false;
-  const finish = (it: { ci: number; pi: number; label: string }, t: TargetReport) => {
+  // Targets whose result key equals an earlier pending one's run as that one's job only and take its verdict.
+  const followers = new Map<string, { ci: number; pi: number; label: string; profile: Profile }[]>();
+  const finish = (it: { ci: number; pi: number; label: string; key?: string }, t: TargetReport) => {
     results[it.ci]![it.pi] = t;
     if (input.stopOnFailure && t.status === 'fail' && t.required) stopped = true;
     emit({ type: 'target-done', profile: it.label, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: t.reused, warning: warningCode(t) });
+    for (const f of (it.key === undefined ? undefined : followers.get(it.key)) ?? []) {
+      finish({ ci: f.ci, pi: f.pi, label: f.label }, { ...t, profile_id: f.profile.id, required: f.profile.required, notes: [...t.notes, `same inputs (result key) as ${it.label}: verdict and evidence of that boot`] });
+    }
   };
 
   // 1. Each distinct profile's kernel once.
@@ -124,6 +129,12 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
         continue;
       }
       const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : c.timeoutMs;
+      const same = followers.get(key);
+      if (same) {
+        same.push({ ci, pi, label, profile });
+        continue;
+      }
+      followers.set(key, []);
       pending.push({ ci, pi, label, profile, kernel: k, key, timeoutMs, machine });
     }
   }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 import { canonicalJson, sha256Hex } from '../../../../history/vocabulary/hash.ts';
@@ -22,9 +22,20 @@ import { RpmVerifier } from './rpm-signature.ts';
 export const RPM_ARCH: Record<KernelArch, string> = { x86_64: 'x86_64', arm64: 'aarch64' };
 
 export interface DnfPlan {
-  src: DnfKernelSource;
+  src: Omit<DnfKernelSource, 'baseurl'>;
+  /** Repositories searched together (a release repository and its updates), newest package wins. */
+  baseurls: string[];
+  /** A mirror list whose first URL is one more baseurl (Amazon Linux). */
+  mirrorlist?: string;
   field: string;
   preset?: string;
+}
+
+interface RepoIndex {
+  baseurl: string;
+  primarySha256: string;
+  signed: boolean;
+  pkgs: RpmPackage[];
 }
 
 const evrText = (p: RpmPackage): string => `${p.epoch ? `${p.epoch}:` : ''}${p.ver}-${p.rel}`;
@@ -46,25 +57,51 @@ export function pickDnfKernel(pkgs: RpmPackage[], name: string, arch: KernelArch
   return { image, extras: core ? [core] : [], optional: mods ? [mods] : [] };
 }
 
-export async function dnfIndex(plan: DnfPlan, ctx: AptContext): Promise<{ keyring: Awaited<ReturnType<typeof loadKeyring>>; primarySha256: string; signed: boolean; pkgs: RpmPackage[]; where: string; baseurl: string }> {
-  const where = `profile ${ctx.profileId}: ${plan.field}`;
-  const keyring = await loadKeyring(plan.src.keyring, { profileId: ctx.profileId, field: `${plan.field}.keyring`, cacheDir: ctx.cacheDir });
-  const baseurl = plan.src.baseurl.replace(/\/+$/, '');
-  const dctx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
-  const ref = await primaryRef(baseurl, keyring.path, dctx);
-  return { keyring, primarySha256: ref.sha256, signed: ref.signed, pkgs: await kernelPackages(baseurl, ref, dctx), where, baseurl };
+/** The first URL of a mirror list; remembered for offline use. */
+async function fromMirrorlist(url: string, ctx: AptContext, where: string): Promise<string> {
+  const cached = join(ctx.cacheDir, 'dnf', 'mirrorlists', `${sha256Hex(url)}.txt`);
+  let text: string;
+  if (ctx.offline) {
+    text = await readFile(cached, 'utf8').catch(() => {
+      throw new BpfcompatError('KERNEL_RESOLVE', `${where}: offline: mirror list ${url} is not in the cache`, { hint: 'run once without --offline' });
+    });
+  } else {
+    const tmp = `${cached}.new`;
+    await download(url, tmp, { what: `${where}: mirror list ${url}`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    text = await readFile(tmp, 'utf8');
+    await writeFileAtomic(cached, text);
+    await rm(tmp, { force: true });
+  }
+  const first = text.split('\n').map((l) => l.trim()).find((l) => /^https?:\/\//.test(l));
+  if (!first) throw new BpfcompatError('KERNEL_RESOLVE', `${where}: mirror list ${url} names no http(s) URL`, { hint: 'check the mirror list URL' });
+  return first.replace(/\/+$/, '');
 }
 
-/** Every version of the plan's package the repository carries, newest first. */
-export async function dnfAvailable(plan: DnfPlan, ctx: AptContext): Promise<string[]> {
-  const { pkgs } = await dnfIndex(plan, ctx);
-  return dnfCandidates(pkgs, plan.src.package, ctx.arch ?? 'x86_64').map(evrText);
+export async function dnfIndex(plan: DnfPlan, ctx: AptContext): Promise<{ keyring: Awaited<ReturnType<typeof loadKeyring>>; repos: RepoIndex[]; where: string }> {
+  const where = `profile ${ctx.profileId}: ${plan.field}`;
+  const keyring = await loadKeyring(plan.src.keyring, { profileId: ctx.profileId, field: `${plan.field}.keyring`, cacheDir: ctx.cacheDir });
+  const dctx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
+  const baseurls = plan.baseurls.map((u) => u.replace(/\/+$/, ''));
+  if (plan.mirrorlist) baseurls.push(await fromMirrorlist(plan.mirrorlist, ctx, where));
+  const repos: RepoIndex[] = [];
+  for (const baseurl of baseurls) {
+    const ref = await primaryRef(baseurl, keyring.path, dctx);
+    repos.push({ baseurl, primarySha256: ref.sha256, signed: ref.signed, pkgs: await kernelPackages(baseurl, ref, dctx) });
+  }
+  return { keyring, repos, where };
+}
+
+/** Every version of the plan's package the repositories carry, newest first. */
+export async function dnfAvailable(plan: DnfPlan, ctx: AptContext): Promise<Array<{ version: string; repository: string }>> {
+  const { repos } = await dnfIndex(plan, ctx);
+  const all = repos.flatMap((r) => dnfCandidates(r.pkgs, plan.src.package, ctx.arch ?? 'x86_64').map((p) => ({ p, repository: r.baseurl })));
+  return all.sort((a, b) => compareEvr(b.p, a.p)).map(({ p, repository }) => ({ version: evrText(p), repository }));
 }
 
 export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<ResolvedKernel> {
   const arch = ctx.arch ?? 'x86_64';
-  const { keyring, primarySha256, signed, pkgs, where, baseurl } = await dnfIndex(plan, ctx);
-  const key = sha256Hex(canonicalJson({ v: 1, baseurl, package: plan.src.package, version: plan.src.version ?? null, keyring: keyring.sha256, primary: primarySha256, arch }));
+  const { keyring, repos, where } = await dnfIndex(plan, ctx);
+  const key = sha256Hex(canonicalJson({ v: 1, repos: repos.map((r) => [r.baseurl, r.primarySha256]), package: plan.src.package, version: plan.src.version ?? null, keyring: keyring.sha256, arch }));
   const resolutionFile = join(ctx.cacheDir, 'dnf', 'resolutions', `${key}.json`);
   try {
     const { imageSha256 } = JSON.parse(await readFile(resolutionFile, 'utf8')) as { imageSha256: string };
@@ -73,9 +110,14 @@ export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<Resolv
   } catch {
     // not resolved before
   }
-  const pick = pickDnfKernel(pkgs, plan.src.package, arch, plan.src.version);
-  if (!pick) {
-    const avail = dnfCandidates(pkgs, plan.src.package, arch).map(evrText);
+  let best: { repo: RepoIndex; pick: NonNullable<ReturnType<typeof pickDnfKernel>> } | null = null;
+  for (const repo of repos) {
+    const p = pickDnfKernel(repo.pkgs, plan.src.package, arch, plan.src.version);
+    if (p && (!best || compareEvr(p.image, best.pick.image) > 0)) best = { repo, pick: p };
+  }
+  const baseurl = best?.repo.baseurl ?? repos.map((r) => r.baseurl).join(', ');
+  if (!best) {
+    const avail = repos.flatMap((r) => dnfCandidates(r.pkgs, plan.src.package, arch)).sort((a, b) => compareEvr(b, a)).map(evrText);
     if (avail.length === 0) {
       throw new BpfcompatError('KERNEL_RESOLVE', `${where}.package: no package ${plan.src.package} (${RPM_ARCH[arch]}) in ${baseurl}`, { hint: 'check the package name (kernel-core, kernel, kernel-uek-core) and the baseurl' });
     }
@@ -83,6 +125,7 @@ export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<Resolv
       hint: `drop ${plan.field}.version for the newest, or pick one of the available versions`,
     });
   }
+  const { pick, repo } = best;
   if (ctx.offline) {
     throw new BpfcompatError('KERNEL_RESOLVE', `offline: ${pick.image.name} ${evrText(pick.image)} for profile ${ctx.profileId} is not in the cache`, { hint: 'run `bpfcompat kernels fetch` once without --offline' });
   }
@@ -119,7 +162,7 @@ export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<Resolv
       requested: plan.src.package,
       ...describe(pick.image),
       keyring_sha256: keyring.sha256,
-      repomd_signed: signed,
+      repomd_signed: repo.signed,
       extra_packages: taken.slice(1).map(describe),
     };
     const kernel = await storeKernel(ctx.cacheDir, scratch, parts, arch, origin);
