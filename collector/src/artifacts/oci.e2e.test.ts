@@ -32,7 +32,8 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.equal(r.status, 2, r.stderr);
     const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
     assert.equal(report.artifact.identity, digest, 'the identity is the digest the reference names (the index)');
-    assert.equal(report.artifact.uri, ref);
+    assert.equal(report.artifact.path, ref, 'the reference is recorded as the artifact\'s path');
+    assert.equal(report.artifact.uri, undefined, 'uri is --artifact-uri alone: where the object itself is published');
     assert.equal(report.artifact.name, 'demo');
     assert.equal(report.manifest?.path, '(program types declared by the image)');
     const t = report.targets[0]!;
@@ -88,7 +89,7 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.equal(summary.boots, 1, 'both cases in one boot');
     const sr = Report.parse(JSON.parse(readFileSync(join(dir, 'reports', 'gadget.json'), 'utf8')));
     assert.equal(sr.artifact.sha256, gr.artifact.sha256, 'the suite case runs under the image digest, as test does');
-    assert.equal(sr.artifact.uri, `oci-archive:${join(dir, 'gadget.tar')}:v1`);
+    assert.equal(sr.artifact.path, `oci-archive:${join(dir, 'gadget.tar')}:v1`);
     assert.equal(sr.targets[0]!.status, 'pass');
     assert.equal(sr.targets[0]!.result_key, gr.targets[0]!.result_key, 'the same inputs give the same key');
   } finally {

@@ -4,7 +4,7 @@ import type { Profile } from '../config/matrix.ts';
 import { Manifest, manifestIdentity } from '../config/manifest.ts';
 import type { KernelArch } from '../kernels/types.ts';
 import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
-import { resultKey } from '../validation/result-key.ts';
+import { resultKey, type ResultKeyInput } from '../validation/result-key.ts';
 import { machineOf } from '../../../history/src/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { inspectArtifact, type ArtifactInfo } from '../validation/artifact.ts';
@@ -66,15 +66,16 @@ export async function runImageTargets(input: ImageRunInput): Promise<{ targets: 
         name: `${arch}-${name}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60), profiles, artifact: info, manifest: input.manifest, manifestSha256: input.manifestSha256, mode: input.mode,
         validator: input.validator, ...(input.validatorArm64 ? { validators: { arm64: input.validatorArm64 } } : {}), timeoutMs: input.timeoutMs,
       });
-      // Every object of the image runs under the image's key, so a verdict stored for the image (what the history
-      // holds) is reused for all of them without a boot.
-      const hex = image.digest.slice('sha256:'.length);
-      const keyed: CaseUnit = { ...unit, key: { ...unit.key, artifact: hex }, keyFor: (a) => ({ ...(unit.keyFor?.(a) ?? unit.key), artifact: hex }) };
-      cases.push({ unit: keyed, object: name, arch });
+      cases.push({ unit, object: name, arch });
     }
   }
+  // Each object runs under its own key (runCases runs equal keys once), but a verdict is stored for the image:
+  // reuse looks up the image's key, and a hit comes back for every object (mergeObjectTargets keeps one).
+  const imageHex = Object.values(input.images)[0]?.digest.slice('sha256:'.length) ?? '';
+  const reuse = input.run.reuse;
   const result = await runCases({
     ...input.run, cases: cases.map((c) => c.unit), validatorPath: input.validator.path,
+    ...(reuse ? { reuse: (_key: string, inputs: ResultKeyInput) => reuse(resultKey({ ...inputs, artifact: imageHex }), inputs) } : {}),
     ...(input.validatorArm64 ? { validatorPaths: { arm64: input.validatorArm64.path } } : {}),
   });
   const targets = input.profiles.map((p) => {

@@ -187,7 +187,7 @@ export const testVerb: Verb = {
         variant: values['artifact-variant'] ?? null,
         identity: `sha256:${artifact.sha256}`,
         path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
-        ...(artifactUri ?? image?.reference ? { uri: artifactUri ?? image!.reference } : {}),
+        ...(artifactUri ? { uri: artifactUri } : {}),
       },
       command: null,
       ...validatorsBlock(matrix.profiles.map((p) => p.arch), { x86_64: validatorRef(validator), ...(validatorArm64 ? { arm64: validatorRef(validatorArm64) } : {}) }, validatorRef(validator)),

@@ -33,8 +33,10 @@ export interface PreparedCase {
   artifactName: string | undefined;
   artifactVersion: string | undefined;
   artifactVariant: string | null;
-  /** the OCI reference an image case was pulled from */
+  /** artifact_uri: where the object is published (an http(s) URL) */
   artifactUri: string | null;
+  /** the OCI reference an image case was pulled from, the report's artifact.path */
+  artifactReference: string | null;
   out: string;
   markdown: string;
 }
@@ -92,7 +94,7 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
       const timeoutMs = opts.timeoutMs ?? parseDuration(c.timeout ?? d.timeout);
       const common = {
         name: c.name, matrixPath, matrix,
-        artifactName: c.artifact_name, artifactVersion: c.artifact_version, artifactVariant: c.artifact_variant ?? null, artifactUri: (c.artifact_uri ?? null) as string | null,
+        artifactName: c.artifact_name, artifactVersion: c.artifact_version, artifactVariant: c.artifact_variant ?? null, artifactUri: (c.artifact_uri ?? null) as string | null, artifactReference: null as string | null,
         out: c.out ? inFile(suiteFile, c.out) : join(reportDir, `${c.name}.json`),
         markdown: c.markdown ? inFile(suiteFile, c.markdown) : join(reportDir, `${c.name}.md`),
       };
@@ -107,7 +109,7 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         const unit = commandCase({ name: c.name, profiles: matrix.profiles, spec, harness, harnesses, identitySha256: identity.sha256, timeoutMs });
         return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness, harnesses }, manifestText: null, manifestContent: null };
       }
-      if (image) common.artifactUri = c.artifact_uri ?? image.reference;
+      if (image) common.artifactReference = image.reference;
       let manifest = c.manifest ? await loadManifest(inFile(suiteFile, c.manifest)) : image?.declared ?? null;
       let mode = parseValidationMode(c.validation_mode ?? d.validation_mode, 'validation_mode');
       if (c.test) {
