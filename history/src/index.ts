@@ -9,3 +9,4 @@ export {
   type Diff, type DiffSide, type DiffSummary, type ProfileDiff, type Change, type Verdict, type VerdictSet,
 } from './compare.ts';
 export type * from './types.ts';
+export { RUN_STATEMENT_SCHEMA, type SignResult, type SignatureCheck } from './signatures.ts';

@@ -38,6 +38,10 @@ const CONFLICT: Record<(typeof TABLES)[number], string> = {
   results: 'DO NOTHING', // no UNIQUE index on the key (migration 4): see copyByHash
   run_results: 'DO NOTHING', // a view: see copyMembers
   latest_verdicts: 'DO NOTHING', // a view: see mergeLatest
+  // A run's content is the same in every file and Ed25519 signatures are deterministic: a run signed by one key in
+  // two shards differs only in when, and the earlier signing is kept.
+  signatures: `DO UPDATE SET signed_at = excluded.signed_at, public_key = excluded.public_key, statement_sha256 = excluded.statement_sha256,
+    signature = excluded.signature WHERE excluded.signed_at < signatures.signed_at`,
 };
 
 /**

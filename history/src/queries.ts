@@ -239,7 +239,7 @@ export class Queries {
 }
 
 // Parents before children: merge copies tables in this order.
-export const TABLES = ['artifacts', 'artifact_versions', 'kernels', 'validators', 'manifests', 'logs', 'dictionaries', 'targets', 'runs', 'results', 'run_results', 'latest_verdicts'] as const;
+export const TABLES = ['artifacts', 'artifact_versions', 'kernels', 'validators', 'manifests', 'logs', 'dictionaries', 'targets', 'runs', 'results', 'run_results', 'latest_verdicts', 'signatures'] as const;
 
 /** Reads target blobs: caches the file's dictionaries (a handful of rows, never changed once written). */
 export class TargetDecoder {

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'KERNEL_RESOLVE'
   | 'DOWNLOAD'
   | 'INTEGRITY'
+  | 'SIGNATURE'
   | 'TOOL_MISSING'
   | 'VALIDATOR_MISSING'
   | 'HISTORY'
@@ -28,6 +29,11 @@ export type ErrorCode =
   | 'REPORT_INVALID'
   | 'WRITE_FAILED'
   | 'VM_FAILED'
+  | 'OCI_INVALID'
+  | 'OCI_NOT_FOUND'
+  | 'OCI_AUTH'
+  | 'OCI_NO_BPF'
+  | 'OCI_PLATFORM'
   | 'INTERNAL';
 
 export class BpfcompatError extends Error {

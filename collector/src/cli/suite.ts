@@ -15,7 +15,7 @@ import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { writeReports } from '../report/write.ts';
-import { openRecordingHistory } from '../recording/run-history.ts';
+import { recordingHistoryFor } from '../recording/run-history.ts';
 import { stageGuestTools } from '../guest/tools.ts';
 import { parseTimeoutFlag } from './command-mode.ts';
 import type { GuestFile } from '../vm/types.ts';
@@ -41,6 +41,7 @@ Flags:
                            listed as not run in the summary and its Markdown
   --require-attach         every attach of every artifact case must succeed (a case's require_attach wins)
   --history PATH | --no-history | --fresh | --offline | --quiet   as for bpfcompat test
+  --sign-key PRIVATE.key   sign each case's run in the history as it is appended (Ed25519; see bpfcompat keys)
 
 Exit codes: 0 every case passed · 2 a case failed on a required kernel · 1 usage error or any infrastructure error.`;
 
@@ -60,6 +61,7 @@ export const suiteVerb: Verb = {
       workdir: { type: 'string' },
       history: { type: 'string' },
       'no-history': { type: 'boolean' },
+      'sign-key': { type: 'string' },
       fresh: { type: 'boolean' },
       offline: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -88,7 +90,7 @@ export const suiteVerb: Verb = {
     const runId = newRunId();
     const workdir = resolve(v.workdir ?? (suite.defaults.workdir ? resolve(suiteFile, '..', suite.defaults.workdir) : '.bpfcompat'));
     const runDir = resolve(workdir, 'runs', runId);
-    const history = v['no-history'] ? null : openRecordingHistory(v.history);
+    const history = recordingHistoryFor({ history: v.history, noHistory: v['no-history'], signKey: v['sign-key'] });
     const git = await gitInfo(process.cwd());
     const startedAt = new Date();
     const reporter = reporterFor(process.stderr, v.quiet === true || v.json === true);

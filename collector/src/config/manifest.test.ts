@@ -50,6 +50,26 @@ test('manifest errors name the key', () => {
   bad('programs: [{ name: a }, { name: a }]', /duplicate name a/);
 });
 
+test('sizes and attach targets a loader sets before load become validator flags; bad ones name the key', () => {
+  const m = parse(`
+programs:
+  - { name: file_read_entry, attach: { kind: fentry, target: vfs_read } }
+maps:
+  - { name: stack_traces, value_size: 1016, max_entries: 1024 }
+  - { name: by_key, key_size: 16 }
+`);
+  const args = validatorArgs('default', m, paths).join(' ');
+  assert.ok(args.includes('--set-map-value-size stack_traces=1016'));
+  assert.ok(args.includes('--set-map-max-entries stack_traces=1024'));
+  assert.ok(args.includes('--set-map-key-size by_key=16'));
+  assert.ok(args.includes('--set-attach-target file_read_entry=vfs_read'));
+  assert.ok(!args.includes('--require-attach'), 'naming a target does not make the attach required');
+  const bad = (yaml: string, re: RegExp) =>
+    assert.throws(() => parse(yaml), (e: unknown) => e instanceof BpfcompatError && re.test(e.message));
+  bad('maps: [{ name: m, value_size: 0 }]', /maps\[0\]\.value_size/);
+  bad('programs: [{ name: p, attach: { target: "vfs_read; rm -rf /" } }]', /programs\[0\]\.attach\.target: must be a kernel function/);
+});
+
 test('the validator\'s limits are enforced at manifest validation, naming the key', () => {
   const bad = (yaml: string, re: RegExp) =>
     assert.throws(() => parse(yaml), (e: unknown) => e instanceof BpfcompatError && re.test(e.message), yaml.slice(0, 60));

@@ -28,6 +28,8 @@ export const ManifestProgram = z.strictObject({
       category: z.string().optional(),
       name: z.string().optional(),
       symbol: z.string().optional(),
+      /** the attach target its loader sets at run time (bpf_program__set_attach_target, or the kprobe's function) */
+      target: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/, 'must be a kernel function or hook name of [A-Za-z0-9_.]').optional(),
       required: z.boolean().default(false),
     })
     .optional(),
@@ -39,13 +41,16 @@ export const MapFixup = z
   .strictObject({
     name: ident,
     max_entries: z.union([z.number().int().positive(), z.literal('cpus')]).optional(),
+    /** sizes its loader sets before load (bpf_map__set_value_size / bpf_map__set_key_size) */
+    value_size: z.number().int().positive().max(1 << 30).optional(),
+    key_size: z.number().int().positive().max(1 << 16).optional(),
     inner_ringbuf_bytes: z.number().int().positive().optional(),
     inner_map: z
       .strictObject({ type: InnerMapType, key_size: z.number().int().nonnegative(), value_size: z.number().int().positive(), max_entries: z.number().int().positive() })
       .optional(),
   })
-  .refine((m) => m.max_entries !== undefined || m.inner_ringbuf_bytes !== undefined || m.inner_map !== undefined, {
-    message: 'a map fixup needs max_entries, inner_ringbuf_bytes or inner_map',
+  .refine((m) => m.max_entries !== undefined || m.value_size !== undefined || m.key_size !== undefined || m.inner_ringbuf_bytes !== undefined || m.inner_map !== undefined, {
+    message: 'a map fixup needs max_entries, value_size, key_size, inner_ringbuf_bytes or inner_map',
   });
 
 const ProgTypeName = z.enum(['socket_filter', 'kprobe', 'tracepoint', 'raw_tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'sched_cls', 'sched_act', 'sk_skb', 'sk_msg', 'tracing', 'lsm']);
@@ -108,9 +113,11 @@ export const Manifest = z
     };
     const required = m.programs.filter((p) => p.attach?.required).length;
     if (required > VALIDATOR_LIMITS.list) ctx.addIssue({ code: 'custom', path: ['programs'], message: `${required} programs with attach.required: at most ${VALIDATOR_LIMITS.list} (the validator's limit); use require_attach: true to require every attach` });
-    // one validator flag per fixup: max_entries, inner_ringbuf_bytes and inner_map each count
-    const fixups = m.maps.reduce((n, f) => n + [f.max_entries, f.inner_ringbuf_bytes, f.inner_map].filter((x) => x !== undefined).length, 0);
+    // one validator flag per fixup: max_entries, value_size, key_size, inner_ringbuf_bytes and inner_map each count
+    const fixups = m.maps.reduce((n, f) => n + [f.max_entries, f.value_size, f.key_size, f.inner_ringbuf_bytes, f.inner_map].filter((x) => x !== undefined).length, 0);
     if (fixups > VALIDATOR_LIMITS.list) ctx.addIssue({ code: 'custom', path: ['maps'], message: `${fixups} map fixups: at most ${VALIDATOR_LIMITS.list} (the validator's limit)` });
+    const targets = m.programs.filter((p) => p.attach?.target).length;
+    if (targets > VALIDATOR_LIMITS.list) ctx.addIssue({ code: 'custom', path: ['programs'], message: `${targets} programs with attach.target: at most ${VALIDATOR_LIMITS.list} (the validator's limit)` });
     dup(m.programs.map((p) => p.name), 'programs');
     dup(m.maps.map((p) => p.name), 'maps');
     dup(m.functional_tests.map((p) => p.name), 'functional_tests');

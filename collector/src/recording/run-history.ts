@@ -1,7 +1,8 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { openHistory, type History } from '../../../history/src/index.ts';
-import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
+import { loadSigningKey, type SigningKey } from '../../../history/vocabulary/signing.ts';
 import type { Report, TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import { historyPath } from './history-path.ts';
 import { lookupReusable } from './reuse.ts';
@@ -32,8 +33,20 @@ function consoleLogs(report: Report, runDir: string): Record<string, string> {
   return logs;
 }
 
+/**
+ * The history of a run: null with --no-history, else opened as openRecordingHistory does. --sign-key needs a
+ * history to sign in; the key is read before anything boots, so a bad key costs no run.
+ */
+export function recordingHistoryFor(opts: { history?: string | undefined; noHistory?: boolean | undefined; signKey?: string | undefined }): RecordingHistory | null {
+  if (opts.noHistory) {
+    if (opts.signKey !== undefined) throw usageError('--sign-key signs the run in the history and cannot go with --no-history', 'drop one of them');
+    return null;
+  }
+  return openRecordingHistory(opts.history, opts.signKey === undefined ? undefined : loadSigningKey(opts.signKey));
+}
+
 /** Opens --history PATH (or the default); throws BpfcompatError (HISTORY*) when it cannot be opened. */
-export function openRecordingHistory(flag: string | undefined): RecordingHistory {
+export function openRecordingHistory(flag: string | undefined, signKey?: SigningKey): RecordingHistory {
   const path = historyPath(flag);
   assertWritable(path);
   const h: History = openHistory(path);
@@ -44,7 +57,8 @@ export function openRecordingHistory(flag: string | undefined): RecordingHistory
     append(report, runDir, manifestContent) {
       try {
         const res = h.appendRun(toRunInput(report, manifestContent === undefined ? {} : { manifestContent }), consoleLogs(report, runDir));
-        return `history: run ${res.runId} recorded in ${path} (${res.newResults} new results)`;
+        const signed = signKey ? h.sign(signKey, { runIds: [res.runId] }).signed.length : 0;
+        return `history: run ${res.runId} recorded in ${path} (${res.newResults} new results)${signed ? `, signed by key ${signKey!.keyId.slice(0, 16)}` : ''}`;
       } catch (err) {
         failures++;
         if (err instanceof BpfcompatError) return err.message;

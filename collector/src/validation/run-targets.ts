@@ -21,6 +21,7 @@ import { validatorForArch, type ValidatorBinary } from './validator-binary.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { identifyLane, laneFailureText, laneKernel, laneMachine, runLaneJobs } from './lane-run.ts';
 import { guestMachine } from '../vm/machine.ts';
+import { settleGuestInputs } from './guest-inputs.ts';
 import { machineOf, warningCode } from '../../../history/src/hash.ts';
 
 export interface ArtifactRunInput {
@@ -41,6 +42,8 @@ export interface ArtifactRunInput {
   reuse?: (key: string) => TargetReport | null;
   onEvent?: RunEventSink;
   signal?: AbortSignal;
+  /** Keep the guest's initramfs of a target that did not pass (--keep-vm-on-failure); otherwise it is removed. */
+  keepOnFailure?: boolean;
 }
 
 const JOB_DIR = '/bpfcompat/jobs/validate';
@@ -171,6 +174,7 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       },
     });
     const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel, accel, machine, startedAt: started, finishedAt: new Date() }, outcome, attachMode, dir);
+    await settleGuestInputs(dir, t.status === 'pass', input.keepOnFailure === true);
     emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false, warning: warningCode(t) });
     return t;
   }
