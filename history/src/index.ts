@@ -10,3 +10,4 @@ export {
 } from './compare.ts';
 export type * from './types.ts';
 export { RUN_STATEMENT_SCHEMA, type SignResult, type SignatureCheck } from './signatures.ts';
+export { artifactEvidence } from './evidence.ts';

@@ -518,12 +518,14 @@ const m6: Migration = {
 /**
  * Migration 7: signatures over runs. A row is one key's Ed25519 signature over a run's statement (runStatement in
  * signatures.ts: the run's identity, its verdicts and the result keys and target hashes they come from), with the
- * raw public key so a verifier can name the key before it decides whether to trust it.
+ * raw public key so a verifier can name the key before it decides whether to trust it. runs.artifact_uri is where
+ * the tested object can be fetched from (test --artifact-uri), part of what a signature covers.
  */
 const m7: Migration = {
   version: 7,
-  description: 'signatures: Ed25519 signatures over each run\'s verdicts and result keys',
+  description: 'signatures: Ed25519 signatures over each run\'s verdicts and result keys; runs.artifact_uri',
   up(db) {
+    db.exec('ALTER TABLE runs ADD COLUMN artifact_uri TEXT');
     db.exec(`
       CREATE TABLE signatures (
         run_id           TEXT NOT NULL REFERENCES runs(id),

@@ -10,7 +10,7 @@ import type {
 type Row = Record<string, unknown>;
 
 const RUN_COLUMNS = `r.id, r.started_at, r.finished_at, r.duration_ms, r.tool_version, r.matrix_name, r.matrix_path, r.artifact_name,
-  r.artifact_version, r.artifact_variant, r.artifact_sha256, a.identity AS artifact_identity, r.mode, r.validation_mode, r.accel,
+  r.artifact_version, r.artifact_variant, r.artifact_uri, r.artifact_sha256, a.identity AS artifact_identity, r.mode, r.validation_mode, r.accel,
   r.summary_status, r.exit_code, r.total, r.passed, r.failed, r.infra_errors, r.required_passed, r.required_failed, r.reused,
   r.git_revision, r.git_describe, r.ci`;
 

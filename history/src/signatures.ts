@@ -11,7 +11,7 @@ import type { VerifyMismatch } from './types.ts';
 
 export const RUN_STATEMENT_SCHEMA = 'bpfcompat.run-statement.v1';
 
-const RUN_COLUMNS = `id, started_at, artifact_name, artifact_version, artifact_variant, artifact_sha256, validator_sha256, manifest_sha256,
+const RUN_COLUMNS = `id, started_at, artifact_name, artifact_version, artifact_variant, artifact_uri, artifact_sha256, validator_sha256, manifest_sha256,
   mode, validation_mode, summary_status, exit_code`;
 
 const MEMBERS = `SELECT n.profile_id, n.required, n.result_key, n.reused, n.kernel_sha256, n.target_sha256, t.status, t.classification_code,

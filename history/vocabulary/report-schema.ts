@@ -185,7 +185,7 @@ export const Report = z.object({
     basename: z.string(),
     sha256: z.string(),
     size_bytes: z.number().int(),
-    /** where the artifact is published (--artifact-uri, or the OCI reference it was pulled from); absent from older reports */
+    /** where the artifact is published (--artifact-uri, or the OCI reference it was pulled from; fetch follows an http(s) one); absent from older reports */
     uri: z.string().nullable().optional(),
   }),
   command: z.object({

@@ -236,6 +236,7 @@ static void write_object(struct json *j, const struct scr_obj *o)
 		json_obj_begin(j);
 		json_kv_str(j, "name", o->maps[i].name);
 		json_kv_str(j, "type", mn ? mn : "unknown");
+		json_kv_int(j, "max_entries", o->maps[i].max_entries);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -373,7 +374,7 @@ static void check_program(struct json *j, const struct scr_obj *o, const struct 
 			  const struct kenum *helpers, const struct kenum *ptypes, const struct kenum *atypes,
 			  struct scr_core_cache *cache)
 {
-	int resolved = 0, total = 0;
+	int resolved = 0, total = 0, existence = 0;
 
 	json_obj_begin(j);
 	json_kv_str(j, "name", p->name);
@@ -423,6 +424,7 @@ static void check_program(struct json *j, const struct scr_obj *o, const struct 
 		if (r->func < 0 || !p->reach[r->func])
 			continue;
 		total++;
+		existence += relo_is_existence(r->kind);
 		rc = scr_core_relo(o, r, t->vmlinux, (struct btf **)t->mods, t->n_mods_ok, cache, &val, spec, sizeof(spec), &err);
 		if (rc == 0 && !(relo_is_existence(r->kind) && val == 0)) {
 			resolved++;
@@ -441,6 +443,8 @@ static void check_program(struct json *j, const struct scr_obj *o, const struct 
 	json_arr_end(j);
 	json_kv_int(j, "total", total);
 	json_kv_int(j, "resolved", resolved);
+	/* existence tests (field/type/enumval exists, type matches) whatever their value here: code written for variation */
+	json_kv_int(j, "existence_checks", existence);
 	json_obj_end(j);
 	json_obj_end(j);
 }

@@ -352,7 +352,7 @@ int scr_obj_open(const char *path, struct scr_obj *o, char **errmsg)
 		push((void **)&o->progs, &o->n_progs, sizeof(p), &p);
 	}
 	bpf_object__for_each_map(map, obj) {
-		struct scr_map m = { xstrdup(bpf_map__name(map)), bpf_map__type(map) };
+		struct scr_map m = { xstrdup(bpf_map__name(map)), bpf_map__type(map), bpf_map__max_entries(map) };
 
 		if (!bpf_map__autocreate(map))
 			continue;

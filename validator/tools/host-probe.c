@@ -2,9 +2,11 @@
  * It creates and loads only two-instruction probe programs and empty maps, which it closes at once; it never reads
  * or loads a user's object. Feature answers follow the validator's rules (src/probe.c, src/rootcause.c): only the
  * kernel's own "no such type/helper" answer says a feature is missing, any other refusal is inconclusive, and a
- * host where bpf() is refused says "unknown" for everything it could not probe. Exit: 0 written, 1 bad usage. */
+ * host where bpf() is refused says "unknown" for everything it could not probe. Exit: 0 written, 1 bad usage.
+ * Usage: bpfcompat-host-probe [--helper PROG_TYPE:bpf_NAME]... */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,22 @@
 #define HELPER_NAME_FN(name, id, ...) [id] = "bpf_" #name,
 static const char *const helper_names[] = { ___BPF_FUNC_MAPPER(HELPER_NAME_FN) };
 #define N_HELPERS (sizeof(helper_names) / sizeof(helper_names[0]))
+
+static const char *only[64];
+static size_t n_only;
+
+/* Whether TYPE:NAME is to be probed (all pairs without --helper). */
+static bool wanted(const char *type, const char *name)
+{
+	size_t tl = strlen(type);
+
+	if (n_only == 0)
+		return true;
+	for (size_t i = 0; i < n_only; i++)
+		if (strncmp(only[i], type, tl) == 0 && only[i][tl] == ':' && strcmp(only[i] + tl + 1, name) == 0)
+			return true;
+	return false;
+}
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -173,9 +191,16 @@ int main(int argc, char **argv)
 	const char *access_;
 	bool probe;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: %s (no arguments; writes the host's BPF profile as JSON on stdout)\n", argv[0]);
-		return 1;
+	/* --helper TYPE:NAME (repeatable) limits the helper probes to those pairs: a guest job's output is kept as a
+	 * bounded tail, and a comparison needs only the helpers its objects call. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--helper") != 0 || i + 1 >= argc || !strchr(argv[i + 1], ':')) {
+			fprintf(stderr, "usage: %s [--helper PROG_TYPE:bpf_NAME]... (writes the host's BPF profile as JSON on stdout)\n", argv[0]);
+			return 1;
+		}
+		only[n_only++] = argv[++i];
+		if (n_only == sizeof(only) / sizeof(only[0]))
+			break;
 	}
 	libbpf_set_print(quiet);
 	setrlimit(RLIMIT_MEMLOCK, &inf);
@@ -242,12 +267,21 @@ int main(int argc, char **argv)
 	} else {
 		json_obj_begin(&j);
 		for (size_t p = 0; p < sizeof(helper_progs) / sizeof(helper_progs[0]); p++) {
-			json_key(&j, libbpf_bpf_prog_type_str(helper_progs[p]));
-			json_obj_begin(&j);
-			for (size_t id = 1; id < N_HELPERS; id++)
-				if (helper_names[id])
-					json_kv_str(&j, helper_names[id], probe_helper(helper_progs[p], (int)id));
-			json_obj_end(&j);
+			const char *type = libbpf_bpf_prog_type_str(helper_progs[p]);
+			bool any = false;
+
+			for (size_t id = 1; id < N_HELPERS; id++) {
+				if (!helper_names[id] || !wanted(type, helper_names[id]))
+					continue;
+				if (!any) {
+					json_key(&j, type);
+					json_obj_begin(&j);
+					any = true;
+				}
+				json_kv_str(&j, helper_names[id], probe_helper(helper_progs[p], (int)id));
+			}
+			if (any)
+				json_obj_end(&j);
 		}
 		json_obj_end(&j);
 	}

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { parseArtifactReference, formatReference } from './reference.ts';
 import { pullImage } from './image.ts';
 import { bpfmanProgramTypes } from './program-types.ts';
-import { bpfmanImage, gadgetImage, pushLayout, startRegistry, tarOf, writeLayout, type Registry } from './test-images.ts';
+import { bpfmanImage, gadgetImage, pushLayout, startRegistry, startTokenService, tarOf, writeLayout, type Registry } from './test-images.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-oci-'));
 const pass = readFileSync('build/examples/pass_everywhere.bpf.o');
@@ -162,4 +162,38 @@ test('bad images are one-line errors before anything boots', () => {
   writeFileSync(join(wrong, 'config.json'), JSON.stringify({ auths: { [authRegistry.host]: { auth: Buffer.from('ci:nope').toString('base64') } } }));
   oneLineError(['--artifact', `${authRegistry.host}/private/trace-demo:v1`, '--matrix', 'dev-one', '--registry-insecure', authRegistry.host], /HTTP 401, with the credentials for 127\.0\.0\.1:\d+ from the docker config/, { DOCKER_CONFIG: wrong });
   oneLineError(['--artifact', 'build/examples/pass_everywhere.bpf.o', '--matrix', 'dev-one', '--registry-insecure', registry.host], /--registry-insecure applies only to a registry reference/);
+  // A suite case takes a one-object image; several objects are test's to run.
+  writeFileSync(join(dir, 'suite.yaml'), `name: s\ndefaults: { matrix: dev-one }\ncases:\n  - { name: multi, artifact: "oci:bpfman:v1" }\n`);
+  const suite = spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'suite', '--suite', join(dir, 'suite.yaml'), '--no-history', '--workdir', join(dir, 'work')], { encoding: 'utf8', env: { ...process.env, BPFCOMPAT_OFFLINE: '1' } });
+  assert.equal(suite.status, 1, suite.stderr);
+  assert.equal(suite.stderr.trim().split('\n').length, 1, suite.stderr);
+  assert.match(suite.stderr, /suite\.yaml: case multi: artifact oci:.*bpfman:v1: the image holds 2 BPF objects; a suite case takes an image with one object for one CPU \(run the image with bpfcompat test/);
+});
+
+test('anonymous bearer tokens: the registry challenges, the token service grants pull on the scope asked for', async () => {
+  const tokens = await startTokenService(join(dir, 'tokens'));
+  const tokenRegistry = await startRegistry(join(dir, 'registry-token'), undefined, tokens);
+  try {
+    // The registry refuses pushes without a push grant, so the image goes in through a plain registry's storage.
+    const bare = await startRegistry(join(dir, 'registry-token'));
+    pushLayout(join(dir, 'gadget'), 'v1', `${bare.host}/gadgets/trace-demo:v1`);
+    await bare.stop();
+    const unauth = await fetch(`http://${tokenRegistry.host}/v2/gadgets/trace-demo/manifests/v1`);
+    assert.equal(unauth.status, 401);
+    assert.match(unauth.headers.get('www-authenticate') ?? '', /^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/token",service="bpfcompat-test-registry",scope="repository:gadgets\/trace-demo:pull"/);
+    const image = await pullImage(parseArtifactReference(`${tokenRegistry.host}/gadgets/trace-demo:v1`), 'x86_64', { insecureHosts: [tokenRegistry.host], env: { DOCKER_CONFIG: join(dir, 'no-docker') } });
+    assert.equal(image.kind, 'gadget');
+    assert.ok(image.objects[0]!.bytes.equals(pass));
+    assert.deepEqual(tokens.requests, [{ scope: 'repository:gadgets/trace-demo:pull', service: 'bpfcompat-test-registry', authorized: false }], 'one anonymous token, reused for every blob');
+  } finally {
+    await tokenRegistry.stop();
+    await tokens.stop();
+  }
+});
+
+test('relative and absolute paths are files, never registry references (a suite case\'s ../build/x.bpf.o)', () => {
+  for (const path of ['../build/examples/pass_everywhere.bpf.o', './x/y.bpf.o', '/abs/x.bpf.o', 'build/examples/x.bpf.o']) {
+    assert.deepEqual(parseArtifactReference(path), { kind: 'file', path }, path);
+  }
+  assert.equal(parseArtifactReference('127.0.0.1:5000/bpf/prog:v1').kind, 'registry');
 });

@@ -4,7 +4,8 @@ import type { Profile } from '../config/matrix.ts';
 import { Manifest, manifestIdentity } from '../config/manifest.ts';
 import type { KernelArch } from '../kernels/types.ts';
 import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
-import { canonicalJson, sha256Hex } from '../../../history/vocabulary/hash.ts';
+import { resultKey } from '../validation/result-key.ts';
+import { machineOf } from '../../../history/src/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { inspectArtifact, type ArtifactInfo } from '../validation/artifact.ts';
 import { artifactCase, type CaseUnit } from '../validation/case-unit.ts';
@@ -41,7 +42,7 @@ export function imageManifest(user: Manifest | null, images: OciImage[]): { mani
   return program_types.length === 0 ? { manifest: null, fromImage: false } : { manifest: Manifest.parse({ program_types }), fromImage: true };
 }
 
-async function writeObjects(image: OciImage, dir: string): Promise<Array<{ name: string; info: ArtifactInfo }>> {
+export async function writeImageObjects(image: OciImage, dir: string): Promise<Array<{ name: string; info: ArtifactInfo }>> {
   const out = [];
   for (const o of image.objects) {
     const safe = o.name.split('/').pop()!.replace(/[^A-Za-z0-9._-]/g, '_') || 'object.bpf.o';
@@ -59,7 +60,7 @@ export async function runImageTargets(input: ImageRunInput): Promise<{ targets: 
   for (const [arch, image] of Object.entries(input.images) as Array<[KernelArch, OciImage]>) {
     const profiles = input.profiles.filter((p) => p.arch === arch);
     if (profiles.length === 0) continue;
-    for (const { name, info } of await writeObjects(image, input.objectsDir)) {
+    for (const { name, info } of await writeImageObjects(image, input.objectsDir)) {
       const unit = artifactCase({
         name: `${arch}-${name}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60), profiles, artifact: info, manifest: input.manifest, manifestSha256: input.manifestSha256, mode: input.mode,
         validator: input.validator, ...(input.validatorArm64 ? { validators: { arm64: input.validatorArm64 } } : {}), timeoutMs: input.timeoutMs,
@@ -73,7 +74,10 @@ export async function runImageTargets(input: ImageRunInput): Promise<{ targets: 
   });
   const targets = input.profiles.map((p) => {
     const parts = cases.flatMap((c, ci) => (c.arch === p.arch ? result.targets[ci]!.filter((t) => t.profile_id === p.id).map((t) => ({ object: c.object, target: t })) : []));
-    return mergeObjectTargets(parts);
+    const image = input.images[p.arch]!;
+    const validator = p.arch === 'arm64' && input.validatorArm64 ? input.validatorArm64 : input.validator;
+    // The target's key is of the image (its digest), like any artifact's: what the history checks and reuses by.
+    return mergeObjectTargets(parts, (t) => resultKey({ artifact: image.digest.slice('sha256:'.length), kernel: t.kernel.sha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode, machine: machineOf(t.vm) }));
   }).filter((t): t is TargetReport => t !== null);
   return { targets, accel: result.accel, objects: [...new Set(cases.map((c) => c.object))] };
 }
@@ -81,14 +85,14 @@ export async function runImageTargets(input: ImageRunInput): Promise<{ targets: 
 const RANK: Record<TargetReport['status'], number> = { infra_error: 0, fail: 1, pass: 2 };
 
 /** One target from the targets of each object on one kernel: the worst decides the verdict, every program is kept. */
-export function mergeObjectTargets(parts: Array<{ object: string; target: TargetReport }>): TargetReport | null {
+export function mergeObjectTargets(parts: Array<{ object: string; target: TargetReport }>, keyOf: (t: TargetReport) => string): TargetReport | null {
   if (parts.length === 0) return null;
   const primary = [...parts].sort((a, b) => RANK[a.target.status] - RANK[b.target.status])[0]!.target;
   const warnings = parts.flatMap((p) => p.target.warnings ?? []);
   const sum = (f: (t: TargetReport) => number) => parts.reduce((s, p) => s + f(p.target), 0);
   return {
     ...primary,
-    result_key: parts.length === 1 ? parts[0]!.target.result_key : sha256Hex(canonicalJson(parts.map((p) => [p.object, p.target.result_key]))),
+    result_key: keyOf(primary),
     reused: parts.every((p) => p.target.reused),
     programs: parts.flatMap((p) => p.target.programs.map((prog) => ({ ...prog, object: p.object }))),
     maps: parts.flatMap((p) => p.target.maps),

@@ -4,6 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { sha256Hex } from '../../../history/vocabulary/hash.ts';
 import { MEDIA } from './model.ts';
@@ -110,11 +113,12 @@ export interface Registry {
 }
 
 /** Debian's docker-registry on 127.0.0.1 (plain HTTP), optionally with htpasswd auth for one user. */
-export async function startRegistry(dir: string, auth?: { user: string; password: string }): Promise<Registry> {
+export async function startRegistry(dir: string, auth?: { user: string; password: string }, token?: TokenService): Promise<Registry> {
   const port = await freePort();
   mkdirSync(join(dir, 'storage'), { recursive: true });
   let authConf = '';
-  if (auth) {
+  if (token) authConf = `auth:\n  token:\n    realm: ${token.realm}\n    service: ${token.service}\n    issuer: ${token.issuer}\n    rootcertbundle: ${token.certPath}\n`;
+  else if (auth) {
     writeFileSync(join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', auth.user, auth.password]));
     authConf = `auth:\n  htpasswd:\n    realm: bpfcompat-test\n    path: ${join(dir, 'htpasswd')}\n`;
   }
@@ -142,4 +146,48 @@ export async function startRegistry(dir: string, auth?: { user: string; password
 /** skopeo copy from a layout to the registry (every platform of an index). */
 export function pushLayout(layoutDir: string, tag: string, dest: string, creds?: { user: string; password: string }): void {
   execFileSync('skopeo', ['copy', '--all', '--quiet', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', `${creds.user}:${creds.password}`] : []), '--preserve-digests', `oci:${layoutDir}:${tag}`, `docker://${dest}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export interface TokenService {
+  realm: string;
+  service: string;
+  issuer: string;
+  certPath: string;
+  /** The query of every token request, and whether it carried credentials. */
+  requests: Array<{ scope: string | null; service: string | null; authorized: boolean }>;
+  stop(): Promise<void>;
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/**
+ * A token service as Docker Hub and GHCR run one: anonymous pulls get a bearer token (an ES256 JWT whose x5c chain
+ * the registry checks against its root bundle) granting pull on the scope asked for.
+ */
+export async function startTokenService(dir: string): Promise<TokenService> {
+  mkdirSync(dir, { recursive: true });
+  const keyPath = join(dir, 'token.key');
+  const certPath = join(dir, 'token.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=bpfcompat-test-token'], { stdio: 'ignore' });
+  const key = createPrivateKey(readFileSync(keyPath));
+  const der = new X509Certificate(readFileSync(certPath)).raw;
+  const service = 'bpfcompat-test-registry';
+  const issuer = 'bpfcompat-test-issuer';
+  const requests: TokenService['requests'] = [];
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const scope = url.searchParams.get('scope');
+    requests.push({ scope, service: url.searchParams.get('service'), authorized: req.headers.authorization !== undefined });
+    const [, name, actions] = /^repository:([^:]+):(.+)$/.exec(scope ?? '') ?? [];
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'ES256', typ: 'JWT', x5c: [der.toString('base64')] };
+    const claims = { iss: issuer, sub: '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access: name ? [{ type: 'repository', name, actions: actions!.split(',').filter((a) => a === 'pull') }] : [] };
+    const signing = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const sig = sign('sha256', Buffer.from(signing), { key, dsaEncoding: 'ieee-p1363' });
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ token: `${signing}.${b64url(sig)}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { realm: `http://127.0.0.1:${port}/token`, service, issuer, certPath, requests, stop: () => new Promise((resolve) => server.close(() => resolve())) };
 }

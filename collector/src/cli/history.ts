@@ -31,7 +31,7 @@ const HELP = `Usage:
 function openExisting(flag: string | undefined, mode: 'read' | 'write' = 'read'): History {
   const path = historyPath(flag);
   if (!existsSync(path)) throw new BpfcompatError('HISTORY', `${path}: no history there`, { hint: 'run bpfcompat test first, or pass --history PATH' });
-  // Readers open read-only (an older schema is upgraded in place first when the file can be written); sign writes.
+  // Read verbs open read-only (an older schema is upgraded in place first when the file can be written); sign writes.
   return mode === 'write' ? openHistory(path) : openHistoryForReading(path);
 }
 

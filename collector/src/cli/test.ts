@@ -56,7 +56,8 @@ Flags:
   --artifact-name NAME     artifact family name in history (default: file name without .bpf.o)
   --artifact-version V     version label in history (default: git describe, else the run id)
   --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
-  --artifact-uri URI       where the artifact is published, recorded in the report (nothing is fetched)
+  --artifact-uri URI       where the artifact is published (recorded and signed with the run; bpfcompat fetch
+                           follows an http(s) one, checking the sha256)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
   --sign-key PRIVATE.key   sign the run in the history as it is appended (Ed25519; see bpfcompat keys)
@@ -92,6 +93,7 @@ export const testVerb: Verb = {
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
     checkLabelFlags(values);
+    const artifactUri = artifactUriFlag(values['artifact-uri']);
     if (values.command !== undefined) {
       if (values.screen) throw usageError('test: --screen does not apply in command mode (--command)', 'a loader command has no object to screen');
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
@@ -114,7 +116,6 @@ export const testVerb: Verb = {
     if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');
     if (values.out === '.' || values.out.endsWith('/')) throw usageError(`--out ${values.out}: must be a file path`);
     const jobs = jobsFlag(values.jobs, values.concurrency);
-    const artifactUri = artifactUriFlag(values['artifact-uri']);
     let timeoutMs = 120_000;
     if (values.timeout !== undefined) {
       if (!/^\d+(ms|s|m|h)$/.test(values.timeout)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${values.timeout}'`);
@@ -131,6 +132,7 @@ export const testVerb: Verb = {
     const reference = parseArtifactReference(values.artifact);
     if (values['registry-insecure'] && reference.kind !== 'registry') throw usageError('test: --registry-insecure applies only to a registry reference (HOST[:PORT]/REPO[:TAG])', `--artifact ${values.artifact} is not one`);
     // An OCI image: its objects for each guest CPU of the matrix (pulled and verified before anything boots).
+    if (values.screen && reference.kind !== 'file') throw usageError('test: --screen takes a .bpf.o, not an OCI image', 'screen the image\'s objects one by one with bpfcompat screen, or drop --screen');
     const images = reference.kind === 'file' ? null : await pullImages(reference, matrix.profiles.map((p) => p.arch), values['registry-insecure'] ?? []);
     const imageManifestResult = imageManifest(loaded, Object.values(images ?? {}));
     const manifest = values['require-attach'] ? withRequireAttach(imageManifestResult.manifest) : imageManifestResult.manifest;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
@@ -135,6 +135,14 @@ async function unpackHubArchive(path: string, cacheDir: string): Promise<string 
  */
 export async function screenKernelsFromPaths(paths: string[], cacheDir: string): Promise<ScreenKernel[]> {
   const kernels: ScreenKernel[] = [];
+  // one hash per file, however many names (links) point at it
+  const hashes = new Map<string, Promise<string>>();
+  const hashOf = async (p: string) => {
+    const real = await realpath(p);
+    let h = hashes.get(real);
+    if (!h) hashes.set(real, (h = sha256File(real)));
+    return h;
+  };
   for (const given of paths) {
     const st = await stat(given).catch(() => null);
     if (!st) throw new BpfcompatError('USAGE', `--btf ${given}: no such file or directory`, { hint: 'give raw BTF files (.btf, .btf.tar.xz) or a directory in BTFhub\'s layout' });
@@ -153,7 +161,7 @@ export async function screenKernelsFromPaths(paths: string[], cacheDir: string):
         btfPath = await unpackHubArchive(f, cacheDir);
         if (!btfPath) missing = `${f}: not a readable .tar.xz holding a .btf`;
       }
-      kernels.push({ id, release, imageSha256: null, btfPath, btfSha256: btfPath ? await sha256File(btfPath) : null, btfMissing: missing, systemMapPath: null, configPath: null, modulesBtf: [] });
+      kernels.push({ id, release, imageSha256: null, btfPath, btfSha256: btfPath ? await hashOf(btfPath) : null, btfMissing: missing, systemMapPath: null, configPath: null, modulesBtf: [] });
     }
   }
   return kernels;

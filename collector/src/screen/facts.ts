@@ -22,7 +22,7 @@ export const ObjectFacts = z.object({
     attach_kind: z.string().nullable(),
     functions: z.array(z.string()),
   })),
-  maps: z.array(z.object({ name: z.string(), type: z.string() })),
+  maps: z.array(z.object({ name: z.string(), type: z.string(), max_entries: z.number().int() })),
   externs: z.array(Extern),
 });
 export type ObjectFacts = z.infer<typeof ObjectFacts>;
@@ -54,7 +54,7 @@ export const ProgramFacts = z.object({
   helpers_missing: z.array(z.object({ id: z.number().int(), function: z.string() })),
   helpers_checked: z.boolean(),
   externs: z.array(ExternCheck),
-  core: z.object({ unresolved: z.array(CoreOutcome), total: z.number().int(), resolved: z.number().int() }),
+  core: z.object({ unresolved: z.array(CoreOutcome), total: z.number().int(), resolved: z.number().int(), existence_checks: z.number().int() }),
 });
 export type ProgramFacts = z.infer<typeof ProgramFacts>;
 

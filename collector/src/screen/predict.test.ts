@@ -12,13 +12,13 @@ const obj = (over: Partial<ObjectFacts> = {}): ObjectFacts => ({
 const prog = (over: Partial<ProgramFacts> = {}): ProgramFacts => ({
   name: 'p', prog_type_known: true, attach_type_known: true,
   attach: { kind: 'kprobe', target: 'do_x', looked_up: 'do_x', how: 'system_map', status: 'present' },
-  helpers_missing: [], helpers_checked: true, externs: [], core: { unresolved: [], total: 1, resolved: 1 }, ...over,
+  helpers_missing: [], helpers_checked: true, externs: [], core: { unresolved: [], total: 1, resolved: 1, existence_checks: 0 }, ...over,
 });
 const target = (p: ProgramFacts, over: Partial<TargetFacts> = {}): TargetFacts => ({
   kind: 'target', name: '0', system_map: true, config: true, btf: { status: 'ok', types: 100, modules: [] }, maps: [], kconfig: [], programs: [p], ...over,
 });
 const poisoned = { outcome: 'poisoned' as const, kind: 'byte_off', spec: '<byte_off> [15] struct task_struct.__state (0:0 @ offset 0)', function: 'p', insn: 3 };
-const required: ScreenPolicy = { requiredAttach: new Set(['p']), reshaped: new Set(), functionalTests: false };
+const required: ScreenPolicy = { requiredAttach: new Set(['p']), reshaped: new Set(), functionalTests: false, sizedMaps: new Set() };
 
 test('a clean program is predicted to pass, with verifier acceptance named as an assumption', () => {
   const r = predictTarget(obj(), target(prog()));
@@ -27,7 +27,7 @@ test('a clean program is predicted to pass, with verifier acceptance named as an
 });
 
 test('a poisoned relocation no existence check guards fails with the CO-RE code and the type and field', () => {
-  const r = predictTarget(obj(), target(prog({ core: { unresolved: [poisoned], total: 1, resolved: 0 } })));
+  const r = predictTarget(obj(), target(prog({ core: { unresolved: [poisoned], total: 1, resolved: 0, existence_checks: 0 } })));
   assert.equal(r.prediction, 'fail');
   assert.equal(r.classification_code, 'CORE_RELOCATION_FAILURE');
   assert.deepEqual(r.root_cause, { kind: 'core_relocation', name: 'task_struct', type: 'task_struct', field: '__state', program: 'p' });
@@ -35,14 +35,14 @@ test('a poisoned relocation no existence check guards fails with the CO-RE code 
 
 test('a poisoned relocation in a program whose existence check is false here is unknown: the verifier decides reachability', () => {
   const guard = { outcome: 'absent' as const, kind: 'field_exists', spec: '<field_exists> [15] struct task_struct.__state', function: 'p', insn: 1 };
-  const r = predictTarget(obj(), target(prog({ core: { unresolved: [guard, poisoned], total: 2, resolved: 0 } })));
+  const r = predictTarget(obj(), target(prog({ core: { unresolved: [guard, poisoned], total: 2, resolved: 0, existence_checks: 1 } })));
   assert.equal(r.prediction, 'unknown');
   assert.match(r.reason, /verifier decides/);
 });
 
 test('a relocation libbpf cannot compute (error) fails even with a guard', () => {
   const guard = { outcome: 'absent' as const, kind: 'field_exists', spec: 'g', function: 'p', insn: 1 };
-  const r = predictTarget(obj(), target(prog({ core: { unresolved: [guard, { ...poisoned, outcome: 'error', errno: 22 }], total: 2, resolved: 0 } })));
+  const r = predictTarget(obj(), target(prog({ core: { unresolved: [guard, { ...poisoned, outcome: 'error', errno: 22 }], total: 2, resolved: 0, existence_checks: 1 } })));
   assert.equal(r.classification_code, 'CORE_RELOCATION_FAILURE');
 });
 
@@ -106,4 +106,16 @@ test('fingerprints ignore names and paths; groups name the first kernel of equal
 
 test('coreRootCause reads the type and field from libbpf\'s spec text', () => {
   assert.deepEqual(coreRootCause({ ...poisoned, spec: '<type_exists> [7] struct bpf_iter_num' }, 'q'), { kind: 'core_relocation', name: 'bpf_iter_num', type: 'bpf_iter_num', program: 'q' });
+});
+
+test('an existence check that is true here still makes a poisoned relocation unknown (the other branch is dead code)', () => {
+  const r = predictTarget(obj(), target(prog({ core: { unresolved: [poisoned], total: 3, resolved: 2, existence_checks: 1 } })));
+  assert.equal(r.prediction, 'unknown');
+});
+
+test('a map its loader sizes (max_entries 0) is unknown unless the manifest sizes it; perf event arrays libbpf sizes', () => {
+  const m = (type: string) => obj({ maps: [{ name: 'heap', type, max_entries: 0 }] });
+  assert.equal(predictTarget(m('array'), target(prog())).prediction, 'unknown');
+  assert.equal(predictTarget(m('perf_event_array'), target(prog())).prediction, 'pass');
+  assert.equal(predictTarget(m('array'), target(prog()), { ...required, requiredAttach: new Set(), sizedMaps: new Set(['heap']) }).prediction, 'pass');
 });

@@ -16,9 +16,13 @@ export interface ScreenPolicy {
   reshaped: Set<string>;
   /** the manifest runs functional tests: behaviour is not in BTF */
   functionalTests: boolean;
+  /** maps the manifest sizes before load (maps[] fixups) */
+  sizedMaps: Set<string>;
 }
 
-export const DEFAULT_POLICY: ScreenPolicy = { requiredAttach: new Set(), reshaped: new Set(), functionalTests: false };
+export const DEFAULT_POLICY: ScreenPolicy = { requiredAttach: new Set(), reshaped: new Set(), functionalTests: false, sizedMaps: new Set() };
+
+const SIZED_BY_LIBBPF = new Set(['perf_event_array']);
 
 export interface TargetPrediction {
   prediction: Prediction;
@@ -54,6 +58,10 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   ev.push({ check: 'prog_type', status: p.prog_type_known === false ? 'missing' : p.prog_type_known ? 'ok' : 'unchecked', detail: prog.prog_type });
   if (p.attach_type_known === false) decisions.push(fail('UNSUPPORTED_ATTACH_TYPE', { kind: 'attach_type', name: prog.attach_type ?? '?', program: p.name }, `attach type ${prog.attach_type} is not in this kernel's enum bpf_attach_type`));
   if (prog.attach_type) ev.push({ check: 'attach_type', status: p.attach_type_known === false ? 'missing' : p.attach_type_known ? 'ok' : 'unchecked', detail: prog.attach_type });
+  for (const m of obj.maps) {
+    // libbpf sizes these itself (perf event arrays: one slot per CPU); any other zero is the loader's to set
+    if (m.max_entries === 0 && !SIZED_BY_LIBBPF.has(m.type) && !policy.sizedMaps.has(m.name)) unknowns.push(`map ${m.name} has max_entries 0: its loader sizes it before load (a manifest maps[] fixup says how)`);
+  }
   for (const m of t.maps ?? []) {
     if (m.known === false) decisions.push(fail('UNSUPPORTED_MAP_TYPE', { kind: 'map_type', name: m.type }, `map ${m.name}: type ${m.type} is not in this kernel's enum bpf_map_type`));
   }
@@ -83,13 +91,14 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
       else if (e.status === 'unchecked') unknowns.push(`untyped __ksym ${e.name}: no System.map to look it up`);
     }
   }
-  // CO-RE: an error fails the whole load; a poisoned instruction fails only where the verifier reaches it.
-  const guards = p.core.unresolved.filter((u) => u.outcome === 'absent');
+  // CO-RE: an error fails the whole load; a poisoned instruction fails only where the verifier reaches it. A program
+  // that tests existence (bpf_core_field_exists() and kin, true or false here) is written to skip what a kernel
+  // lacks: whether the poisoned instruction is on a live path is then the verifier's call.
   for (const u of p.core.unresolved) {
     ev.push({ check: 'core', status: u.outcome, detail: `${u.spec} in ${u.function} insn ${u.insn}` });
     if (u.outcome === 'error') decisions.push(fail('CORE_RELOCATION_FAILURE', coreRootCause(u, p.name), `CO-RE relocation ${u.spec} cannot be resolved (libbpf fails the load)`));
     else if (u.outcome === 'poisoned') {
-      if (guards.length) unknowns.push(`CO-RE relocation ${u.spec} is poisoned, and the program tests existence (${guards[0]!.spec} is false here): the verifier decides whether it is reached`);
+      if (p.core.existence_checks) unknowns.push(`CO-RE relocation ${u.spec} is poisoned, and the program tests existence (${p.core.existence_checks} checks): the verifier decides whether it is reached`);
       else decisions.push(fail('CORE_RELOCATION_FAILURE', coreRootCause(u, p.name), `CO-RE relocation ${u.spec} finds no match in this kernel; libbpf poisons the instruction and no existence check in the program guards it`));
     }
   }

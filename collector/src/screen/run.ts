@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
@@ -14,11 +14,21 @@ const field = (v: string | null): string => {
   return v ?? '-';
 };
 
-export async function screenFacts(validatorPath: string, object: string, kernels: ScreenKernel[]): Promise<{ object: ObjectFacts; targets: Map<string, TargetFacts> }> {
+/** Many kernels are split across one validator process per core; the object is read once per process. */
+export async function screenFacts(validatorPath: string, object: string, kernels: ScreenKernel[], processes = availableParallelism()): Promise<{ object: ObjectFacts; targets: Map<string, TargetFacts> }> {
+  const n = Math.max(1, Math.min(processes, Math.ceil(kernels.length / 32)));
+  const chunks = Array.from({ length: n }, (_, c) => kernels.map((k, i) => ({ k, i })).filter(({ i }) => i % n === c));
+  const parts = await Promise.all(chunks.map((chunk) => screenChunk(validatorPath, object, chunk)));
+  const targets = new Map<string, TargetFacts>();
+  for (const p of parts) for (const [id, t] of p.targets) targets.set(id, t);
+  return { object: parts[0]!.object, targets: new Map(kernels.filter((k) => targets.has(k.id)).map((k) => [k.id, targets.get(k.id)!])) };
+}
+
+async function screenChunk(validatorPath: string, object: string, chunk: Array<{ k: ScreenKernel; i: number }>): Promise<{ object: ObjectFacts; targets: Map<string, TargetFacts> }> {
   const dir = await mkdtemp(join(tmpdir(), 'bpfcompat-screen-'));
   try {
     const list = join(dir, 'targets.tsv');
-    await writeFile(list, kernels.map((k, i) => [String(i), field(k.btfPath), field(k.systemMapPath), field(k.configPath), k.modulesBtf.map(field).join(',') || '-'].join('\t') + '\n').join(''));
+    await writeFile(list, chunk.map(({ k, i }) => [String(i), field(k.btfPath), field(k.systemMapPath), field(k.configPath), k.modulesBtf.map(field).join(',') || '-'].join('\t') + '\n').join(''));
     const res = await execa(validatorPath, ['screen', '--object', object, '--targets', list], { reject: false, stdin: 'ignore', maxBuffer: 1024 * 1024 * 1024 });
     if (res.exitCode !== 0) {
       const line = String(res.stderr).split('\n').find((l) => l.trim()) ?? res.shortMessage ?? 'validator screen failed';
@@ -35,10 +45,11 @@ export async function screenFacts(validatorPath: string, object: string, kernels
     const obj = ObjectFacts.safeParse(parse(lines[0] ?? '{}'));
     if (!obj.success) throw new BpfcompatError('INTERNAL', `validator screen output: object line does not match the contract (${obj.error.issues[0]?.path.join('.')}: ${obj.error.issues[0]?.message})`, { hint: 'rebuild the validator (make -C validator)' });
     const targets = new Map<string, TargetFacts>();
+    const byIndex = new Map(chunk.map(({ k, i }) => [String(i), k]));
     for (const l of lines.slice(1)) {
       const t = TargetFacts.safeParse(parse(l));
       if (!t.success) throw new BpfcompatError('INTERNAL', `validator screen output: target line does not match the contract (${t.error.issues[0]?.path.join('.')}: ${t.error.issues[0]?.message})`, { hint: 'rebuild the validator (make -C validator)' });
-      const k = kernels[Number(t.data.name)];
+      const k = byIndex.get(t.data.name);
       if (k) targets.set(k.id, t.data);
     }
     return { object: obj.data, targets };

@@ -74,6 +74,12 @@ test('BTF files in BTFhub layout (.btf and .btf.tar.xz) screen like the kernels 
   assert.match(byId['debian/11/x86_64/broken']!.reason, /BTF does not parse/);
 });
 
+test('an arm64 kernel\'s BTF is found inside its compressed Image', () => {
+  const r = screen(['--artifact', 'build/examples/core_field_renamed.bpf.o', '--matrix', 'matrices/debian-arm64.yaml', '--profile', 'debian-12-arm64']);
+  assert.ok(r.targets[0]!.kernel.btf_path?.endsWith('.btf'), 'BTF extracted');
+  assert.equal(r.targets[0]!.prediction, 'pass', r.targets[0]!.reason);
+});
+
 test('an object without .BTF.ext screens what it can and says so', () => {
   const stripped = join(dir, 'no-ext.bpf.o');
   execFileSync('llvm-objcopy', ['--remove-section=.BTF.ext', 'build/examples/bpf_loop.bpf.o', stripped]);

@@ -14,6 +14,7 @@ export function policyFromManifest(m: Manifest | null): ScreenPolicy {
     requiredAttach: m.require_attach ? 'all' : new Set(m.programs.filter((p) => p.attach?.required).map((p) => p.name)),
     reshaped: new Set([...m.program_types.map((p) => p.program), ...m.program_variants.flatMap((g) => g.programs.map((p) => p.name))]),
     functionalTests: m.functional_tests.length > 0,
+    sizedMaps: new Set(m.maps.map((x) => x.name)),
   };
 }
 
