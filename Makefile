@@ -21,6 +21,8 @@ APT_PACKAGES += apt-utils gpg createrepo-c
 APT_PACKAGES += docker-registry skopeo apache2-utils
 # Disk-image lane: `images build` (mmdebstrap, mke2fs, qemu-img) and its NoCloud seed (genisoimage).
 APT_PACKAGES += mmdebstrap genisoimage e2fsprogs qemu-utils
+# QEMU is started through setpriv --pdeathsig (dies with bpfcompat); tests lock files with chattr (e2fsprogs, above).
+APT_PACKAGES += util-linux
 EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
 vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))
