@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { expandVersions } from '../kernels/versions.ts';
 import { resolve } from 'node:path';
 import { usageError } from '../../../history/vocabulary/errors.ts';
 import { intFlag } from './args.ts';
@@ -71,6 +72,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   const artifact = o.artifact ? await inspectArtifact(o.artifact) : null;
   const matrixPath = locateMatrix(o.matrix);
   const matrix = await loadMatrix(matrixPath);
+  matrix.profiles = await expandVersions(matrix.profiles);
   matrix.profiles = shardProfiles(selectProfiles(matrix.profiles, o.profiles, matrixPath), shard);
   const spec: CommandSpec = { command, expectExit, binary, artifact, guestTools: o.guestTools ?? [] };
   const identity = commandIdentity(spec);

@@ -36,6 +36,8 @@ export interface AptIndexContext {
   onProgress?: (msg: string) => void;
   /** Error prefix: "profile <id>: kernel.apt". */
   where: string;
+  /** Re-fetch InRelease whatever its age. */
+  refresh?: boolean;
 }
 
 export interface PackagesIndex {
@@ -78,7 +80,7 @@ export async function aptPackagesIndex(ref: AptRef, ctx: AptIndexContext): Promi
   let fresh = false;
   try {
     const stamp = JSON.parse(await readFile(join(dir, 'fetched.json'), 'utf8')) as { fetchedAt: number };
-    fresh = ctx.offline || Date.now() - stamp.fetchedAt < INRELEASE_MAX_AGE_MS;
+    fresh = ctx.offline || (!ctx.refresh && Date.now() - stamp.fetchedAt < INRELEASE_MAX_AGE_MS);
   } catch {
     if (ctx.offline) throw offlineError(ctx, `InRelease of ${ref.url} ${ref.suite}`);
   }

@@ -33,6 +33,8 @@ export interface DnfContext {
   onProgress?: (msg: string) => void;
   /** Error prefix: "profile <id>: kernel.dnf". */
   where: string;
+  /** Re-fetch repomd.xml whatever its age. */
+  refresh?: boolean;
 }
 
 export interface PrimaryRef {
@@ -89,7 +91,7 @@ export async function primaryRef(baseurl: string, keyring: string, ctx: DnfConte
   const cached = join(dir, 'repomd.json');
   try {
     const c = JSON.parse(await readFile(cached, 'utf8')) as PrimaryRef & { fetchedAt: number; keyring: string };
-    if (c.keyring === keyring && (ctx.offline || Date.now() - c.fetchedAt < REPOMD_MAX_AGE_MS)) return c;
+    if (c.keyring === keyring && (ctx.offline || (!ctx.refresh && Date.now() - c.fetchedAt < REPOMD_MAX_AGE_MS))) return c;
   } catch {
     if (ctx.offline) throw offlineError(ctx, `repodata/repomd.xml of ${baseurl}`);
   }
