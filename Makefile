@@ -17,6 +17,9 @@ APT_PACKAGES_ARM64 := qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cros
 APT_PACKAGES += rpm2cpio libarchive-tools rpm openssh-server $(APT_PACKAGES_ARM64)
 # Disk-image lane: `images build` (mmdebstrap, mke2fs, qemu-img) and its NoCloud seed (genisoimage).
 APT_PACKAGES += mmdebstrap genisoimage e2fsprogs qemu-utils
+# apt and dnf kernel sources: gpg (keys, dearmor), bzip2 (bz2 primary metadata); the tests' repositories are built
+# with apt-ftparchive (apt-utils), createrepo_c and rpmsign (rpm).
+APT_PACKAGES += gpg bzip2 apt-utils createrepo-c
 EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
 vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))
