@@ -16,8 +16,10 @@ import type { Verb } from './verb.ts';
 
 const HELP = `Usage:
   bpfcompat kernels fetch --matrix FILE [--profile ID ...] [--offline] [--json]
-      Resolve each profile's kernel (Debian archive, .deb, .rpm or bzImage) into the cache, verifying
-      InRelease (gpgv), the Packages index and each .deb by sha256 (.rpm URLs by their sha256 pin).
+      Resolve each profile's kernel (Debian archive, apt or dnf repository, named distribution, .deb, .rpm or
+      bzImage) into the cache, verifying InRelease (gpgv) or repomd.xml(.asc), the package index and each package
+      by sha256 (and each rpm by its own signature; .rpm URLs by their sha256 pin). Profiles with versions: are
+      expanded first.
       x86_64 kernels with a PVH entry also get their boot ELF extracted (docs/architecture.md, Boot), so the first
       run does not pay for it. Prints one line per profile: id, release, image sha256 (short), source. --json
       prints an array.
