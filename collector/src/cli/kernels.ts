@@ -39,7 +39,7 @@ Flags:
   --profile ID    only this profile (repeatable)
   --offline       use only the cache (also BPFCOMPAT_OFFLINE=1)
   --json          machine-readable output on stdout
-  --history PATH  history file (default: $BPFCOMPAT_HISTORY, else the XDG data dir)
+  --history PATH  history file (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
 
 Exit codes: 0 ok, 1 usage or infrastructure error (unreachable repository, bad key), 2 outdated with --fail-on-stale.
 

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadYamlFile } from './load.ts';
+import { label, loadYamlFile } from './load.ts';
 import { ImageSource } from './image-source.ts';
 import { SshSource } from './ssh-source.ts';
 
@@ -131,11 +131,14 @@ export const Profile = z.strictObject({
   cpu: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._=,+-]{0,511}$/, 'must be a QEMU CPU model such as EPYC-Rome-v1 or Skylake-Server,pku=off').optional(),
 });
 
+/** Profiles one matrix may hold (docs/limits.md): the largest shipped matrix has 5; a generated one of thousands is a mistake. */
+export const MAX_PROFILES = 1000;
+
 export const Matrix = z
   .strictObject({
-    name: z.string().min(1),
+    name: label(),
     description: z.string().optional(),
-    profiles: z.array(Profile).min(1, 'a matrix needs at least one profile'),
+    profiles: z.array(Profile).min(1, 'a matrix needs at least one profile').max(MAX_PROFILES, `more than ${MAX_PROFILES} profiles: split the matrix (docs/limits.md)`),
   })
   .superRefine((m, ctx) => {
     const seen = new Set<string>();

@@ -141,7 +141,7 @@ export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext
       const url = `${mirror}/${p.filename}`;
       ctx.onProgress?.(`${ctx.profileId}: downloading ${p.package} ${p.version} (${(p.size / 1e6).toFixed(1)} MB)`);
       const dest = join(scratch, 'debs', `${p.package}.deb`);
-      await download(url, dest, { sha256: p.sha256, what: `${p.package} ${p.version}`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      await download(url, dest, { sha256: p.sha256, maxBytes: p.size, what: `${p.package} ${p.version}`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       debs.push(dest);
     }
     ctx.onProgress?.(`${ctx.profileId}: unpacking ${pick.image.package}`);

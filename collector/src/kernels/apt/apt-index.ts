@@ -128,7 +128,7 @@ export async function aptStanzas(ref: AptRef, index: PackagesIndex, ctx: AptInde
   const url = `${ref.url}/dists/${ref.suite}/${index.path}`;
   ctx.onProgress?.(`downloading ${ref.suite} ${ref.component} Packages index (${(index.entry.size / 1e6).toFixed(1)} MB)`);
   const raw = `${file}.download`;
-  await download(url, raw, { sha256: index.entry.sha256, what: `${ctx.where}: ${url} (listed in the signed InRelease)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  await download(url, raw, { sha256: index.entry.sha256, maxBytes: index.entry.size, what: `${ctx.where}: ${url} (listed in the signed InRelease)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
     const text = excerpt(parseStanzas(await decompress(raw, index.path)));
     await writeFileAtomic(file, text);

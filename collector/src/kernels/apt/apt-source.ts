@@ -166,6 +166,7 @@ export async function resolveApt(plan: AptPlan, ctx: AptContext): Promise<Resolv
         const dest = join(scratch, 'debs', `${p.package}.deb`);
         await download(`${base}/${p.filename}`, dest, {
           sha256: p.sha256,
+          maxBytes: p.size,
           what: `profile ${ctx.profileId}: ${plan.field}: ${p.package} ${p.version} (${base}/${p.filename}, sha256 listed in the signed ${pick.suite} index)`,
           ...(ctx.signal ? { signal: ctx.signal } : {}),
         });

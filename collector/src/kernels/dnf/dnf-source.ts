@@ -139,7 +139,7 @@ export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<Resolv
         const what = `${where}: ${p.name} ${evrText(p)} (${baseurl}/${p.href})`;
         ctx.onProgress?.(`${ctx.profileId}: downloading ${p.name} ${evrText(p)} (${(p.size / 1e6).toFixed(1)} MB)`);
         const dest = join(scratch, 'rpms', basename(p.href));
-        await download(`${baseurl}/${p.href}`, dest, { sha256: p.sha256, what: `${what}, sha256 listed in primary`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        await download(`${baseurl}/${p.href}`, dest, { sha256: p.sha256, ...(p.size > 0 ? { maxBytes: p.size } : {}), what: `${what}, sha256 listed in primary`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
         await verifier.check(dest, what);
         files.push(dest);
       }

@@ -140,7 +140,7 @@ export async function kernelPackages(baseurl: string, ref: PrimaryRef, ctx: DnfC
   const url = `${baseurl}/${ref.href}`;
   ctx.onProgress?.(`downloading primary metadata (${(ref.size / 1e6).toFixed(1)} MB)`);
   const raw = `${file}.download`;
-  await download(url, raw, { sha256: ref.sha256, what: `${ctx.where}: ${url} (listed in repomd.xml)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  await download(url, raw, { sha256: ref.sha256, ...(ref.size > 0 ? { maxBytes: ref.size } : {}), what: `${ctx.where}: ${url} (listed in repomd.xml)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
     const pkgs = parsePrimary(await decompress(raw, ref.href), (n) => n.startsWith('kernel'));
     await writeFileAtomic(file, JSON.stringify(pkgs) + '\n');
