@@ -172,3 +172,16 @@ function sideOf(ref: RunRef, run: RunDetail): DiffSide {
 export function openHistory(path: string, opts: OpenOptions = {}): History {
   return new History(path, openDatabase(path, opts));
 }
+
+/**
+ * For verbs that only read (list, show, verify, compare): read-only, so a history in a read-only place or of
+ * another user can be read; a file of an older schema is upgraded in place first, when it can be written.
+ */
+export function openHistoryForReading(path: string): History {
+  try {
+    return openHistory(path, { readonly: true });
+  } catch (err) {
+    if (!(err instanceof BpfcompatError && err.code === 'HISTORY_OLDER')) throw err;
+    return openHistory(path);
+  }
+}

@@ -1,5 +1,5 @@
 // The public API of history/: the collector writes through it, the site reads through it.
-export { openHistory, History, verdictsOf, type RunRef } from './history.ts';
+export { openHistory, openHistoryForReading, History, verdictsOf, type RunRef } from './history.ts';
 export type { OpenOptions } from './database.ts';
 export { SCHEMA_VERSION } from './migrations.ts';
 export { mergeHistories, type MergeResult } from './merge.ts';

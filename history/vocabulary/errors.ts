@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'FILE_TOO_LARGE'
   | 'NOT_ELF'
   | 'NOT_BPF_ELF'
+  | 'OBJECT_MALFORMED'
   | 'CONFIG_INVALID'
   | 'YAML_INVALID'
   | 'UNKNOWN_PROFILE'
@@ -23,10 +24,16 @@ export type ErrorCode =
   | 'VALIDATOR_MISSING'
   | 'HISTORY'
   | 'HISTORY_NEWER'
+  | 'HISTORY_OLDER'
   | 'HISTORY_CORRUPT'
   | 'REPORT_INVALID'
   | 'WRITE_FAILED'
   | 'VM_FAILED'
+  | 'OCI_INVALID'
+  | 'OCI_NOT_FOUND'
+  | 'OCI_AUTH'
+  | 'OCI_NO_BPF'
+  | 'OCI_PLATFORM'
   | 'INTERNAL';
 
 export class BpfcompatError extends Error {

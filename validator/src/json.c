@@ -134,6 +134,12 @@ void json_int(struct json *j, long long v)
 	fprintf(j->f, "%lld", v);
 }
 
+void json_null(struct json *j)
+{
+	json_value_prefix(j);
+	fputs("null", j->f);
+}
+
 void json_bool(struct json *j, bool v)
 {
 	json_value_prefix(j);

@@ -26,6 +26,7 @@ void json_strn(struct json *j, const char *s, size_t len);
 void json_str(struct json *j, const char *s);
 void json_int(struct json *j, long long v);
 void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
 
 /* key + value shorthands */
 void json_kv_str(struct json *j, const char *key, const char *v);

@@ -2,6 +2,7 @@
  * Exit 0: status pass; 2: status fail; 1: bad arguments or the result could not be written. */
 #define _GNU_SOURCE
 #include "validator.h"
+#include "screen.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -121,6 +122,8 @@ static void validate(const struct options *opts, struct evidence *ev)
 		size_t len;
 
 		inspect_maps(obj, ev, liblog_text(&len));
+		if (!ev->load_ok)
+			analyse_map_refusals(obj, ev);
 	}
 
 	if (!ev->load_ok) {
@@ -166,9 +169,14 @@ int main(int argc, char **argv)
 	long long start = now_ms();
 	int err;
 
+	/* host-side mode: no kernel is touched, facts about an object against kernels' BTF (screen.c) */
+	if (argc > 1 && strcmp(argv[1], "screen") == 0)
+		return screen_main(argc - 1, argv + 1);
 	if (parse_args(argc, argv, &opts) != 0)
 		return 1;
 	liblog_install();
+	if (opts.open_only)
+		return open_check(&opts);
 	probe_cache_open(opts.probe_cache);
 	validate(&opts, &ev);
 	probe_cache_save();

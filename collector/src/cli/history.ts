@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mergeHistories, openHistory, type History } from '../../../history/src/index.ts';
+import { mergeHistories, openHistoryForReading, type History } from '../../../history/src/index.ts';
 import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadSigningKey, loadTrustedKey } from '../../../history/vocabulary/signing.ts';
 import { historyPath } from '../recording/history-path.ts';
+import { printableLabel } from '../../../history/vocabulary/labels.ts';
 import { intFlag, parseFlags } from './args.ts';
 import type { Verb } from './verb.ts';
 
@@ -30,11 +31,13 @@ const HELP = `Usage:
 function openExisting(flag: string | undefined): History {
   const path = historyPath(flag);
   if (!existsSync(path)) throw new BpfcompatError('HISTORY', `${path}: no history there`, { hint: 'run bpfcompat test first, or pass --history PATH' });
-  // Writable so an older schema is upgraded in place; nothing else is written.
-  return openHistory(path);
+  // Read-only (an older schema is upgraded in place first when the file can be written).
+  return openHistoryForReading(path);
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+// Rows merged from other histories, or written before names were checked, may hold control characters: never raw.
+const p = printableLabel;
 
 function list(argv: string[]): number {
   const { values } = parseFlags('history list', argv, { history: { type: 'string' }, 'artifact-name': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
@@ -43,7 +46,7 @@ function list(argv: string[]): number {
   try {
     const runs = h.listRuns({ limit, ...(values['artifact-name'] === undefined ? {} : { artifactName: values['artifact-name'] }) });
     if (values.json) out(JSON.stringify(runs, null, 2));
-    else for (const r of runs) out(`${r.artifact_name}@${r.artifact_version}${r.artifact_variant ? `+${r.artifact_variant}` : ''} status=${r.summary_status} required=${r.required_passed}/${r.required_failed} reused=${r.reused}/${r.total} run=${r.id} started=${r.started_at}`);
+    else for (const r of runs) out(`${p(r.artifact_name)}@${p(r.artifact_version)}${r.artifact_variant ? `+${p(r.artifact_variant)}` : ''} status=${r.summary_status} required=${r.required_passed}/${r.required_failed} reused=${r.reused}/${r.total} run=${r.id} started=${r.started_at}`);
     return 0;
   } finally {
     h.close();
@@ -61,8 +64,8 @@ function show(argv: string[]): number {
       out(JSON.stringify(run, null, 2));
       return 0;
     }
-    out(`run ${run.id}  ${run.artifact_name}@${run.artifact_version}  ${run.summary_status} (exit ${run.exit_code})  started ${run.started_at}  ${run.duration_ms} ms`);
-    out(`artifact ${run.artifact_identity}  matrix ${run.matrix_name}  mode ${run.validation_mode}  accel ${run.accel}${run.git ? `  git ${run.git.describe}` : ''}`);
+    out(`run ${run.id}  ${p(run.artifact_name)}@${p(run.artifact_version)}  ${run.summary_status} (exit ${run.exit_code})  started ${run.started_at}  ${run.duration_ms} ms`);
+    out(`artifact ${run.artifact_identity}  matrix ${p(run.matrix_name)}  mode ${run.validation_mode}  accel ${run.accel}${run.git ? `  git ${p(run.git.describe)}` : ''}`);
     for (const m of run.members) {
       out(`  ${m.profile_id}  ${m.status}${m.required ? '' : ' (optional)'}  ${m.classification_code ?? '-'}  ${m.kernel_release}${m.reused ? `  reused from ${m.reused_from_run}` : ''}`);
     }

@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { execa } from 'execa';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { sha256File } from '../../../history/vocabulary/hash.ts';
+import { writeFileAtomic } from '../infra/fs.ts';
+import { bootImagePath } from '../kernels/pvh.ts';
+import type { ResolvedKernel } from '../kernels/types.ts';
+
+// Where a kernel's BTF comes from, for the screen: the .BTF section of the kernel image (the PVH ELF the cache
+// already extracts on x86_64, the decompressed Image on arm64), or raw BTF files in BTFhub's layout
+// (<distro>/<release>/<arch>/<uname -r>.btf[.tar.xz]). Extractions are cached by the sha256 of what they came from.
+
+/** One kernel as the screen sees it: where its BTF is, or why it has none. */
+export interface ScreenKernel {
+  id: string;
+  release: string | null;
+  imageSha256: string | null;
+  btfPath: string | null;
+  btfSha256: string | null;
+  /** why btfPath is null (no BTF in the image, archive without a .btf) */
+  btfMissing: string | null;
+  systemMapPath: string | null;
+  configPath: string | null;
+  modulesBtf: string[];
+}
+
+const BTF_MAGIC = 0xeb9f;
+
+/** The bytes of an ELF's .BTF section, or null when it has none (64-bit little-endian ELF only: the kernels we boot). */
+export function elfBtfSection(elf: Buffer): Buffer | null {
+  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) return null;
+  const shoff = Number(elf.readBigUInt64LE(0x28));
+  const shentsize = elf.readUInt16LE(0x3a);
+  const shnum = elf.readUInt16LE(0x3c);
+  const shstrndx = elf.readUInt16LE(0x3e);
+  if (!shoff || shoff + shnum * shentsize > elf.length || shstrndx >= shnum) return null;
+  const sh = (i: number) => {
+    const o = shoff + i * shentsize;
+    return { name: elf.readUInt32LE(o), offset: Number(elf.readBigUInt64LE(o + 0x18)), size: Number(elf.readBigUInt64LE(o + 0x20)) };
+  };
+  const strtab = sh(shstrndx);
+  for (let i = 0; i < shnum; i++) {
+    const s = sh(i);
+    const nameStart = strtab.offset + s.name;
+    const name = elf.subarray(nameStart, elf.indexOf(0, nameStart)).toString('latin1');
+    if (name === '.BTF' && s.offset + s.size <= elf.length) return elf.subarray(s.offset, s.offset + s.size);
+  }
+  return null;
+}
+
+/** The first plausible BTF blob inside a raw image (arm64 Image): magic, version 1, a 24-byte header, sizes in bounds. */
+export function rawImageBtf(img: Buffer): Buffer | null {
+  for (let at = img.indexOf(Buffer.from([0x9f, 0xeb, 0x01, 0x00])); at >= 0; at = img.indexOf(Buffer.from([0x9f, 0xeb, 0x01, 0x00]), at + 1)) {
+    if (at + 24 > img.length || img.readUInt16LE(at) !== BTF_MAGIC || img.readUInt32LE(at + 4) !== 24) continue;
+    const typeOff = img.readUInt32LE(at + 8), typeLen = img.readUInt32LE(at + 12), strOff = img.readUInt32LE(at + 16), strLen = img.readUInt32LE(at + 20);
+    const end = at + 24 + Math.max(typeOff + typeLen, strOff + strLen);
+    if (typeOff !== 0 || strOff !== typeLen || typeLen < 1024 || end > img.length) continue;
+    return img.subarray(at, end);
+  }
+  return null;
+}
+
+const pending = new Map<string, Promise<{ path: string | null; reason: string | null }>>();
+
+/** vmlinux BTF of a cached kernel, extracted once per image sha256 into <cache>/screen/btf/. */
+export function kernelBtf(kernel: ResolvedKernel, cacheDir: string): Promise<{ path: string | null; reason: string | null }> {
+  const dir = join(cacheDir, 'screen', 'btf');
+  const btfPath = join(dir, `${kernel.imageSha256}.btf`);
+  const nonePath = join(dir, `${kernel.imageSha256}.none`);
+  if (existsSync(btfPath)) return Promise.resolve({ path: btfPath, reason: null });
+  let p = pending.get(btfPath);
+  if (p) return p;
+  p = (async () => {
+    if (existsSync(nonePath)) return { path: null, reason: (await readFile(nonePath, 'utf8')).trim() };
+    let btf: Buffer | null = null;
+    let reason = 'the kernel image holds no .BTF section (built without CONFIG_DEBUG_INFO_BTF)';
+    if (kernel.arch === 'x86_64') {
+      const image = await bootImagePath(kernel, cacheDir);
+      const bytes = await readFile(image).catch((e: NodeJS.ErrnoException) => { throw new BpfcompatError('KERNEL_RESOLVE', `${image}: ${e.code ?? e.message}`, { hint: 're-resolve the kernel (bpfcompat kernels fetch)' }); });
+      btf = elfBtfSection(bytes);
+      if (!btf && image === kernel.imagePath) reason = 'the image is neither a PVH-extractable bzImage nor an ELF with .BTF';
+    } else {
+      let bytes = await readFile(kernel.imagePath);
+      if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+      btf = elfBtfSection(bytes) ?? rawImageBtf(bytes);
+    }
+    if (!btf) {
+      await writeFileAtomic(nonePath, `${reason}\n`);
+      return { path: null, reason };
+    }
+    await writeFileAtomic(btfPath, btf);
+    return { path: btfPath, reason: null };
+  })().finally(() => pending.delete(btfPath));
+  pending.set(btfPath, p);
+  return p;
+}
+
+/** A matrix kernel for the screen: its BTF, config, and System.map when the package's copy was kept. */
+export async function screenKernelFromCache(id: string, kernel: ResolvedKernel, cacheDir: string): Promise<ScreenKernel> {
+  const btf = await kernelBtf(kernel, cacheDir);
+  const maps = [kernel.modulesDir && join(kernel.modulesDir, 'System.map'), join(dirname(kernel.imagePath), 'System.map')].filter((p): p is string => !!p);
+  return {
+    id, release: kernel.release, imageSha256: kernel.imageSha256,
+    btfPath: btf.path, btfSha256: btf.path ? await sha256File(btf.path) : null, btfMissing: btf.reason,
+    systemMapPath: maps.find((m) => existsSync(m)) ?? null,
+    configPath: kernel.configPath, modulesBtf: [],
+  };
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else if ((e.isFile() || e.isSymbolicLink()) && /\.btf(\.tar\.xz)?$/.test(e.name)) out.push(p);
+  }
+}
+
+/** The raw BTF of a BTFhub archive (<uname -r>.btf.tar.xz holds <uname -r>.btf), cached by the archive's sha256. */
+async function unpackHubArchive(path: string, cacheDir: string): Promise<string | null> {
+  const sha = await sha256File(path);
+  const out = join(cacheDir, 'screen', 'btfhub', `${sha}.btf`);
+  if (existsSync(out)) return out;
+  const res = await execa('tar', ['-xJOf', path], { encoding: 'buffer', reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024 });
+  if (res.exitCode !== 0 || !res.stdout.length) return null;
+  await writeFileAtomic(out, res.stdout);
+  return out;
+}
+
+/**
+ * --btf PATH…: files (.btf raw BTF, .btf.tar.xz BTFhub archives, or an ELF with .BTF) and directories in BTFhub's
+ * layout. A kernel's id is its path under the directory given, without the extension (ubuntu/20.04/x86_64/5.4.0-…).
+ */
+export async function screenKernelsFromPaths(paths: string[], cacheDir: string): Promise<ScreenKernel[]> {
+  const kernels: ScreenKernel[] = [];
+  // one hash per file, however many names (links) point at it
+  const hashes = new Map<string, Promise<string>>();
+  const hashOf = async (p: string) => {
+    const real = await realpath(p);
+    let h = hashes.get(real);
+    if (!h) hashes.set(real, (h = sha256File(real)));
+    return h;
+  };
+  for (const given of paths) {
+    const st = await stat(given).catch(() => null);
+    if (!st) throw new BpfcompatError('USAGE', `--btf ${given}: no such file or directory`, { hint: 'give raw BTF files (.btf, .btf.tar.xz) or a directory in BTFhub\'s layout' });
+    const files: string[] = [];
+    if (st.isDirectory()) {
+      await walk(given, files);
+      if (!files.length) throw new BpfcompatError('USAGE', `--btf ${given}: no .btf or .btf.tar.xz file under this directory`, { hint: 'BTFhub layout: <distro>/<release>/<arch>/<uname -r>.btf.tar.xz' });
+      files.sort();
+    } else files.push(given);
+    for (const f of files) {
+      const id = (st.isDirectory() ? relative(given, f) : f).replace(/\.btf(\.tar\.xz)?$/, '');
+      const release = id.split('/').pop() ?? null;
+      let btfPath: string | null = f;
+      let missing: string | null = null;
+      if (f.endsWith('.tar.xz')) {
+        btfPath = await unpackHubArchive(f, cacheDir);
+        if (!btfPath) missing = `${f}: not a readable .tar.xz holding a .btf`;
+      }
+      kernels.push({ id, release, imageSha256: null, btfPath, btfSha256: btfPath ? await hashOf(btfPath) : null, btfMissing: missing, systemMapPath: null, configPath: null, modulesBtf: [] });
+    }
+  }
+  return kernels;
+}

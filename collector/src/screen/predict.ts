@@ -1,0 +1,160 @@
+import { canonicalJson, sha256Hex } from '../../../history/vocabulary/hash.ts';
+import type { ClassificationCode } from '../../../history/vocabulary/codes.ts';
+import type { RootCause } from '../../../history/vocabulary/report-schema.ts';
+import type { Prediction, ScreenEvidence, ScreenProgram } from '../../../history/vocabulary/screen-schema.ts';
+import type { CoreOutcome, ObjectFacts, ProgramFacts, TargetFacts } from './facts.ts';
+
+// Facts → predictions, pure. A check either decides (a missing helper fails the load on every kernel that lacks it)
+// or leaves the program unknown with the reason; what BTF cannot say (the verifier, per-program-type allow-lists,
+// LSM enabled at boot, lockdown) is never turned into a pass or a fail by guessing.
+
+/** What the manifest changes about a prediction. */
+export interface ScreenPolicy {
+  /** programs whose attach must succeed ('all' with require_attach) */
+  requiredAttach: Set<string> | 'all';
+  /** programs the manifest retypes or groups into variants: loaded differently from what the object says */
+  reshaped: Set<string>;
+  /** the manifest runs functional tests: behaviour is not in BTF */
+  functionalTests: boolean;
+  /** maps the manifest sizes before load (maps[] fixups) */
+  sizedMaps: Set<string>;
+}
+
+export const DEFAULT_POLICY: ScreenPolicy = { requiredAttach: new Set(), reshaped: new Set(), functionalTests: false, sizedMaps: new Set() };
+
+const SIZED_BY_LIBBPF = new Set(['perf_event_array']);
+
+export interface TargetPrediction {
+  prediction: Prediction;
+  classification_code: ClassificationCode | null;
+  root_cause: RootCause | null;
+  reason: string;
+  fingerprint: string;
+  programs: ScreenProgram[];
+}
+
+interface Decision { prediction: Prediction; code: ClassificationCode | null; root: RootCause | null; reason: string }
+
+const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
+
+/** Attach kinds libbpf resolves against BTF at load time: a missing target fails the load, whatever the attach mode. */
+const LOAD_TIME_TARGETS = new Set(['fentry', 'fexit', 'fmod_ret', 'lsm', 'iter', 'tp_btf']);
+
+/** "<byte_off> [15] struct task_struct.__state (0:0 @ offset 0)" → task_struct, __state */
+export function coreRootCause(u: CoreOutcome, program: string): RootCause {
+  const m = /\] (?:struct |union |enum |typedef )?([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_.]+))?/.exec(u.spec);
+  const root: RootCause = { kind: 'core_relocation', name: m?.[1] ?? u.spec, type: m?.[1] ?? u.spec, program };
+  if (m?.[2]) root.field = m[2];
+  return root;
+}
+
+const fail = (code: ClassificationCode, root: RootCause, reason: string): Decision => ({ prediction: 'fail', code, root, reason });
+const unknown = (reason: string): Decision => ({ prediction: 'unknown', code: null, root: null, reason });
+
+function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], p: ProgramFacts, t: TargetFacts, policy: ScreenPolicy, ev: ScreenEvidence[]): Decision {
+  const decisions: Decision[] = [];
+  const unknowns: string[] = [];
+  if (p.prog_type_known === false) decisions.push(fail('UNSUPPORTED_PROGRAM_TYPE', { kind: 'program_type', name: prog.prog_type, program: p.name }, `program type ${prog.prog_type} is not in this kernel's enum bpf_prog_type`));
+  ev.push({ check: 'prog_type', status: p.prog_type_known === false ? 'missing' : p.prog_type_known ? 'ok' : 'unchecked', detail: prog.prog_type });
+  if (p.attach_type_known === false) decisions.push(fail('UNSUPPORTED_ATTACH_TYPE', { kind: 'attach_type', name: prog.attach_type ?? '?', program: p.name }, `attach type ${prog.attach_type} is not in this kernel's enum bpf_attach_type`));
+  if (prog.attach_type) ev.push({ check: 'attach_type', status: p.attach_type_known === false ? 'missing' : p.attach_type_known ? 'ok' : 'unchecked', detail: prog.attach_type });
+  for (const m of obj.maps) {
+    // libbpf sizes these itself (perf event arrays: one slot per CPU); any other zero is the loader's to set
+    if (m.max_entries === 0 && !SIZED_BY_LIBBPF.has(m.type) && !policy.sizedMaps.has(m.name)) unknowns.push(`map ${m.name} has max_entries 0: its loader sizes it before load (a manifest maps[] fixup says how)`);
+  }
+  for (const m of t.maps ?? []) {
+    if (m.known === false) decisions.push(fail('UNSUPPORTED_MAP_TYPE', { kind: 'map_type', name: m.type }, `map ${m.name}: type ${m.type} is not in this kernel's enum bpf_map_type`));
+  }
+  for (const k of t.kconfig ?? []) {
+    if (k.status === 'provided_by_libbpf') continue;
+    ev.push({ check: 'kconfig', status: k.status === 'set' ? 'ok' : k.status === 'unset' ? 'missing' : 'unchecked', detail: `${k.name}${k.value ? `=${k.value}` : ''}${k.weak ? ' (weak)' : ''}` });
+    if (k.weak) continue; // libbpf gives a weak __kconfig extern the value 0
+    if (k.status === 'unset') decisions.push(fail('UNKNOWN', { kind: 'kconfig', name: k.name }, `__kconfig ${k.name} is not set in this kernel's config (libbpf fails the load)`));
+    else if (k.status === 'unchecked') unknowns.push(`__kconfig ${k.name}: the kernel's config is not available`);
+  }
+  for (const h of p.helpers_missing) {
+    decisions.push(fail('UNSUPPORTED_HELPER', { kind: 'helper', name: `helper ${h.id}`, id: h.id, program: p.name }, `helper ${h.id} (called in ${h.function}) is beyond this kernel's enum bpf_func_id`));
+    ev.push({ check: 'helper', status: 'missing', detail: `id ${h.id} in ${h.function}` });
+  }
+  if (!p.helpers_checked) unknowns.push('enum bpf_func_id not in BTF: helper ids unchecked');
+  for (const e of p.externs) {
+    if (e.kind === 'kfunc') {
+      ev.push({ check: 'kfunc', status: e.status === 'present' ? 'ok' : e.status === 'incompatible' ? 'incompatible' : 'missing', detail: `${e.name}${e.weak ? ' (weak)' : ''}` });
+      if (e.weak) continue; // a __weak kfunc is left out by libbpf and guarded by bpf_ksym_exists()
+      if (e.status === 'missing') decisions.push(fail('MISSING_KFUNC', { kind: 'kfunc', name: e.name, program: p.name }, `kfunc ${e.name} is not in this kernel's BTF`));
+      else if (e.status === 'incompatible') decisions.push(fail('MISSING_KFUNC', { kind: 'kfunc', name: e.name, program: p.name }, `kfunc ${e.name} exists with a prototype libbpf rejects (bpf_core_types_are_compat)`));
+      else unknowns.push(`kfunc ${e.name} exists; whether it is registered for ${prog.prog_type} programs is in the kernel's BTF_ID sets, not in BTF`);
+    } else if (e.kind === 'ksym' || e.kind === 'ksym_untyped') {
+      ev.push({ check: 'ksym', status: e.status === 'present' ? 'ok' : e.status === 'missing' ? 'missing' : 'unchecked', detail: `${e.name}${e.weak ? ' (weak)' : ''}` });
+      if (e.weak) continue;
+      if (e.status === 'missing') decisions.push(fail('UNKNOWN', { kind: 'ksym', name: e.name, program: p.name }, `__ksym ${e.name} is not in this kernel (${e.kind === 'ksym' ? 'BTF VAR' : 'System.map'})`));
+      else if (e.status === 'unchecked') unknowns.push(`untyped __ksym ${e.name}: no System.map to look it up`);
+    }
+  }
+  // CO-RE: an error fails the whole load; a poisoned instruction fails only where the verifier reaches it. A program
+  // that tests existence (bpf_core_field_exists() and kin, true or false here) is written to skip what a kernel
+  // lacks: whether the poisoned instruction is on a live path is then the verifier's call.
+  for (const u of p.core.unresolved) {
+    ev.push({ check: 'core', status: u.outcome, detail: `${u.spec} in ${u.function} insn ${u.insn}` });
+    if (u.outcome === 'error') decisions.push(fail('CORE_RELOCATION_FAILURE', coreRootCause(u, p.name), `CO-RE relocation ${u.spec} cannot be resolved (libbpf fails the load)`));
+    else if (u.outcome === 'poisoned') {
+      if (p.core.existence_checks) unknowns.push(`CO-RE relocation ${u.spec} is poisoned, and the program tests existence (${p.core.existence_checks} checks): the verifier decides whether it is reached`);
+      else decisions.push(fail('CORE_RELOCATION_FAILURE', coreRootCause(u, p.name), `CO-RE relocation ${u.spec} finds no match in this kernel; libbpf poisons the instruction and no existence check in the program guards it`));
+    }
+  }
+  if (p.core.total) ev.push({ check: 'core', status: 'ok', detail: `${p.core.resolved} of ${p.core.total} relocations resolved` });
+  const a = p.attach;
+  if (a) {
+    ev.push({ check: 'attach_target', status: a.status === 'present' ? 'ok' : a.status, detail: `${a.kind} ${a.target}${a.looked_up ? ` (${a.how} ${a.looked_up})` : ''}` });
+    const required = policy.requiredAttach === 'all' || policy.requiredAttach.has(p.name);
+    const root: RootCause = { kind: 'attach_target', type: a.kind, name: a.target, program: p.name };
+    if (a.status === 'missing' && LOAD_TIME_TARGETS.has(a.kind)) decisions.push(fail('ATTACH_TARGET_MISSING', root, `${a.kind} target ${a.looked_up} is not in this kernel's BTF (libbpf fails the load)`));
+    else if (a.status === 'missing' && required) decisions.push(fail('ATTACH_TARGET_MISSING', root, `${a.kind} target ${a.target} is not in this kernel (${a.how}) and its attach is required`));
+    else if (required && a.kind === 'lsm') unknowns.push(`lsm ${a.target}: the attach is required and whether the BPF LSM is enabled at boot is not in BTF`);
+    else if (required && a.status === 'unchecked') unknowns.push(`${a.kind} ${a.target}: the attach is required and its target cannot be looked up statically`);
+  }
+  if (!GPL_COMPATIBLE.has(obj.license) && prog.functions.length) unknowns.push(`license "${obj.license}" is not GPL-compatible: which helpers are GPL-only is not in BTF`);
+  if (policy.reshaped.has(p.name)) unknowns.push('the manifest retypes this program or makes it a variant');
+  const failed = decisions.find((d) => d.prediction === 'fail');
+  if (failed) return failed;
+  if (unknowns.length) return unknown(unknowns.join('; '));
+  ev.push({ check: 'verifier', status: 'undecidable', detail: 'verifier acceptance is assumed: no static check can decide it' });
+  return { prediction: 'pass', code: null, root: null, reason: 'every check the screen decides passes' };
+}
+
+/** The facts of a target that matter to this object, without names or paths: equal facts, equal predictions. */
+export function fingerprint(t: TargetFacts): string {
+  return sha256Hex(canonicalJson({
+    btf: t.btf.status === 'ok' ? 'ok' : t.btf.status,
+    modules: t.btf.modules.map((m) => m.status),
+    system_map: t.system_map, config: t.config,
+    maps: t.maps ?? [], kconfig: t.kconfig ?? [],
+    programs: (t.programs ?? []).map((p) => ({ ...p, core: { ...p.core, unresolved: p.core.unresolved.map((u) => ({ ...u })) } })),
+  }));
+}
+
+export function predictTarget(obj: ObjectFacts, t: TargetFacts, policy: ScreenPolicy = DEFAULT_POLICY): TargetPrediction {
+  const fp = fingerprint(t);
+  const loaded = obj.programs.filter((p) => p.autoload);
+  if (t.btf.status !== 'ok') {
+    const why = t.btf.status === 'absent' ? 'the kernel has no BTF' : `its BTF does not parse (${t.btf.error ?? 'unknown error'})`;
+    const reason = `${why}: nothing can be predicted${obj.has_core ? ' (the object needs BTF for CO-RE)' : ''}`;
+    return {
+      prediction: 'unknown', classification_code: null, root_cause: null, reason, fingerprint: fp,
+      programs: loaded.map((p) => ({ name: p.name, section: p.section, prediction: 'unknown', classification_code: null, root_cause: null, reason, evidence: [{ check: 'btf', status: t.btf.status === 'absent' ? 'absent' : 'error', detail: why }] })),
+    };
+  }
+  const programs: ScreenProgram[] = [];
+  for (const prog of loaded) {
+    const facts = t.programs?.find((p) => p.name === prog.name);
+    const ev: ScreenEvidence[] = [];
+    const d = facts ? decideProgram(obj, prog, facts, t, policy, ev) : unknown('no facts for this program');
+    programs.push({ name: prog.name, section: prog.section, prediction: d.prediction, classification_code: d.code, root_cause: d.root, reason: d.reason, evidence: ev });
+  }
+  const firstFail = programs.find((p) => p.prediction === 'fail');
+  const firstUnknown = programs.find((p) => p.prediction === 'unknown');
+  if (firstFail) return { prediction: 'fail', classification_code: firstFail.classification_code, root_cause: firstFail.root_cause, reason: `${firstFail.name}: ${firstFail.reason}`, fingerprint: fp, programs };
+  if (policy.functionalTests) return { prediction: 'unknown', classification_code: null, root_cause: null, reason: 'the manifest runs functional tests: behaviour is not in BTF', fingerprint: fp, programs };
+  if (firstUnknown) return { prediction: 'unknown', classification_code: null, root_cause: null, reason: `${firstUnknown.name}: ${firstUnknown.reason}`, fingerprint: fp, programs };
+  return { prediction: 'pass', classification_code: null, root_cause: null, reason: programs.length ? 'every check the screen decides passes (verifier acceptance assumed)' : 'no program to load', fingerprint: fp, programs };
+}
