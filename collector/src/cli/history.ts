@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mergeHistories, openHistoryForReading, type History } from '../../../history/src/index.ts';
+import { mergeHistories, openHistory, openHistoryForReading, type History } from '../../../history/src/index.ts';
 import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadSigningKey, loadTrustedKey } from '../../../history/vocabulary/signing.ts';
 import { historyPath } from '../recording/history-path.ts';
@@ -109,7 +109,10 @@ function sign(argv: string[]): number {
   const { values } = parseFlags('history sign', argv, { history: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } });
   if (!values.key) throw usageError('history sign: --key PRIVATE.key is required', "create one with 'bpfcompat keys generate --out DIR'");
   const key = loadSigningKey(values.key, '--key');
-  const h = openExisting(values.history);
+  const path = historyPath(values.history);
+  if (!existsSync(path)) throw new BpfcompatError('HISTORY', `${path}: no history there`, { hint: 'run bpfcompat test first, or pass --history PATH' });
+  // The one history sub-command that writes (the signatures table): opened writable, unlike the read verbs.
+  const h = openHistory(path);
   try {
     // Never sign what no longer hashes to itself: a signature would vouch for the damage.
     const rep = h.verify();
