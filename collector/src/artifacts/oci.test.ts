@@ -190,3 +190,10 @@ test('anonymous bearer tokens: the registry challenges, the token service grants
     await tokens.stop();
   }
 });
+
+test('relative and absolute paths are files, never registry references (a suite case\'s ../build/x.bpf.o)', () => {
+  for (const path of ['../build/examples/pass_everywhere.bpf.o', './x/y.bpf.o', '/abs/x.bpf.o', 'build/examples/x.bpf.o']) {
+    assert.deepEqual(parseArtifactReference(path), { kind: 'file', path }, path);
+  }
+  assert.equal(parseArtifactReference('127.0.0.1:5000/bpf/prog:v1').kind, 'registry');
+});

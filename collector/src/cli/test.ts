@@ -93,6 +93,7 @@ export const testVerb: Verb = {
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
     checkLabelFlags(values);
+    const artifactUri = artifactUriFlag(values['artifact-uri']);
     if (values.command !== undefined) {
       if (values.screen) throw usageError('test: --screen does not apply in command mode (--command)', 'a loader command has no object to screen');
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
@@ -115,7 +116,6 @@ export const testVerb: Verb = {
     if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');
     if (values.out === '.' || values.out.endsWith('/')) throw usageError(`--out ${values.out}: must be a file path`);
     const jobs = jobsFlag(values.jobs, values.concurrency);
-    const artifactUri = artifactUriFlag(values['artifact-uri']);
     let timeoutMs = 120_000;
     if (values.timeout !== undefined) {
       if (!/^\d+(ms|s|m|h)$/.test(values.timeout)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${values.timeout}'`);
