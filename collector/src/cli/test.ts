@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { expandVersions } from '../kernels/versions.ts';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
@@ -126,6 +127,7 @@ export const testVerb: Verb = {
 
     const matrixPath = locateMatrix(matrixArg);
     const matrix = await loadMatrix(matrixPath);
+    matrix.profiles = await expandVersions(matrix.profiles, { onProgress: (m) => process.stderr.write(m + '\n') });
     matrix.profiles = selectProfiles(matrix.profiles, values.profile, matrixPath);
     const loaded = values.manifest ? await loadManifest(values.manifest) : null;
     if (values['require-attach'] && mode === 'load_only') throw usageError('test: --require-attach contradicts --validation-mode load_only (nothing is attached)', 'drop one of them');

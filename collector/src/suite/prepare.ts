@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { expandVersions } from '../kernels/versions.ts';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import type { Suite, SuiteCase } from '../config/suite.ts';
@@ -88,7 +89,11 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
       const rel = inFile(suiteFile, matrixArg);
       const matrixPath = existsSync(rel) ? rel : locateMatrix(matrixArg);
       let matrix = matrices.get(matrixPath);
-      if (!matrix) matrices.set(matrixPath, (matrix = await loadMatrix(matrixPath)));
+      if (!matrix) {
+        matrix = await loadMatrix(matrixPath);
+        matrix.profiles = await expandVersions(matrix.profiles);
+        matrices.set(matrixPath, matrix);
+      }
       const timeoutMs = opts.timeoutMs ?? parseDuration(c.timeout ?? d.timeout);
       const common = {
         name: c.name, matrixPath, matrix,
