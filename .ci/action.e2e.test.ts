@@ -4,7 +4,8 @@
 // verbatim, and suite mode with a shard. Two real boots under TCG; the suite run reuses a stored verdict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runActionLocally, type ActionRun } from './action-steps.ts';
@@ -30,8 +31,13 @@ function runAction(inputs: Record<string, string>): ActionRun {
 const stepNames = (r: ActionRun, skipped: boolean) => r.steps.filter((s) => s.skipped === skipped).map((s) => s.name);
 const HOSTILE = `it's "$(touch pwned)" \`id\`; $HOME`;
 
+// A signing key as a workflow passes it from a secret: the PEM text itself.
+const keyDir = join(root, 'keys');
+spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'keys', 'generate', '--out', keyDir], { encoding: 'utf8' });
+
 test('a passing object: exit 0, outputs, job summary, reports at the workspace paths', { timeout: 600_000 }, () => {
-  const r = runAction({ artifact: 'bpf/pass_everywhere.bpf.o', matrix: 'dev-one', history: 'history.sqlite', junit: 'reports/junit.xml', 'artifact-name': HOSTILE, 'artifact-version': 'v1.2.3' });
+  const r = runAction({ artifact: 'bpf/pass_everywhere.bpf.o', matrix: 'dev-one', history: 'history.sqlite', junit: 'reports/junit.xml', 'artifact-name': HOSTILE, 'artifact-version': 'v1.2.3',
+    'signing-key': readFileSync(join(keyDir, 'bpfcompat-signing.key'), 'utf8') });
   const last = r.steps.at(-1)!;
   assert.equal(r.exitCode, 0, `${last.name}: ${last.stderr.slice(-2000)}`);
   assert.deepEqual(stepNames(r, true), ['Cache kernels', "Cache the action's node_modules"], 'only uses: steps are skipped');
@@ -47,6 +53,10 @@ test('a passing object: exit 0, outputs, job summary, reports at the workspace p
   assert.ok(existsSync(join(ws, 'reports', 'bpfcompat.md')), 'Markdown at the default path');
   assert.match(readFileSync(join(ws, 'reports', 'junit.xml'), 'utf8'), /<testcase /);
   assert.ok(existsSync(join(ws, 'history.sqlite')), 'history written where the input says');
+  // The signing-key input signed the run; its key file did not outlive the step.
+  const verify = spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'history', 'verify', '--history', join(ws, 'history.sqlite'), '--trusted-key', join(keyDir, 'bpfcompat-signing.pub'), '--require-signed'], { encoding: 'utf8' });
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  assert.deepEqual(readdirSync(join(root, `runner-${runs - 1}`)).filter((f) => f.startsWith('bpfcompat-signing')), [], 'the key file is removed');
   assert.match(r.summary, /^## bpfcompat compatibility gate: ✅ pass/m);
   assert.match(r.summary, /\| debian-12 \| 6\.1\.\S+ \| /);
 });
@@ -65,6 +75,13 @@ test('a failing object: exit 2 passes through as the compatibility gate', { time
   assert.equal(report.paths.markdown, null, 'an empty markdown input writes no Markdown');
   assert.match(r.summary, /compatibility gate: ❌ fail/);
   assert.match(r.summary, /\| ATTACH_TARGET_MISSING \| 1 \|/);
+});
+
+test('a signing key without a history: exit 1 before anything boots', () => {
+  const r = runAction({ artifact: 'bpf/pass_everywhere.bpf.o', matrix: 'dev-one', 'signing-key': readFileSync(join(keyDir, 'bpfcompat-signing.key'), 'utf8') });
+  assert.equal(r.exitCode, 1);
+  assert.deepEqual(r.outputs, { status: 'error', report: '', 'exit-code': '1' });
+  assert.match(r.steps.at(-1)!.stdout, /::error::bpfcompat: signing-key signs runs in the history: set the history input too/);
 });
 
 test('no artifact, command or suite: exit 1 with status error, before anything boots', () => {

@@ -94,7 +94,8 @@ test('--sign-key with --no-history, or with a key that is not one, is a usage er
   const base = ['test', '--artifact', join(dir, 'ok.bpf.o'), '--matrix', 'dev-one', '--out', join(dir, 'r.json'), '--offline'];
   oneLineError(cli(...base, '--no-history', '--sign-key', join(dir, 'ci', 'bpfcompat-signing.key')), /--sign-key signs the run in the history and cannot go with --no-history/);
   oneLineError(cli(...base, '--history', join(dir, 'h2.sqlite'), '--sign-key', join(dir, 'ok.bpf.c')), /--sign-key .*ok\.bpf\.c: not a PEM private key/);
-  oneLineError(cli('suite', '--suite', 'examples/suite.yaml', '--no-history', '--sign-key', join(dir, 'ci', 'bpfcompat-signing.key')), /--sign-key signs the run in the history/);
+  writeFileSync(join(dir, 'suite.yaml'), `name: s\ndefaults: { matrix: dev-one }\ncases:\n  - name: ok\n    artifact: ${join(dir, 'ok.bpf.o')}\n`);
+  oneLineError(cli('suite', '--suite', join(dir, 'suite.yaml'), '--no-history', '--sign-key', join(dir, 'ci', 'bpfcompat-signing.key')), /--sign-key signs the run in the history/);
   assert.ok(!readdirSync(dir).includes('r.json'));
   assert.ok(!readdirSync(dir).includes('h2.sqlite'), 'no history created for a refused key');
 });

@@ -73,9 +73,3 @@ test('fetch --history follows the recorded artifact URI, checks the sha256 and w
     server.close();
   }
 });
-
-test('test --artifact-uri must be an http(s) URL', async () => {
-  const r = await cli(['test', '--artifact', 'x.o', '--matrix', 'dev-one', '--out', join(dir, 'r.json'), '--artifact-uri', 'file:///etc/passwd']);
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /--artifact-uri 'file:\/\/\/etc\/passwd' is not an http\(s\) URL/);
-});

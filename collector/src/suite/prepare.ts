@@ -103,7 +103,9 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         out: c.out ? inFile(suiteFile, c.out) : join(reportDir, `${c.name}.json`),
         markdown: c.markdown ? inFile(suiteFile, c.markdown) : join(reportDir, `${c.name}.md`),
       };
-      const reference = c.artifact ? parseArtifactReference(c.artifact) : null;
+      // A path is relative to the suite file, not to the working directory: an object that exists there is a file,
+      // whatever a registry reference it might also look like (../build/x.bpf.o:latest was read as HOST/REPO:TAG).
+      const reference = !c.artifact ? null : existsSync(inFile(suiteFile, c.artifact)) ? { kind: 'file' as const, path: c.artifact } : parseArtifactReference(c.artifact);
       const image = reference && reference.kind !== 'file' && !c.command ? await suiteImage(reference, suiteFile, matrix, opts) : null;
       const artifact = image ? image.artifact : c.artifact ? await inspectArtifact(inFile(suiteFile, c.artifact), 'artifact') : null;
       if (c.command) {
