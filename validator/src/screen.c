@@ -545,6 +545,7 @@ static void screen_target(struct json *j, const struct scr_obj *o, struct target
 	json_key(j, "programs");
 	json_arr_begin(j);
 	cache = scr_core_cache_new(o);
+	scr_core_prefetch(o, t->vmlinux, cache);
 	for (int i = 0; i < o->n_progs; i++)
 		if (o->progs[i].autoload)
 			check_program(j, o, &o->progs[i], t, &helpers, &ptypes, &atypes, cache);

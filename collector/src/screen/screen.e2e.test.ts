@@ -14,6 +14,9 @@ const expected = parse(readFileSync('examples/expected.yaml', 'utf8')) as {
   examples: Record<string, { object: string; manifest?: string; verdicts: Record<string, string>; failure?: { code: string } }>;
 };
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-screen-'));
+// every validator run below also recomputes each candidate list with libbpf's bpf_core_add_cands() and aborts on a
+// difference from its one-pass search
+process.env.BPFCOMPAT_SCREEN_CHECK_CANDS = '1';
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[]) => spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'screen', ...args], { encoding: 'utf8' });
