@@ -52,12 +52,16 @@ test('a passing object: exit 0, outputs, job summary, reports at the workspace p
 });
 
 test('a failing object: exit 2 passes through as the compatibility gate', { timeout: 600_000 }, () => {
-  const r = runAction({ artifact: 'bpf/missing_kprobe.bpf.o', manifest: 'bpf/missing-kprobe.yaml', matrix: 'dev-one', markdown: '' });
+  const r = runAction({ artifact: 'bpf/missing_kprobe.bpf.o', manifest: 'bpf/missing-kprobe.yaml', matrix: 'dev-one', markdown: '', concurrency: '1', 'keep-vm-on-failure': 'true', workdir: 'evidence' });
   assert.equal(r.exitCode, 2, r.steps.at(-1)!.stderr.slice(-2000));
   assert.equal(r.steps.at(-1)!.name, 'Run bpfcompat');
   assert.deepEqual(r.outputs, { status: 'fail', report: join(ws, 'reports', 'bpfcompat.json'), 'exit-code': '2' });
   const report = Report.parse(JSON.parse(readFileSync(r.outputs.report!, 'utf8')));
   assert.equal(report.targets[0]!.classification_code, 'ATTACH_TARGET_MISSING');
+  // The reference's inputs: concurrency is --jobs, workdir the evidence directory, keep-vm-on-failure keeps the guest's initramfs.
+  assert.equal(report.run.jobs, 1);
+  const target = join(ws, 'evidence', 'runs', report.run.id, 'targets', 'debian-12');
+  assert.ok(existsSync(join(target, 'console.log')) && existsSync(join(target, 'initrd.cpio')), target);
   assert.equal(report.paths.markdown, null, 'an empty markdown input writes no Markdown');
   assert.match(r.summary, /compatibility gate: ❌ fail/);
   assert.match(r.summary, /\| ATTACH_TARGET_MISSING \| 1 \|/);

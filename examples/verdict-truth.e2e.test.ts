@@ -4,6 +4,9 @@
 // - The guest machine must not change a verdict: an arena map loads on sid with the default CPU model, and the
 //   model without cmpxchg16b (the old default) is a resource limit, never "arena unsupported".
 // - Every warned attach is explained (a missing kprobe, tcx before 6.6), and require_attach turns it into a failure.
+// - Objects whose loader sizes a map or sets an attach target before load: the kernel's refusal names the map and
+//   the field, an automatic size is visible, a placeholder target missing everywhere is said to be one, and the
+//   manifest's sizes and target make them validate alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,6 +38,9 @@ function suiteFile(): string {
     cases.push({ name: `${caseName(o)}-plain`, command: '"$BPFCOMPAT_BIN" "$BPFCOMPAT_ARTIFACT"', command_binary: PLAIN, artifact, expect_exit: 0 });
   }
   cases.push({ name: 'tcx-attach-required', artifact: join(REPO, 'build/examples/tcx_attach.bpf.o'), require_attach: true });
+  // what their loaders do before load, given in the manifest: the placeholder's real target, the buffer's size
+  cases.push({ name: 'loader-sized-target', artifact: join(REPO, 'build/examples/loader_sized.bpf.o'), manifest: join(REPO, 'examples/loader-sized/manifest.yaml') });
+  cases.push({ name: 'unsized-buffer-sized', artifact: join(REPO, 'build/examples/unsized_buffer.bpf.o'), manifest: join(REPO, 'examples/unsized-buffer/manifest.yaml') });
   cases.push({ name: 'arena-map-old-cpu', artifact: join(REPO, 'build/examples/arena_map.bpf.o'), matrix: join(dir, 'sid-old-cpu.yaml') });
   const file = join(dir, 'suite.yaml');
   writeFileSync(file, stringify({ name: 'verdict-truth', defaults: { matrix: join(REPO, 'matrices/debian.yaml'), report_dir: join(dir, 'reports'), timeout: '120s' }, cases }));
@@ -172,4 +178,46 @@ test('verdict truth: test --require-attach fails a kernel where the program load
   const bad = spawnSync(process.execPath, [...args.slice(0, -6), '--validation-mode', 'load_only', '--out', out, '--no-history'], { cwd: REPO, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^bpfcompat: test: --require-attach contradicts --validation-mode load_only/m);
+});
+
+test('verdict truth: a map the loader sizes fails naming the map and field, never UNKNOWN; the manifest size makes it pass', () => {
+  run();
+  const r = report('unsized-buffer');
+  for (const t of r.targets) {
+    assert.equal(t.status, 'fail', t.profile_id);
+    assert.equal(t.classification_code, 'MAP_CREATION_FAILURE', `${t.profile_id}: ${t.classification_reason}`);
+    assert.equal(t.classification_confidence, 'high');
+    assert.deepEqual(t.root_cause, { kind: 'map', name: 'scratch', type: 'percpu_array', field: 'value_size', value: 0 });
+    assert.match(t.remediation, /bpf_map__set_value_size/);
+  }
+  const sized = report('unsized-buffer-sized');
+  assert.deepEqual(sized.targets.map((t) => t.status), ['pass', 'pass', 'pass', 'pass', 'pass']);
+  for (const t of sized.targets) assert.deepEqual(t.fixups?.map((f) => [f.kind, f.target, f.status, f.automatic]), [['value_size', 'scratch', 'applied', false]]);
+});
+
+test('verdict truth: a placeholder fentry target is reported missing on all kernels; the manifest target validates it', () => {
+  run();
+  const r = report('loader-sized');
+  for (const t of r.targets) {
+    assert.equal(t.status, 'fail', t.profile_id);
+    assert.equal(t.classification_code, 'ATTACH_TARGET_MISSING');
+    assert.equal(t.root_cause?.name, 'dummy_file_read');
+    // the stack-trace map the loader sizes got a size from bpfcompat, visibly
+    const auto = t.fixups?.find((f) => f.kind === 'auto_value_size');
+    assert.equal(auto?.automatic, true, t.profile_id);
+    assert.equal(auto?.status, 'applied');
+  }
+  const across = (r.programs_across ?? []).find((p) => p.program === 'file_read_entry')!;
+  assert.deepEqual(across.placeholder_target, { name: 'dummy_file_read', kind: 'function', kernels: 5 });
+  assert.match(across.remediation, /missing on all 5 kernels of the matrix/);
+  assert.match(readFileSync(join(dir, 'reports', 'loader-sized.md'), 'utf8'), /untestable without its attach target/);
+
+  const fixed = report('loader-sized-target');
+  for (const t of fixed.targets) {
+    assert.equal(t.status, 'pass', `${t.profile_id}: ${t.classification_reason}`);
+    const p = t.programs.find((x) => x.name === 'file_read_entry')!;
+    assert.deepEqual([p.load, p.attach, p.attach_target], ['pass', 'pass', 'vfs_read'], t.profile_id);
+    assert.deepEqual([t.programs.find((x) => x.name === 'sample_stack')!.attach], ['pass'], 'the kprobe using the auto-sized stack map attaches');
+    assert.ok(t.fixups?.some((f) => f.kind === 'attach_target' && f.status === 'applied' && !f.automatic));
+  }
 });

@@ -6,6 +6,8 @@ import { BpfcompatError } from '../history/vocabulary/errors.ts';
 import { normaliseBase } from './src/lib/paths.ts';
 import { forgetSiteData } from './src/lib/load.ts';
 import { openDatabase } from '../history/src/database.ts';
+import type { SigningKey } from '../history/vocabulary/signing.ts';
+import { publishArtifacts, signSite } from './publish.ts';
 
 // The programmatic site build behind `bpfcompat site build`: checks the inputs, runs Astro's build
 // with the environment astro.config.mjs reads, and counts what was written. Prints nothing itself.
@@ -16,6 +18,10 @@ export interface SiteBuildOptions {
   base?: string;
   /** Astro's log level; the CLI keeps it at 'warn' so only problems reach the terminal. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** directories or files holding the tested objects: those the history names are published under /artifacts/<sha256>.bpf.o */
+  withArtifacts?: readonly string[];
+  /** signs api/v1/signatures.json (sha256 of every API file and object) */
+  signKey?: SigningKey;
 }
 
 export interface SiteBuildResult {
@@ -25,6 +31,10 @@ export interface SiteBuildResult {
   files: number;
   bytes: number;
   durationMs: number;
+  /** objects published, and sha256s of the history's objects not found among withArtifacts */
+  artifacts: { published: number; missing: string[] } | null;
+  /** the signing key's id and the files the signed manifest lists */
+  signed: { keyId: string; files: number } | null;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -110,6 +120,8 @@ export async function buildSite(opts: SiteBuildOptions): Promise<SiteBuildResult
       else process.env[k] = v;
     }
   }
+  const artifacts = opts.withArtifacts ? await publishArtifacts(history, outDir, opts.withArtifacts) : null;
+  const signed = opts.signKey ? await signSite(outDir, opts.signKey) : null;
   const durationMs = Math.round(performance.now() - started);
-  return { outDir, base, durationMs, ...(await countOutput(outDir)) };
+  return { outDir, base, durationMs, artifacts, signed, ...(await countOutput(outDir)) };
 }

@@ -201,7 +201,7 @@ export class Appender {
       r.id, r.started_at, r.finished_at, r.duration_ms, run.tool.version, run.matrix.name, run.matrix.path,
       a.name, a.version, a.variant, a.sha256, run.validator.sha256, manifestSha, run.mode, run.validation_mode, r.accel,
       sm.status, sm.exit_code, sm.total, sm.passed, sm.failed, sm.infra_errors, sm.required_passed, sm.required_failed, sm.reused,
-      r.git?.revision ?? null, r.git?.describe ?? null, r.ci ? canonicalJson(r.ci) : null,
+      r.git?.revision ?? null, r.git?.describe ?? null, r.ci ? canonicalJson(r.ci) : null, a.uri ?? null,
     );
     if (added.changes === 0) return { runId: r.id, newResults: 0, inserted: false };
     const seq = Number(added.lastInsertRowid);
@@ -340,8 +340,8 @@ function prepare(db: Database.Database) {
     dictionarySha: db.prepare('SELECT sha256 FROM dictionaries WHERE id = ?').pluck(),
     run: db.prepare(`INSERT INTO runs (id, started_at, finished_at, duration_ms, tool_version, matrix_name, matrix_path,
       artifact_name, artifact_version, artifact_variant, artifact_sha256, validator_sha256, manifest_sha256, mode, validation_mode, accel,
-      summary_status, exit_code, total, passed, failed, infra_errors, required_passed, required_failed, reused, git_revision, git_describe, ci)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+      summary_status, exit_code, total, passed, failed, infra_errors, required_passed, required_failed, reused, git_revision, git_describe, ci, artifact_uri)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
     // first_seen_* is the earliest (started_at, run id) that saw the row, whatever order runs arrive in.
     version: db.prepare(`INSERT INTO artifact_versions (name, version, variant, artifact_sha256, first_seen_run, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET first_seen_run = excluded.first_seen_run, first_seen_at = excluded.first_seen_at

@@ -170,7 +170,7 @@ function side(status: string | null, cls: string | null): string {
 export function renderDiffMarkdown(d: Diff): string {
   const s = d.summary;
   const lines = [
-    `# Compatibility diff: ${mdCell(d.base.label)} → ${mdCell(d.head.label)}`,
+    `# Compatibility diff: <bdi>${mdCell(d.base.label)}</bdi> → <bdi>${mdCell(d.head.label)}</bdi>`,
     '',
     `- Profiles: ${s.total_profiles}`,
     `- Changed: ${s.changed_profiles} (added ${s.added_profiles}, removed ${s.removed_profiles}, classification changed ${s.classification_changed_profiles})`,

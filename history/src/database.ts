@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BpfcompatError, corruptError, isCorruption, readError, writeError } from './errors.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
@@ -68,6 +68,53 @@ function migrate(db: Database.Database, from: number, to: number): void {
   }
 }
 
+/** The -wal and -shm files beside a history that exist now. */
+export function sidecars(path: string): string[] {
+  return [`${path}-wal`, `${path}-shm`].filter((p) => existsSync(p));
+}
+
+/**
+ * After a refused or read-only open: removes the -wal/-shm files this process made beside the file (SQLite creates
+ * them even to read a WAL database), unless the log holds data someone else wrote meanwhile.
+ */
+export function dropNewSidecars(path: string, before: readonly string[]): void {
+  const wal = `${path}-wal`;
+  try {
+    if (existsSync(wal) && statSync(wal).size > 0) return;
+  } catch {
+    return;
+  }
+  for (const p of [wal, `${path}-shm`]) if (!before.includes(p)) rmSync(p, { force: true });
+}
+
+const isCantOpen = (err: unknown): boolean => (err as { code?: unknown }).code === 'SQLITE_CANTOPEN';
+
+/**
+ * A WAL-mode history whose directory (or file) cannot be written cannot be opened read-only in place: SQLite must
+ * create its -shm beside it. Reading needs no lock there, so the file is read into memory (marked rollback-journal
+ * in the copy's header, as an in-memory database cannot use WAL) and opened from that copy.
+ */
+function readonlySnapshot(path: string): Database.Database {
+  let walBytes = 0;
+  try {
+    walBytes = statSync(`${path}-wal`).size;
+  } catch {
+    // no -wal: every commit is in the file itself
+  }
+  if (walBytes > 0) {
+    throw new BpfcompatError('HISTORY', `${path}: cannot read history: its write-ahead log ${path}-wal holds commits and the directory is not writable`, {
+      hint: 'open it once where it is writable (any bpfcompat history verb) to fold the log into the file',
+    });
+  }
+  try {
+    const bytes = readFileSync(path);
+    if (bytes[18] === 2 && bytes[19] === 2) bytes[18] = bytes[19] = 1;
+    return new Database(bytes, { readonly: true });
+  } catch (err) {
+    throw readError(path, err);
+  }
+}
+
 /** Opens (creating when absent, unless read-only) and migrates a history database. */
 export function openDatabase(path: string, opts: OpenOptions = {}): Database.Database {
   const exists = checkHeader(path);
@@ -82,11 +129,14 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Database.Dat
       throw writeError(path, err);
     }
   }
+  const before = readonly ? sidecars(path) : [];
   let db: Database.Database;
   try {
     db = new Database(path, { readonly, fileMustExist: readonly });
+    if (readonly) db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
   } catch (err) {
-    throw readonly ? readError(path, err) : writeError(path, err);
+    if (!(readonly && isCantOpen(err))) throw readonly ? readError(path, err) : writeError(path, err);
+    db = readonlySnapshot(path);
   }
   try {
     db.pragma(`busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? 10_000)}`);
@@ -118,13 +168,14 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Database.Dat
       const target = Math.min(opts.migrateTo ?? SCHEMA_VERSION, SCHEMA_VERSION);
       if (version < target) migrate(db, version, target);
     } else if (version < SCHEMA_VERSION) {
-      throw new BpfcompatError('HISTORY', `${path}: history schema version ${version} is older than ${SCHEMA_VERSION} and the file is opened read-only`, {
+      throw new BpfcompatError('HISTORY_OLDER', `${path}: history schema version ${version} is older than ${SCHEMA_VERSION} and the file is opened read-only`, {
         hint: 'run any writing bpfcompat command on it once (e.g. bpfcompat history verify) to upgrade it',
       });
     }
     return db;
   } catch (err) {
     db.close();
+    if (readonly) dropNewSidecars(path, before);
     throw readonly ? readError(path, err) : writeError(path, err);
   }
 }

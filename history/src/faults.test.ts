@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { openHistory, SCHEMA_VERSION } from './index.ts';
+import { openHistory, openHistoryForReading, SCHEMA_VERSION } from './index.ts';
 import { writeError } from './errors.ts';
 import { makeRun } from './testdata/factory.ts';
 import { tempDir } from './testdata/tmp.ts';
@@ -145,4 +145,49 @@ test('a full disk (SQLITE_FULL) maps to a HISTORY error with a disk-space hint',
   assert.equal(e.code, 'HISTORY');
   assert.match(e.message, /^\/h\.sqlite: history not updated: SQLITE_FULL/);
   assert.match(e.hint ?? '', /disk space/);
+});
+
+/** Makes a directory unwritable for this process: chattr +i as root (root ignores modes), mode 0555 otherwise. */
+function lockDir(dir: string): () => void {
+  if (process.getuid?.() === 0) {
+    execFileSync('chattr', ['+i', dir]);
+    return () => execFileSync('chattr', ['-i', dir]);
+  }
+  chmodSync(dir, 0o555);
+  return () => chmodSync(dir, 0o755);
+}
+
+test('a history in a directory that cannot be written is read (list, verify) without creating anything there', () => {
+  const dir = tempDir();
+  const path = join(dir, 'h.sqlite');
+  const h = openHistory(path);
+  h.appendRun(makeRun({ id: 'r1' }));
+  h.close();
+  const unlock = lockDir(dir);
+  try {
+    const r = openHistoryForReading(path);
+    try {
+      assert.deepEqual(r.listRuns({ limit: 5 }).map((x) => x.id), ['r1']);
+      assert.equal(r.verify().ok, true);
+    } finally {
+      r.close();
+    }
+    assert.deepEqual(readdirSync(dir), ['h.sqlite']);
+    // and the write that cannot happen says so
+    assert.throws(() => openHistory(path).appendRun(makeRun({ id: 'r2' })), (e: Error & { code?: string }) => e.code === 'HISTORY' && /history not updated/.test(e.message));
+  } finally {
+    unlock();
+  }
+});
+
+test('a refused history (newer schema) is left without -wal/-shm files beside it', () => {
+  const dir = tempDir();
+  const path = join(dir, 'h.sqlite');
+  openHistory(path).close();
+  const raw = new Database(path);
+  raw.prepare('INSERT INTO schema_version VALUES (?, ?, ?)').run(SCHEMA_VERSION + 1, 'from the future', 'now');
+  raw.close();
+  assert.deepEqual(readdirSync(dir), ['h.sqlite']);
+  assert.throws(() => openHistory(path, { readonly: true }), isCode('HISTORY_NEWER'));
+  assert.deepEqual(readdirSync(dir), ['h.sqlite']);
 });

@@ -8,7 +8,9 @@ import type {
   AppendResult, ArtifactSummary, ArtifactVersion, ClassOccurrence, KernelSummary, LatestVerdict, RunDetail, RunInput, RunLogs,
   RunMember, RunSummary, StoredResult, VerifyReport,
 } from './types.ts';
+import { checkSignatures, goodSignatures, runStatement, signRuns, type SignResult } from './signatures.ts';
 import { contentDigest, verifyHistory } from './verify.ts';
+import type { SigningKey, TrustedKey } from '../vocabulary/signing.ts';
 
 /** A run named by id, or the newest run of an artifact version. */
 export type RunRef = string | { name: string; version: string };
@@ -116,8 +118,34 @@ export class History {
 
   // ---- integrity
 
-  verify(): VerifyReport {
-    return this.read(() => verifyHistory(this.db));
+  /**
+   * Re-derives every content address and checks every run signature against the run as now stored. With trusted
+   * keys, a signature by another key fails; with requireSigned, so does a run without a good (trusted) signature.
+   */
+  verify(opts: { trusted?: readonly TrustedKey[]; requireSigned?: boolean } = {}): VerifyReport {
+    return this.read(() => {
+      const rep = verifyHistory(this.db);
+      const sig = checkSignatures(this.db, opts);
+      const mismatches = [...rep.mismatches, ...sig.mismatches];
+      return { ok: mismatches.length === 0, checked: { ...rep.checked, signatures: sig.checked, signed_runs: sig.signedRuns }, mismatches };
+    });
+  }
+
+  /** Signs every run (or the named runs) this key has not signed yet, in one transaction. */
+  sign(key: SigningKey, opts: { runIds?: readonly string[]; now?: string } = {}): SignResult {
+    try {
+      return signRuns(this.db, key, opts);
+    } catch (err) {
+      throw writeError(this.path, err);
+    }
+  }
+  /** The canonical statement a run's signatures cover (null for an unknown run). */
+  runStatement(runId: string): string | null {
+    return this.read(() => runStatement(this.db, runId));
+  }
+  /** Run id → key ids whose signature holds over the run as now stored. */
+  goodSignatures(): Map<string, string[]> {
+    return this.read(() => goodSignatures(this.db));
   }
   contentDigest(): string {
     return this.read(() => contentDigest(this.db));
@@ -143,4 +171,17 @@ function sideOf(ref: RunRef, run: RunDetail): DiffSide {
 /** Opens a history file: creates it (and its directory) when absent unless readonly, upgrades an older schema. */
 export function openHistory(path: string, opts: OpenOptions = {}): History {
   return new History(path, openDatabase(path, opts));
+}
+
+/**
+ * For verbs that only read (list, show, verify, compare): read-only, so a history in a read-only place or of
+ * another user can be read; a file of an older schema is upgraded in place first, when it can be written.
+ */
+export function openHistoryForReading(path: string): History {
+  try {
+    return openHistory(path, { readonly: true });
+  } catch (err) {
+    if (!(err instanceof BpfcompatError && err.code === 'HISTORY_OLDER')) throw err;
+    return openHistory(path);
+  }
 }

@@ -1,5 +1,5 @@
 // The public API of history/: the collector writes through it, the site reads through it.
-export { openHistory, History, verdictsOf, type RunRef } from './history.ts';
+export { openHistory, openHistoryForReading, History, verdictsOf, type RunRef } from './history.ts';
 export type { OpenOptions } from './database.ts';
 export { SCHEMA_VERSION } from './migrations.ts';
 export { mergeHistories, type MergeResult } from './merge.ts';
@@ -9,3 +9,5 @@ export {
   type Diff, type DiffSide, type DiffSummary, type ProfileDiff, type Change, type Verdict, type VerdictSet,
 } from './compare.ts';
 export type * from './types.ts';
+export { RUN_STATEMENT_SCHEMA, type SignResult, type SignatureCheck } from './signatures.ts';
+export { artifactEvidence } from './evidence.ts';

@@ -111,3 +111,48 @@ test('merge into a new file starts from a copy of the first source: same rows as
   assert.equal(h.verify().ok, true);
   h.close();
 });
+
+test('a shard whose rows do not verify is refused whole, and the destination is left untouched', () => {
+  const dir = tempDir();
+  const good = join(dir, 'good.sqlite');
+  shard(good, [{ id: 'g1', day: 1, version: 'v1' }]);
+  const clean = join(dir, 'clean.sqlite');
+  shard(clean, [{ id: 'c1', day: 2, version: 'v2' }]);
+  const tamper = (name: string, edit: (db: Database.Database) => void) => {
+    const path = join(dir, `${name}.sqlite`);
+    shard(path, [{ id: `${name}1`, day: 3, version: 'v3', fail: true }]);
+    const db = new Database(path);
+    edit(db);
+    db.close();
+    return path;
+  };
+  const cases = {
+    // only the stored verdict column: the JSON blob still says fail
+    status: tamper('status', (db) => db.prepare("UPDATE targets SET status = 'pass', failed_stage = NULL, classification_code = NULL WHERE status = 'fail'").run()),
+    // the blob and its column together: the content no longer hashes to its address
+    blob: tamper('blob', (db) => {
+      const row = db.prepare("SELECT id FROM targets WHERE status = 'fail'").get() as { id: number };
+      db.prepare("UPDATE targets SET data = (SELECT data FROM targets WHERE status = 'pass' LIMIT 1), status = 'pass', failed_stage = NULL, classification_code = NULL WHERE id = ?").run(row.id);
+    }),
+    // the latest verdict's copy of the status, which the site shows
+    latest: tamper('latest', (db) => db.prepare(`UPDATE latest_by_artifact SET cells = replace(cells, '"fail"', '"pass"')`).run()),
+  };
+  const before = snapshot(good);
+  for (const [name, path] of Object.entries(cases)) {
+    assert.throws(() => mergeHistories([clean, path], good), (e: Error & { code?: string }) =>
+      e.code === 'HISTORY_CORRUPT' && e.message.startsWith(`${path}: fails verification (`) && e.message.endsWith('; nothing merged'), name);
+    assert.deepEqual(snapshot(good), before, `${name}: the destination is untouched (the clean shard before it was not merged either)`);
+    assert.throws(() => mergeHistories([path], join(dir, `new-${name}.sqlite`)), (e: Error & { code?: string }) => e.code === 'HISTORY_CORRUPT', name);
+    assert.ok(!readdirSync(dir).includes(`new-${name}.sqlite`), `${name}: no new destination is created`);
+  }
+  assert.ok(!readdirSync(dir).some((f) => /^(status|blob|latest)\.sqlite-(wal|shm)$/.test(f)), 'no -wal/-shm left beside the refused shards');
+  mergeHistories([clean], good);
+  assert.equal(openHistory(good, { readonly: true }).verify().ok, true);
+});
+
+test('merging a history into itself is refused at once', () => {
+  const dir = tempDir();
+  const h = join(dir, 'h.sqlite');
+  shard(h, [{ id: 'r1', day: 1, version: 'v1' }]);
+  assert.throws(() => mergeHistories([h], join(dir, '.', 'h.sqlite')), (e: Error & { code?: string }) => e.code === 'USAGE' && /is the destination .* itself/.test(e.message));
+});

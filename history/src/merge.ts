@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { openDatabase } from './database.ts';
+import { dropNewSidecars, openDatabase, sidecars } from './database.ts';
+import { verifyHistory } from './verify.ts';
 import { writeError } from './errors.ts';
 import { BpfcompatError } from './errors.ts';
 import { naturalColumns, SURROGATE } from './logical.ts';
@@ -37,6 +38,10 @@ const CONFLICT: Record<(typeof TABLES)[number], string> = {
   results: 'DO NOTHING', // no UNIQUE index on the key (migration 4): see copyByHash
   run_results: 'DO NOTHING', // a view: see copyMembers
   latest_verdicts: 'DO NOTHING', // a view: see mergeLatest
+  // A run's content is the same in every file and Ed25519 signatures are deterministic: a run signed by one key in
+  // two shards differs only in when, and the earlier signing is kept.
+  signatures: `DO UPDATE SET signed_at = excluded.signed_at, public_key = excluded.public_key, statement_sha256 = excluded.statement_sha256,
+    signature = excluded.signature WHERE excluded.signed_at < signatures.signed_at`,
 };
 
 /**
@@ -189,9 +194,44 @@ function copyFirst(src: string, into: string): Record<string, number> | null {
   }
 }
 
+/**
+ * Every row a merge would import is re-derived from its content first (the checks of `history verify`, stored
+ * verdict columns and latest cells included): shards are what CI jobs upload, and one edited row must not spread.
+ * One bad source refuses the whole merge before the destination is touched.
+ */
+function verifySource(src: string): void {
+  const before = sidecars(src);
+  const db = openDatabase(src, { readonly: true });
+  let report;
+  try {
+    report = verifyHistory(db);
+  } finally {
+    db.close();
+    dropNewSidecars(src, before);
+  }
+  if (!report.ok) {
+    const m = report.mismatches[0]!;
+    throw new BpfcompatError('HISTORY_CORRUPT', `${src}: fails verification (${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'}, first: ${m.table} ${m.key}: ${m.problem}); nothing merged`, {
+      hint: `see 'bpfcompat history verify --history ${src}'; merge only histories that verify`,
+    });
+  }
+}
+
+/** A source that is the destination itself would wait on its own lock: refused at once. */
+function refuseSelfMerge(sources: readonly string[], into: string): void {
+  if (!existsSync(into)) return;
+  const dest = realpathSync(into);
+  for (const src of sources) {
+    if (existsSync(src) && realpathSync(src) === dest) {
+      throw new BpfcompatError('USAGE', `history merge: ${src} is the destination ${into} itself`, { hint: 'name the shards to merge and a different --into' });
+    }
+  }
+}
+
 export function mergeHistories(sources: readonly string[], into: string): MergeResult {
-  // Each source is checked (header, schema version) the same way as any history, read-only.
-  for (const src of sources) openDatabase(src, { readonly: true }).close();
+  refuseSelfMerge(sources, into);
+  // Each source is checked (header, schema version, every content address) read-only, before anything is written.
+  for (const src of sources) verifySource(src);
   const copied = sources.length > 0 ? copyFirst(sources[0]!, into) : null;
   const db = openDatabase(into);
   const added: Record<string, number> = copied ?? Object.fromEntries(TABLES.map((t) => [t, 0]));

@@ -515,5 +515,30 @@ const m6: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6];
+/**
+ * Migration 7: signatures over runs. A row is one key's Ed25519 signature over a run's statement (runStatement in
+ * signatures.ts: the run's identity, its verdicts and the result keys and target hashes they come from), with the
+ * raw public key so a verifier can name the key before it decides whether to trust it. runs.artifact_uri is where
+ * the tested object can be fetched from (test --artifact-uri), part of what a signature covers.
+ */
+const m7: Migration = {
+  version: 7,
+  description: 'signatures: Ed25519 signatures over each run\'s verdicts and result keys; runs.artifact_uri',
+  up(db) {
+    db.exec('ALTER TABLE runs ADD COLUMN artifact_uri TEXT');
+    db.exec(`
+      CREATE TABLE signatures (
+        run_id           TEXT NOT NULL REFERENCES runs(id),
+        key_id           TEXT NOT NULL,           -- sha256 of the raw public key
+        public_key       TEXT NOT NULL,           -- raw 32-byte Ed25519 public key, base64
+        statement_sha256 TEXT NOT NULL,           -- sha256 of the signed statement (canonical JSON)
+        signature        TEXT NOT NULL,           -- base64
+        signed_at        TEXT NOT NULL,
+        PRIMARY KEY (run_id, key_id)
+      ) WITHOUT ROWID;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [m1, m2, m3, m4, m5, m6, m7];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

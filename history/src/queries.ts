@@ -10,7 +10,7 @@ import type {
 type Row = Record<string, unknown>;
 
 const RUN_COLUMNS = `r.id, r.started_at, r.finished_at, r.duration_ms, r.tool_version, r.matrix_name, r.matrix_path, r.artifact_name,
-  r.artifact_version, r.artifact_variant, r.artifact_sha256, a.identity AS artifact_identity, r.mode, r.validation_mode, r.accel,
+  r.artifact_version, r.artifact_variant, r.artifact_uri, r.artifact_sha256, a.identity AS artifact_identity, r.mode, r.validation_mode, r.accel,
   r.summary_status, r.exit_code, r.total, r.passed, r.failed, r.infra_errors, r.required_passed, r.required_failed, r.reused,
   r.git_revision, r.git_describe, r.ci`;
 
@@ -239,7 +239,7 @@ export class Queries {
 }
 
 // Parents before children: merge copies tables in this order.
-export const TABLES = ['artifacts', 'artifact_versions', 'kernels', 'validators', 'manifests', 'logs', 'dictionaries', 'targets', 'runs', 'results', 'run_results', 'latest_verdicts'] as const;
+export const TABLES = ['artifacts', 'artifact_versions', 'kernels', 'validators', 'manifests', 'logs', 'dictionaries', 'targets', 'runs', 'results', 'run_results', 'latest_verdicts', 'signatures'] as const;
 
 /** Reads target blobs: caches the file's dictionaries (a handful of rows, never changed once written). */
 export class TargetDecoder {

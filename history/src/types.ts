@@ -36,6 +36,8 @@ export interface RunInput {
     readonly name: string;
     readonly version: string;
     readonly variant: string | null;
+    /** where the object can be fetched from (test --artifact-uri); absent or null when not given */
+    readonly uri?: string | null | undefined;
     readonly identity: string;
     readonly basename: string;
     readonly sha256: string;
@@ -83,6 +85,8 @@ export interface RunSummary {
   artifact_name: string;
   artifact_version: string;
   artifact_variant: string | null;
+  /** where the object can be fetched from (test --artifact-uri), or null */
+  artifact_uri: string | null;
   artifact_sha256: string;
   artifact_identity: string;
   mode: 'artifact' | 'command';

@@ -70,8 +70,32 @@ export function verifyHistory(db: Database.Database): VerifyReport {
   for (const row of danglingCells) {
     mismatches.push({ table: 'latest_verdicts', key: `${row.artifact_name} profile ${row.profile_id}`, problem: 'dangling reference to kernels' });
   }
+  // Each latest cell copies its run member's verdict (status, code, confidence, key): a copy that disagrees would
+  // show the site and latest_verdicts a verdict no stored target holds.
+  for (const row of db.prepare(STALE_LATEST).iterate() as IterableIterator<{ artifact_name: string; profile_id: string; problem: string }>) {
+    mismatches.push({ table: 'latest_verdicts', key: `${row.artifact_name} profile ${row.profile_id}`, problem: row.problem });
+  }
   return { ok: mismatches.length === 0, checked, mismatches };
 }
+
+const STALE_LATEST = `SELECT artifact_name, profile_id, CASE
+      WHEN member_profile IS NULL THEN 'no member of run ' || run_id || ' for this profile'
+      WHEN target_id IS NULL OR member_key IS NULL THEN NULL -- a dangling reference, reported above
+      WHEN status IS NOT target_status THEN 'status ' || status || ' but its target says ' || target_status
+      WHEN code IS NOT target_code THEN 'classification_code ' || ifnull(code, 'null') || ' but its target says ' || ifnull(target_code, 'null')
+      WHEN confidence IS NOT target_confidence THEN 'confidence ' || ifnull(confidence, 'null') || ' but its target says ' || ifnull(target_confidence, 'null')
+      WHEN result_key IS NOT member_key THEN 'result_key differs from its member''s'
+    END AS problem
+  FROM (
+    SELECT l.artifact_name, c.value->>0 AS profile_id, r.value->>0 AS run_id, c.value->>3 AS status, c.value->>4 AS code,
+      c.value->>5 AS confidence, c.value->>7 AS result_key, t.status AS target_status, t.classification_code AS target_code,
+      t.confidence AS target_confidence, res.result_key AS member_key, m.profile_id AS member_profile, t.id AS target_id
+    FROM latest_by_artifact l JOIN json_each(l.cells, '$.cells') c JOIN json_each(l.cells, '$.runs') r ON r.key = c.value->>1
+      LEFT JOIN runs ru ON ru.id = r.value->>0
+      LEFT JOIN run_results m ON m.run = ru.seq AND m.profile_id = c.value->>0
+      LEFT JOIN targets t ON t.id = m.target
+      LEFT JOIN results res ON res.id = m.result)
+  WHERE problem IS NOT NULL ORDER BY 1, 2`;
 
 const DANGLING_MEMBERS = `SELECT set_id, profile_id, parent FROM (
     SELECT s.id AS set_id, j.value->>0 AS profile_id, CASE

@@ -58,6 +58,20 @@ export const ProgramReport = z.object({
   helpers: z.array(z.number().int()),
   /** why the attach failed or was warned (absent from older reports; null when it attached or was not attempted) */
   attach_explanation: Explanation.nullable().optional(),
+  /** the BPF object of an OCI image this program came from (absent for a plain .bpf.o) */
+  object: z.string().optional(),
+});
+
+/**
+ * A change made to the object before load: from the manifest (max_entries, value_size, attach_target, …) or chosen
+ * by bpfcompat itself (automatic: auto_max_entries, auto_value_size, …) so a reviewer sees who chose a size.
+ */
+export const Fixup = z.object({
+  kind: z.string(),
+  target: z.string(),
+  status: z.string(),
+  detail: z.string(),
+  automatic: z.boolean(),
 });
 
 /** One program across the matrix: where it fails, why, and the first kernel (in matrix order) from which it works. */
@@ -86,6 +100,12 @@ export const ProgramAcross = z.object({
   code: z.string().nullable(),
   root_cause: RootCause.nullable(),
   remediation: z.string(),
+  /**
+   * The program's attach target is missing on every kernel of the matrix (two or more): most likely a placeholder its
+   * loader replaces at run time (bpf_program__set_attach_target). Untestable alone until the manifest names the real
+   * target (programs[].attach.target). Absent otherwise.
+   */
+  placeholder_target: z.object({ name: z.string(), kind: z.string(), kernels: z.number().int() }).optional(),
 });
 
 export const TargetReport = z.object({
@@ -122,6 +142,8 @@ export const TargetReport = z.object({
   }),
   programs: z.array(ProgramReport),
   maps: z.array(z.object({ name: z.string(), type: z.string(), max_entries: z.number().int() })),
+  /** what was changed before load, by the manifest or automatically (absent from older reports) */
+  fixups: z.array(Fixup).optional(),
   functional: z.object({ status: z.enum(['pass', 'fail', 'warn', 'skipped']), tests: z.array(z.record(z.string(), z.unknown())) }),
   classification_code: z.string().nullable(),
   classification_confidence: Confidence.nullable(),
@@ -163,6 +185,8 @@ export const Report = z.object({
     basename: z.string(),
     sha256: z.string(),
     size_bytes: z.number().int(),
+    /** where the artifact is published (--artifact-uri, or the OCI reference it was pulled from; fetch follows an http(s) one); absent from older reports */
+    uri: z.string().nullable().optional(),
   }),
   command: z.object({
     invocation_sha256: z.string(),
@@ -202,4 +226,5 @@ export type ProgramReport = z.infer<typeof ProgramReport>;
 export type RootCause = z.infer<typeof RootCause>;
 export type ProgramAcross = z.infer<typeof ProgramAcross>;
 export type Explanation = z.infer<typeof Explanation>;
+export type Fixup = z.infer<typeof Fixup>;
 export type AttachWarning = z.infer<typeof AttachWarning>;

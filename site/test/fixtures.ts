@@ -188,9 +188,17 @@ export function fixtureRuns(opts: { xss?: boolean } = {}): RunSpec[] {
   ];
 }
 
-/** Writes the fixture history at `path` through openHistory/appendRun. */
-export function writeFixtureHistory(path: string, opts: { xss?: boolean } = {}): FixtureInfo {
-  const runs = fixtureRuns(opts);
+/** One artifact whose fentry names a placeholder its loader replaces: missing on every kernel, so untestable alone. */
+export function placeholderRuns(): RunSpec[] {
+  return [
+    { id: 'run-0001', startedAt: day(0), artifact: 'file-reader', version: 'v0.1.0', programs: [{ name: 'file_read_entry', section: 'fentry/dummy_file_read', type: 'tracing' }], kernels: FIXTURE_KERNELS,
+      outcome: () => ({ status: 'fail', code: 'ATTACH_TARGET_MISSING', reason: 'program file_read_entry targets function dummy_file_read, which this kernel\'s BTF does not have', rootCause: { kind: 'attach_target', name: 'dummy_file_read', type: 'function', program: 'file_read_entry' } }) },
+  ];
+}
+
+/** Writes the fixture history (or the given runs) at `path` through openHistory/appendRun. */
+export function writeFixtureHistory(path: string, opts: { xss?: boolean; runs?: RunSpec[] } = {}): FixtureInfo {
+  const runs = opts.runs ?? fixtureRuns(opts);
   const h = openHistory(path);
   try {
     for (const spec of runs) h.appendRun(makeReport(spec), spec.outcome(FIXTURE_KERNELS[0]!).verifierLog ? { [`${FIXTURE_KERNELS[0]!.profile_id}#verifier`]: spec.outcome(FIXTURE_KERNELS[0]!).verifierLog! } : {});
@@ -199,5 +207,5 @@ export function writeFixtureHistory(path: string, opts: { xss?: boolean } = {}):
   }
   const names = [...new Set(runs.map((r) => r.artifact))];
   const xdp = runs[0]!.artifact;
-  return { artifacts: names, regression: { artifact: xdp, base: runs[0]!.version, head: runs[3]!.version, profile: FIXTURE_KERNELS[0]!.profile_id } };
+  return { artifacts: names, regression: { artifact: xdp, base: runs[0]!.version, head: (runs[3] ?? runs[0]!).version, profile: FIXTURE_KERNELS[0]!.profile_id } };
 }

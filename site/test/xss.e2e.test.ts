@@ -76,6 +76,9 @@ test('payloads are shown as text, and the interactive parts stay inert', async (
   const xdp = artifacts[0]!;
   await page.goto(`${server.origin}${BASE}artifact/${safeSlug(xdp)}/`);
   assert.equal(await page.locator('h1').innerText(), xdp, 'the name is rendered verbatim as text');
+  // names are isolated, so right-to-left text in one cannot reorder the rest of the line
+  assert.equal(await page.locator('h1 > bdi').innerText(), xdp);
+  assert.ok(await page.locator('table.grid thead th bdi').count() > 0, 'program names are isolated');
   assert.match(await page.locator('table.grid thead').innerText(), /count_packets"><img src=x onerror=/);
   // The verifier log of lsm-guard carries both payloads.
   await page.goto(`${server.origin}${BASE}artifact/${safeSlug('lsm-guard')}/`);

@@ -173,6 +173,11 @@ static int add_map_fixup(struct options *o, const char *flag, const char *val, e
 		else if (parse_uint(rhs, &f->value) || f->value == 0)
 			return usage_error("%s: max_entries must be a positive integer or \"cpus\", got \"%s\"", flag, rhs);
 		break;
+	case FIXUP_VALUE_SIZE:
+	case FIXUP_KEY_SIZE:
+		if (parse_uint(rhs, &f->value) || f->value == 0)
+			return usage_error("%s: size must be a positive number of bytes, got \"%s\"", flag, rhs);
+		break;
 	case FIXUP_INNER_RINGBUF:
 		if (parse_uint(rhs, &f->value) || f->value == 0)
 			return usage_error("%s: ring buffer bytes must be a positive integer, got \"%s\"", flag, rhs);
@@ -288,7 +293,22 @@ static int apply_flag(struct options *o, const char *flag, const char *v)
 		return add_list(o->require_attach, &o->n_require_attach, flag, v);
 	else if (!strcmp(flag, "--set-map-max-entries"))
 		return add_map_fixup(o, flag, v, FIXUP_MAX_ENTRIES);
-	else if (!strcmp(flag, "--set-map-inner-ringbuf"))
+	else if (!strcmp(flag, "--set-map-value-size"))
+		return add_map_fixup(o, flag, v, FIXUP_VALUE_SIZE);
+	else if (!strcmp(flag, "--set-map-key-size"))
+		return add_map_fixup(o, flag, v, FIXUP_KEY_SIZE);
+	else if (!strcmp(flag, "--set-attach-target")) {
+		struct attach_target_override *t;
+
+		if (o->n_attach_targets >= MAX_LIST)
+			return usage_error("too many --set-attach-target flags%s%s", "", "");
+		t = &o->attach_targets[o->n_attach_targets];
+		if (split_eq(flag, v, &t->prog, &t->target))
+			return -1;
+		if (!*t->target)
+			return usage_error("--set-attach-target %s: empty target%s", t->prog, "");
+		o->n_attach_targets++;
+	} else if (!strcmp(flag, "--set-map-inner-ringbuf"))
 		return add_map_fixup(o, flag, v, FIXUP_INNER_RINGBUF);
 	else if (!strcmp(flag, "--set-map-inner-map"))
 		return add_map_fixup(o, flag, v, FIXUP_INNER_MAP);
@@ -331,6 +351,10 @@ int parse_args(int argc, char **argv, struct options *o)
 		char *a = l.v[i], *eq;
 		const char *val;
 
+		if (strcmp(a, "--open-only") == 0) {
+			o->open_only = true;
+			continue;
+		}
 		if (strncmp(a, "--", 2) != 0)
 			return usage_error("unexpected argument \"%s\" (flags start with --)%s", a, "");
 		eq = strchr(a, '=');
@@ -347,7 +371,7 @@ int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->artifact)
 		return usage_error("--artifact PATH is required%s%s", "", "");
-	if (!o->out)
+	if (!o->out && !o->open_only)
 		return usage_error("--out PATH (or - for stdout) is required%s%s", "", "");
 	if (access(o->artifact, R_OK) != 0)
 		return usage_error("--artifact %s: %s", o->artifact, strerror(errno));

@@ -18,7 +18,7 @@
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define NET_IFACE "lo"
 
-enum family { FAM_AUTO, FAM_LSM, FAM_XDP, FAM_TC, FAM_TCX, FAM_CGROUP, FAM_SKIP };
+enum family { FAM_AUTO, FAM_KPROBE, FAM_LSM, FAM_XDP, FAM_TC, FAM_TCX, FAM_CGROUP, FAM_SKIP };
 
 struct attachment {
 	int prog_idx;
@@ -278,6 +278,17 @@ static void attach_one(struct bpf_program *prog, int idx, struct attachments *a,
 
 	memset(at, 0, sizeof(*at));
 	at->prog_idx = idx;
+	if (pe->target_override) {
+		/* the manifest names the target its loader sets: kprobes take it now, BTF targets were set before load */
+		enum bpf_prog_type type = bpf_program__type(prog);
+
+		if (type == BPF_PROG_TYPE_KPROBE)
+			fam = FAM_KPROBE;
+		else if (type == BPF_PROG_TYPE_TRACING || type == BPF_PROG_TYPE_EXT)
+			fam = FAM_AUTO;
+		else if (type == BPF_PROG_TYPE_LSM && fam == FAM_SKIP && !starts_with(sec, "lsm_cgroup"))
+			fam = FAM_LSM;
+	}
 	if (fam == FAM_LSM && !ev->env.bpf_lsm_active) {
 		fam = FAM_SKIP;
 		reason = "BPF LSM not active";
@@ -306,8 +317,14 @@ static void attach_one(struct bpf_program *prog, int idx, struct attachments *a,
 	case FAM_LSM:
 		pe->attach.method = fam == FAM_LSM ? "lsm" : "auto";
 		free(pe->attach.target);
-		pe->attach.target = xstrdup(slash ? slash + 1 : "");
+		pe->attach.target = xstrdup(pe->target_override ? pe->target_override : slash ? slash + 1 : "");
 		at->link = link_or_err(bpf_program__attach(prog), &err);
+		break;
+	case FAM_KPROBE:
+		pe->attach.method = "kprobe";
+		free(pe->attach.target);
+		pe->attach.target = xstrdup(pe->target_override);
+		at->link = link_or_err(bpf_program__attach_kprobe(prog, starts_with(sec, "kretprobe"), pe->target_override), &err);
 		break;
 	case FAM_XDP:
 		pe->attach.method = "xdp";

@@ -1,6 +1,7 @@
 /* Static inspection of the object: ELF sections, programs (type, instructions, helper calls) and maps. */
 #define _GNU_SOURCE
 #include "validator.h"
+#include <bpf/bpf.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,7 @@ int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct o
 		pe->attach_type_status = "";
 		pe->target_kind = "";
 		pe->target_status = "";
+		pe->target_override = attach_target_override(opts, pe->name);
 		pe->trial.rejected_insn_idx = -1;
 		pe->autoload = bpf_program__autoload(prog);
 		pe->required = is_required(opts, pe->name);
@@ -210,5 +212,84 @@ void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbp
 			me->create = OUT_FAIL;
 		else
 			me->create = OUT_SKIPPED;
+	}
+}
+
+/* Types whose create attributes are plain sizes (no BTF value type, inner map or flags the retry could miss). */
+static bool plain_sized(enum bpf_map_type t)
+{
+	switch (t) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_STACK_TRACE:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_QUEUE:
+	case BPF_MAP_TYPE_STACK:
+	case BPF_MAP_TYPE_BLOOM_FILTER:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_RINGBUF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int create_alone(const struct bpf_map *map, unsigned int key, unsigned int value, unsigned int entries,
+			__u32 flags)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = flags, .map_extra = bpf_map__map_extra(map));
+	int fd = bpf_map_create(bpf_map__type(map), NULL, key, value, entries, &o);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Which attribute did the kernel refuse? A map that failed to create is re-created alone, as it is (the refusal must
+ * repeat), then with one attribute at a time replaced by a small valid one, zero sizes first (the sizes a loader sets
+ * before load: bpf_map__set_value_size, _key_size, _max_entries), then sizes too large (E2BIG), then the flags. The
+ * attribute whose change alone makes the kernel accept the map is the one it refused.
+ */
+void analyse_map_refusals(struct bpf_object *obj, struct evidence *ev)
+{
+	for (int i = 0; i < ev->n_maps; i++) {
+		struct map_ev *me = &ev->maps[i];
+		const struct bpf_map *map = bpf_object__find_map_by_name(obj, me->name);
+		unsigned int k = me->key_size, v = me->value_size, n = me->max_entries;
+		bool ringbuf = me->type_id == BPF_MAP_TYPE_RINGBUF;
+		/* a queue/stack/bloom filter has no key; a ringbuf has neither key nor value */
+		bool keyless = me->type_id == BPF_MAP_TYPE_QUEUE || me->type_id == BPF_MAP_TYPE_STACK ||
+			       me->type_id == BPF_MAP_TYPE_BLOOM_FILTER || ringbuf;
+		unsigned int small_n = ringbuf ? 4096 : 1;
+		__u32 flags;
+
+		if (me->create != OUT_FAIL || !map || !plain_sized(bpf_map__type(map)))
+			continue;
+		flags = bpf_map__map_flags(map);
+		if (create_alone(map, k, v, n, flags) == 0)
+			continue; /* accepted alone: the refusal depended on something else (memory, other maps) */
+		for (int pass = 0; pass < 2 && !me->refused_field; pass++) {
+			/* pass 0: zero sizes; pass 1: any size that differs from a small valid one */
+			if (!keyless && (pass ? k > 4 : k == 0) && create_alone(map, 4, v, n, flags) == 0) {
+				me->refused_field = "key_size";
+				me->refused_value = k;
+			} else if (!ringbuf && (pass ? v > 8 : v == 0) && create_alone(map, k, 8, n, flags) == 0) {
+				me->refused_field = "value_size";
+				me->refused_value = v;
+			} else if ((pass ? n > small_n : n == 0) && create_alone(map, k, v, small_n, flags) == 0) {
+				me->refused_field = "max_entries";
+				me->refused_value = n;
+			}
+		}
+		if (!me->refused_field && flags && create_alone(map, k, v, n, 0) == 0) {
+			me->refused_field = "map_flags";
+			me->refused_value = flags;
+		}
 	}
 }

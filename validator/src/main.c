@@ -122,6 +122,8 @@ static void validate(const struct options *opts, struct evidence *ev)
 		size_t len;
 
 		inspect_maps(obj, ev, liblog_text(&len));
+		if (!ev->load_ok)
+			analyse_map_refusals(obj, ev);
 	}
 
 	if (!ev->load_ok) {
@@ -173,6 +175,8 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &opts) != 0)
 		return 1;
 	liblog_install();
+	if (opts.open_only)
+		return open_check(&opts);
 	probe_cache_open(opts.probe_cache);
 	validate(&opts, &ev);
 	probe_cache_save();

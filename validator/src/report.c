@@ -143,6 +143,9 @@ static void write_map(struct json *j, const struct map_ev *m)
 	json_kv_int(j, "errno", m->create_err);
 	json_obj_end(j);
 	json_kv_str(j, "type_in_kernel", m->type_in_kernel ? m->type_in_kernel : "");
+	/* the attribute the kernel refused (analyse_map_refusals), "" when none was found */
+	json_kv_str(j, "refused_field", m->refused_field ? m->refused_field : "");
+	json_kv_int(j, "refused_value", m->refused_value);
 	json_obj_end(j);
 }
 
@@ -233,6 +236,8 @@ static void write_json(FILE *f, const struct evidence *ev, const struct options 
 		json_kv_str(&j, "target", ev->fixups[i].target);
 		json_kv_str(&j, "status", ev->fixups[i].status);
 		json_kv_str(&j, "detail", ev->fixups[i].detail);
+		/* chosen by the validator, not by the manifest: auto_max_entries, auto_value_size, auto_prog_type, … */
+		json_kv_bool(&j, "automatic", strncmp(ev->fixups[i].kind, "auto_", 5) == 0);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);

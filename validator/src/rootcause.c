@@ -152,9 +152,14 @@ static void probe_attach_target(struct program_ev *pe, const char *tracefs)
 		{ "lsm/", "lsm_hook" }, { "lsm.s/", "lsm_hook" }, { "lsm_cgroup/", "lsm_hook" },
 	};
 	const char *sec = pe->section, *rest = NULL, *kind = NULL;
-	char name[256];
+	char name[256], with_override[512];
 	bool readable;
 
+	/* the manifest's target replaces the section's (a placeholder such as fentry/dummy_file_read, or none) */
+	if (pe->target_override) {
+		snprintf(with_override, sizeof(with_override), "%.*s/%s", (int)strcspn(sec, "/"), sec, pe->target_override);
+		sec = with_override;
+	}
 	pe->target_kind = "";
 	pe->target_name = xstrdup("");
 	pe->target_status = "";

@@ -13,16 +13,18 @@
 #define MAX_VARIANT_MEMBERS 16
 #define MAX_TESTS 32
 #define AUTO_MAX_ENTRIES 4096
+/* a stack-trace map's value: 127 frames of 8 bytes, the kernel's default perf_event_max_stack */
+#define AUTO_STACK_DEPTH 127
 
 enum attach_mode { ATTACH_DISABLED, ATTACH_BEST_EFFORT, ATTACH_REQUIRED };
 
-enum map_fixup_kind { FIXUP_MAX_ENTRIES, FIXUP_INNER_RINGBUF, FIXUP_INNER_MAP };
+enum map_fixup_kind { FIXUP_MAX_ENTRIES, FIXUP_VALUE_SIZE, FIXUP_KEY_SIZE, FIXUP_INNER_RINGBUF, FIXUP_INNER_MAP };
 
 struct map_fixup {
 	enum map_fixup_kind kind;
 	char *map;
 	bool cpus;                /* max_entries=cpus */
-	unsigned int value;       /* max_entries or ringbuf bytes */
+	unsigned int value;       /* max_entries, value_size, key_size or ringbuf bytes */
 	enum bpf_map_type inner_type;
 	unsigned int inner_key, inner_value, inner_entries;
 };
@@ -30,6 +32,12 @@ struct map_fixup {
 struct prog_type_override {
 	char *selector;           /* program name or ELF section */
 	enum bpf_prog_type type;
+};
+
+/* The attach target a loader sets at run time (bpf_program__set_attach_target, or the kprobe's function). */
+struct attach_target_override {
+	char *prog;
+	char *target;
 };
 
 struct variant_member {
@@ -60,6 +68,7 @@ struct options {
 	const char *functional_plan;
 	const char *log_dir;
 	const char *probe_cache; /* per-boot cache of kernel-only probe results (probecache.c) */
+	bool open_only;          /* parse the object on the host and exit (opencheck.c) */
 	bool probe_features;
 	enum attach_mode attach_mode;
 	char *require_attach[MAX_LIST];
@@ -68,6 +77,8 @@ struct options {
 	int n_map_fixups;
 	struct prog_type_override prog_types[MAX_LIST];
 	int n_prog_types;
+	struct attach_target_override attach_targets[MAX_LIST];
+	int n_attach_targets;
 	struct variant_group variants[MAX_LIST];
 	int n_variants;
 	char *companions[MAX_LIST];
@@ -145,6 +156,7 @@ struct program_ev {
 	const char *prog_type_in_kernel;
 	const char *target_kind;
 	char *target_name;
+	const char *target_override; /* the manifest's attach target, replacing the section's (NULL: none) */
 	const char *target_status;
 	bool autoload;            /* false when a variant group disabled it */
 	bool required;
@@ -179,6 +191,9 @@ struct map_ev {
 	enum outcome create;
 	int create_err;
 	const char *type_in_kernel;   /* enums.c: present | missing | inconclusive | "" (not refused) */
+	/* the attribute the kernel refused, found by re-creating the map alone with only that field changed */
+	const char *refused_field;    /* key_size | value_size | max_entries | NULL */
+	unsigned int refused_value;
 };
 
 struct fixup_ev {
@@ -274,6 +289,7 @@ void inspect_elf(const char *path, struct evidence *ev);
 int inspect_programs(struct bpf_object *obj, struct evidence *ev, const struct options *opts);
 void inspect_maps(struct bpf_object *obj, struct evidence *ev, const char *libbpf_log);
 void collect_helpers(const struct bpf_program *prog, struct program_ev *pe);
+void analyse_map_refusals(struct bpf_object *obj, struct evidence *ev);
 
 /* externs.c: kfunc calls and CO-RE relocations read from the ELF (per section of inspect_elf's walk) */
 void scan_extern_section(Elf *elf, size_t shstrndx, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, const char *path, struct evidence *ev);
@@ -312,6 +328,7 @@ struct prepare_ctx {
 void prepare_object(struct bpf_object *obj, const struct options *opts, struct evidence *record, struct prepare_ctx *ctx);
 void prepare_release(struct prepare_ctx *ctx);
 void fixup_add(struct evidence *ev, const char *kind, const char *target, const char *status, const char *detail);
+const char *attach_target_override(const struct options *opts, const char *prog);
 
 /* trial.c */
 struct bpf_object *open_object(const char *path, int *err);
@@ -330,6 +347,9 @@ void skip_functional_tests(const struct options *opts, struct evidence *ev, cons
 
 /* report.c */
 int write_report(const char *out, const struct evidence *ev, const struct options *opts);
+
+/* opencheck.c: --open-only; 0 the object parses, 2 it does not (one line on stderr) */
+int open_check(const struct options *opts);
 
 /* liblog.c: everything libbpf prints is captured here */
 void liblog_install(void);

@@ -243,3 +243,48 @@ test('command mode: the exit code is the verdict', () => {
   assert.equal(c.code, 'COMMAND_VALIDATION_FAILURE');
   assert.match(c.reason, /timed out/);
 });
+
+// Recorded on debian-12: objects whose loader sizes a map and sets an attach target before load (issue: real-world
+// objects from libbpf-tools). The kernel refuses the map with EINVAL and no verifier log; the cause names the field.
+test('a map the kernel refuses for a zero size names the map and the field, with what the loader must set', () => {
+  const v = load('unsized-buffer--debian-12.json');
+  assert.equal(v.programs[0]!.trial_load.verifier_log_tail, '', 'no verifier log: the load failed before verification');
+  assert.equal(v.maps[0]!.refused_field, 'value_size', 'the validator re-created the map alone to find the field');
+  const c = classifyValidatorResult(v)!;
+  assert.equal(c.code, 'MAP_CREATION_FAILURE');
+  assert.equal(c.confidence, 'high');
+  assert.deepEqual(c.rootCause, { kind: 'map', name: 'scratch', type: 'percpu_array', field: 'value_size', value: 0 });
+  assert.match(c.reason, /refuses its value_size 0/);
+  assert.match(c.remediation, /bpf_map__set_value_size/);
+  assert.match(c.remediation, /maps: \[\{ name: scratch, value_size: N \}\]/);
+  // without the re-creation's answer the type is still known, so it is the map's attributes, never UNKNOWN
+  v.maps[0]!.refused_field = '';
+  const plain = classifyValidatorResult(v)!;
+  assert.equal(plain.code, 'MAP_CREATION_FAILURE');
+  assert.equal(plain.rootCause?.field, undefined);
+});
+
+test('a stack-trace map left to its loader is sized automatically and the fixup says bpfcompat chose it', () => {
+  const v = load('loader-sized--debian-12.json');
+  const auto = v.fixups.filter((f) => f.automatic).map((f) => `${f.kind} ${f.target} ${f.status}`);
+  assert.deepEqual(auto, ['auto_value_size stack_traces applied', 'auto_max_entries stack_traces applied']);
+  assert.match(v.fixups[0]!.detail, /value_size 0 -> 1016 \(127 frames/);
+  assert.equal(v.maps.find((m) => m.name === 'stack_traces')!.create.status, 'skipped', 'the load stopped at the placeholder program');
+  const sample = v.programs.find((p) => p.name === 'sample_stack')!;
+  assert.equal(sample.trial_load.status, 'pass', 'the program using the sized stack map loads');
+  const c = classifyValidatorResult(v)!;
+  assert.equal(c.code, 'ATTACH_TARGET_MISSING');
+  assert.deepEqual(c.rootCause, { kind: 'attach_target', name: 'dummy_file_read', type: 'function', program: 'file_read_entry' });
+});
+
+// Recorded on debian-12 from a hash map declared with BPF_F_MMAPABLE (only arrays and arenas take it):
+//   struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(map_flags, BPF_F_MMAPABLE); __type(key, __u32);
+//            __type(value, __u64); __uint(max_entries, 16); } counts SEC(".maps");
+test('a map refused for its flags names the flags, not a size the loader should set', () => {
+  const c = classifyValidatorResult(load('map-flags-refused--debian-12.json'))!;
+  assert.equal(c.code, 'MAP_CREATION_FAILURE');
+  assert.deepEqual(c.rootCause, { kind: 'map', name: 'counts', type: 'hash', field: 'map_flags', value: 0x400 });
+  assert.match(c.reason, /refuses its map_flags 0x400/);
+  assert.match(c.remediation, /map_flags 0x400: a flag it does not support for hash maps/);
+  assert.doesNotMatch(c.remediation, /manifest/);
+});

@@ -140,6 +140,18 @@ function mapFinding(v: ValidatorResult): Finding | null {
   const err = map.create.errno;
   const known = map.type_in_kernel;
   const refused = err ? ` (${errnoName(err)})` : '';
+  if (map.refused_field) {
+    // the validator re-created the map alone: as compiled it is refused, with only this field set it is accepted
+    const setter = `bpf_map__set_${map.refused_field}`;
+    const shown = map.refused_field === 'map_flags' ? `0x${map.refused_value.toString(16)}` : String(map.refused_value);
+    return {
+      code: 'MAP_CREATION_FAILURE', confidence: 'high',
+      reason: `map '${map.name}' of type ${map.type} could not be created${refused}: the kernel refuses its ${map.refused_field} ${shown}` +
+        ` (re-created alone with only ${map.refused_field} changed, it is accepted)` +
+        (map.refused_field === 'map_flags' ? '' : map.refused_value === 0 ? `; its loader sets it before load (${setter})` : ''),
+      rootCause: { kind: 'map', name: map.name, type: map.type, field: map.refused_field, value: map.refused_value },
+    };
+  }
   if (known === 'missing' || (known !== 'present' && probe?.status === 'unsupported' && !RESOURCE_ERRNOS.has(err) && !PERMISSION_ERRNOS.has(err))) {
     const evidence = known === 'missing' ? `this kernel's BTF has no ${map.type} in enum bpf_map_type` : `the probe confirms ${map.type} maps are unsupported on this kernel`;
     return {

@@ -30,6 +30,17 @@ export function remediationFor(code: ClassificationCode, rc: RootCause | null, f
       return `the program type ${rc.name} is missing${fallback}: use an older program type as a fallback (e.g. kprobe instead of fentry) or raise the minimum kernel`;
     case 'license':
       return `${rc.name} is GPL-only: declare a GPL-compatible license (e.g. "Dual BSD/GPL") or use a helper without that restriction`;
+    case 'map':
+      if (rc.field === 'map_flags') {
+        return `this kernel refuses map ${rc.name}'s map_flags ${typeof rc.value === 'number' ? `0x${rc.value.toString(16)}` : rc.value}: a flag it does not support for ${rc.type ?? 'this'} maps; clear it where unsupported (bpf_map__set_map_flags after probing) or raise the minimum kernel`;
+      }
+      if (rc.field && rc.value !== 0) {
+        return `this kernel refuses map ${rc.name}'s ${rc.field} ${rc.value} (too large for it, or not allowed for ${rc.type ?? 'this'} maps): choose a ${rc.field} it accepts (bpf_map__set_${rc.field} before load; in the manifest: maps: [{ name: ${rc.name}, ${rc.field}: N }])`;
+      }
+      if (rc.field) {
+        return `map ${rc.name} has ${rc.field} ${rc.value ?? 0} in the object, which the kernel refuses: its loader must set it before load (bpf_map__set_${rc.field}); to validate the object alone, give the loader's value in the manifest: maps: [{ name: ${rc.name}, ${rc.field}: N }]`;
+      }
+      return CODE_INFO[code].remediation + since(first);
     case 'runtime_target':
       return CODE_INFO.NEEDS_RUNTIME_TARGET.remediation;
     default:

@@ -1,8 +1,7 @@
-import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { usageError } from '../../../history/vocabulary/errors.ts';
-import { intFlag } from './args.ts';
-import { selectProfiles } from './run-flags.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
+import { artifactUriFlag, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { locateMatrix } from '../config/locate.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
@@ -15,7 +14,7 @@ import { newRunId } from '../validation/run-id.ts';
 import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { writeReports } from '../report/write.ts';
-import { openRecordingHistory } from '../recording/run-history.ts';
+import { recordingHistoryFor } from '../recording/run-history.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 
 // The shared body of `bpfcompat test-command` and `bpfcompat test --command`: the two verbs only map their
@@ -30,6 +29,8 @@ export interface CommandModeOptions {
   artifact?: string | undefined;
   guestTools?: string[] | undefined;
   matrix: string | undefined;
+  /** --quick: the shipped quick matrix instead of --matrix. */
+  quick?: boolean | undefined;
   profiles?: string[] | undefined;
   /** --shard i/n: only that slice of the matrix's kernels. */
   shard?: string | undefined;
@@ -37,6 +38,10 @@ export interface CommandModeOptions {
   markdown?: string | undefined;
   junit?: string | undefined;
   jobs?: string | undefined;
+  /** --concurrency, the reference's name for --jobs. */
+  concurrency?: string | undefined;
+  keepOnFailure?: boolean | undefined;
+  artifactUri?: string | undefined;
   timeout?: string | undefined;
   workdir?: string | undefined;
   artifactName?: string | undefined;
@@ -44,6 +49,7 @@ export interface CommandModeOptions {
   artifactVariant?: string | undefined;
   history?: string | undefined;
   noHistory?: boolean | undefined;
+  signKey?: string | undefined;
   fresh?: boolean | undefined;
   offline?: boolean | undefined;
   json?: boolean | undefined;
@@ -61,15 +67,17 @@ export function parseTimeoutFlag(value: string | undefined, dflt = 120_000): num
 export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   const command = checkCommandText(o.command, o.flags.command);
   const expectExit = parseExpectExit(o.expectExit, o.flags.expectExit);
-  if (!o.matrix) throw usageError('--matrix is required', 'pass a matrix YAML or a shipped name such as debian');
+  const matrixArg = matrixFlag(o.matrix, o.quick);
+  if (!matrixArg) throw usageError('--matrix is required', 'pass a matrix YAML or a shipped name such as debian, or --quick');
   if (!o.out) throw usageError('--out is required', 'name the JSON report file, e.g. --out report.json');
   if (o.out === '.' || o.out.endsWith('/')) throw usageError(`--out ${o.out}: must be a file path`);
-  const jobs = intFlag('jobs', o.jobs, availableParallelism(), 1, 64);
+  const jobs = jobsFlag(o.jobs, o.concurrency);
+  const artifactUri = artifactUriFlag(o.artifactUri);
   const timeoutMs = parseTimeoutFlag(o.timeout);
   const shard = parseShard(o.shard);
   const binary = o.binary ? await inspectCommandBinary(o.binary, o.flags.binary) : null;
   const artifact = o.artifact ? await inspectArtifact(o.artifact) : null;
-  const matrixPath = locateMatrix(o.matrix);
+  const matrixPath = locateMatrix(matrixArg);
   const matrix = await loadMatrix(matrixPath);
   matrix.profiles = shardProfiles(selectProfiles(matrix.profiles, o.profiles, matrixPath), shard);
   const spec: CommandSpec = { command, expectExit, binary, artifact, guestTools: o.guestTools ?? [] };
@@ -78,7 +86,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
 
   const runId = newRunId();
   const runDir = resolve(o.workdir ?? '.bpfcompat', 'runs', runId);
-  const history = o.noHistory ? null : openRecordingHistory(o.history);
+  const history = recordingHistoryFor({ history: o.history, noHistory: o.noHistory, signKey: o.signKey });
   const git = await gitInfo(process.cwd());
   const startedAt = new Date();
   const reporter = reporterFor(process.stderr, o.quiet === true || o.json === true);
@@ -86,7 +94,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   try {
     result = await runCases({
       cases: [commandCase({ name: identity.name, profiles: matrix.profiles, spec, harness, harnesses, identitySha256: identity.sha256, timeoutMs })],
-      jobs, runDir, offline: o.offline === true,
+      jobs, runDir, offline: o.offline === true, keepOnFailure: o.keepOnFailure === true,
       ...(history && !o.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
       onEvent: (e) => reporter.event(e),
     });
@@ -98,6 +106,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
     name: o.artifactName ?? identity.name,
     version: o.artifactVersion ?? git?.describe ?? runId,
     variant: o.artifactVariant ?? null,
+    uri: artifactUri,
     kind: { type: 'command', spec, identity, harness, harnesses },
     matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
     arches: matrix.profiles.map((p) => p.arch),
@@ -111,9 +120,10 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   else {
     const s = report.summary;
     process.stderr.write(`bpfcompat: ${s.status} — ${s.passed} passed, ${s.failed} failed, ${s.infra_errors} infra errors${s.reused ? `, ${s.reused} reused` : ''} (${identity.identity}, invocation ${identity.invocationSha256.slice(0, 12)})\n`);
-    process.stderr.write(`bpfcompat: report ${o.out}${o.markdown ? `, ${o.markdown}` : ''}${o.junit ? `, ${o.junit}` : ''}; evidence in ${runDir}\n`);
+    process.stderr.write(`bpfcompat: report ${o.out}${o.markdown ? `, ${o.markdown}` : ''}${o.junit ? `, ${o.junit}` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
   }
   if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
   history?.close();
-  return report.summary.exit_code;
+  // A history that was asked for and not updated is an infrastructure error, though the report stands.
+  return history && history.failures > 0 ? EXIT_TOOL_ERROR : report.summary.exit_code;
 }

@@ -77,3 +77,17 @@ test('history merge then verify', () => {
   assert.equal(JSON.parse(v.stdout).ok, true);
   assert.match(cli('history', '--help').stdout, /history merge A\.sqlite/);
 });
+
+test('history list and show never print a stored control character raw', () => {
+  const h2 = join(dir, 'ctl.sqlite');
+  const h = openHistory(h2);
+  h.appendRun(makeRun({ id: 'c1', name: 'x\u001b[2J', version: 'v1\nforged=1' }));
+  h.close();
+  const list = cli('history', 'list', '--history', h2);
+  assert.equal(list.status, 0, list.stderr);
+  assert.ok(!list.stdout.includes('\u001b'), 'no raw escape');
+  assert.equal(list.stdout.trim().split('\n').length, 1, 'a newline does not split the record');
+  assert.match(list.stdout, /^x\\u\{1b\}\[2J@v1\\u\{a\}forged=1 status=/);
+  const show = cli('history', 'show', 'c1', '--history', h2);
+  assert.ok(!show.stdout.includes('\u001b'));
+});

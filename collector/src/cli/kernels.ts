@@ -28,7 +28,9 @@ The cache is $BPFCOMPAT_CACHE_DIR, else $XDG_CACHE_HOME/bpfcompat (~/.cache/bpfc
 
 function source(k: ResolvedKernel): string {
   const o = k.origin;
-  if (o.kind === 'debian') return `debian ${o.suite} ${o.package} ${o.version}`;
+  if (o.kind === 'debian') return `debian ${o.pocket ?? o.suite} ${o.package} ${o.version}`;
+  if (o.kind === 'apt') return `${o.preset ?? 'apt'} ${o.suite} ${o.package} ${o.version}`;
+  if (o.kind === 'dnf') return `${o.preset ?? 'dnf'} ${o.package} ${o.version}`;
   if (o.kind === 'deb') return `deb ${o.package}`;
   if (o.kind === 'rpm') return `rpm ${o.package}`;
   if (o.kind === 'ssh') return `ssh ${o.host}:${o.port}`;

@@ -2,8 +2,6 @@ import { BpfcompatError, formatErrorLine, EXIT_TOOL_ERROR } from '../../../histo
 import type { Verb } from './verb.ts';
 import { verbs } from './verbs.ts';
 
-const VERSION = '0.1.0';
-
 function topHelp(): string {
   const width = Math.max(...verbs.map((v) => v.name.length));
   return [
@@ -16,7 +14,7 @@ function topHelp(): string {
     '',
     'Exit codes: 0 every required target passed · 2 a required target failed (compatibility gate) · 1 usage or infrastructure error',
     'Environment: BPFCOMPAT_CACHE_DIR (kernel and image cache, default $XDG_CACHE_HOME/bpfcompat), BPFCOMPAT_ACCEL (kvm|tcg),',
-    '  BPFCOMPAT_BOOT=bzimage (boot x86_64 kernels through the bzImage instead of their PVH entry), BPFCOMPAT_DEBUG=1 (stack traces)',
+    '  BPFCOMPAT_DEBUG=1 (stack traces); every variable: bpfcompat env',
   ].join('\n');
 }
 
@@ -26,11 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(topHelp() + '\n');
     return name === undefined ? EXIT_TOOL_ERROR : 0;
   }
-  if (name === 'version' || name === '--version') {
-    process.stdout.write(rest.includes('--json') ? JSON.stringify({ version: VERSION, node: process.versions.node }) + '\n' : `bpfcompat ${VERSION}\n`);
-    return 0;
-  }
-  const verb: Verb | undefined = verbs.find((v) => v.name === name);
+  const verb: Verb | undefined = verbs.find((v) => v.name === (name === '--version' ? 'version' : name));
   if (!verb) {
     process.stderr.write(`bpfcompat: unknown verb '${name}' (run 'bpfcompat --help' for the list)\n`);
     return EXIT_TOOL_ERROR;

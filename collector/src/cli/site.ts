@@ -3,8 +3,9 @@ import { intFlag, parseFlags } from './args.ts';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
+import { loadSigningKey } from '../../../history/vocabulary/signing.ts';
 
-const HELP = `Usage: bpfcompat site build --history H --out DIR [--base /REPO/] [--verbose]
+const HELP = `Usage: bpfcompat site build --history H --out DIR [--base /REPO/] [--with-artifacts DIR]… [--sign-key KEY] [--verbose]
        bpfcompat site serve --dir DIR [--port 4321] [--base /]
 
 build: renders the static compatibility site (overview, artifacts, kernels, compare, failure classes, runs,
@@ -14,6 +15,10 @@ search, JSON API under /api/v1/, badges) from a history file with Astro.
   --out DIR     output directory (created; existing files are replaced)
   --base PATH   base path the site is served under, e.g. /REPO/ for https://OWNER.github.io/REPO/ (default /)
   --verbose     show Astro's build log
+  --with-artifacts DIR|FILE   publish the history's objects found there (by sha256) as /artifacts/<sha256>.bpf.o,
+                for bpfcompat fetch (repeatable; objects not found are listed, not fatal)
+  --sign-key KEY  Ed25519 private key (bpfcompat keys generate): writes api/v1/signatures.json, the sha256 of every
+                API JSON file and published object with the key id, and api/v1/signatures.json.sig, its signature
 
 serve: serves a built site on http://127.0.0.1:PORT/ as GitHub Pages would, until interrupted (Ctrl-C).
 
@@ -35,13 +40,22 @@ export const siteVerb: Verb = {
       out: { type: 'string' },
       base: { type: 'string' },
       verbose: { type: 'boolean' },
+      'with-artifacts': { type: 'string', multiple: true },
+      'sign-key': { type: 'string' },
     }, { positionals: 0 });
     if (!values.history) throw usageError('site build: --history is required', 'pass the history SQLite file, e.g. --history ~/.local/share/bpfcompat/history.sqlite');
     if (!values.out) throw usageError('site build: --out is required', 'pass the output directory, e.g. --out site/dist');
     // Astro is loaded only for this verb: the other verbs stay fast to start.
+    // The key is read before anything is built: a bad key costs no build.
+    const signKey = values['sign-key'] === undefined ? undefined : loadSigningKey(values['sign-key']);
     const { buildSite } = await import('../../../site/build.ts');
-    const r = await buildSite({ history: values.history, out: values.out, base: values.base ?? '/', logLevel: values.verbose ? 'info' : 'warn' });
+    const r = await buildSite({
+      history: values.history, out: values.out, base: values.base ?? '/', logLevel: values.verbose ? 'info' : 'warn',
+      ...(values['with-artifacts'] ? { withArtifacts: values['with-artifacts'] } : {}), ...(signKey ? { signKey } : {}),
+    });
     process.stdout.write(`site: ${r.pages} pages, ${r.files} files (${(r.bytes / 1e6).toFixed(1)} MB) written to ${r.outDir} with base ${r.base} in ${(r.durationMs / 1000).toFixed(1)} s\n`);
+    if (r.artifacts) process.stdout.write(`site: ${r.artifacts.published} objects published under artifacts/${r.artifacts.missing.length ? `; not found for ${r.artifacts.missing.length}: ${r.artifacts.missing.map((s) => s.slice(0, 12)).join(', ')}` : ''}\n`);
+    if (r.signed) process.stdout.write(`site: signed by key ${r.signed.keyId}: api/v1/signatures.json lists ${r.signed.files} files, api/v1/signatures.json.sig\n`);
     return 0;
   },
 };

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { intFlag, parseFlags } from './args.ts';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadSuite } from '../config/suite.ts';
 import { prepareSuite } from '../suite/prepare.ts';
 import { renderSuiteMarkdown, suiteSummary, type SuiteCaseResult } from '../suite/summary.ts';
@@ -14,7 +15,7 @@ import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { writeReports } from '../report/write.ts';
-import { openRecordingHistory } from '../recording/run-history.ts';
+import { recordingHistoryFor } from '../recording/run-history.ts';
 import { stageGuestTools } from '../guest/tools.ts';
 import { parseTimeoutFlag } from './command-mode.ts';
 import type { GuestFile } from '../vm/types.ts';
@@ -33,6 +34,8 @@ Flags:
   --markdown PATH          suite summary Markdown (cases table and collection matrix)
   --json                   print the summary JSON on stdout instead of text
   --jobs N                 guests run in parallel (default: suite concurrency, else number of cores)
+  --keep-vm-on-failure     keep the guest's initramfs (initrd.cpio) of a boot with a target that did not pass
+  --registry-insecure HOST plain HTTP for this registry HOST[:PORT] (OCI case artifacts; repeatable)
   --timeout DURATION       per-case budget on each kernel; overrides the suite's timeouts
   --workdir DIR            evidence directory (default: the suite's defaults.workdir, else .bpfcompat)
   --shard I/N              only slice I of N of the (case × kernel) targets (CI job matrices; merge the histories after)
@@ -40,6 +43,7 @@ Flags:
                            listed as not run in the summary and its Markdown
   --require-attach         every attach of every artifact case must succeed (a case's require_attach wins)
   --history PATH | --no-history | --fresh | --offline | --quiet   as for bpfcompat test
+  --sign-key PRIVATE.key   sign each case's run in the history as it is appended (Ed25519; see bpfcompat keys)
 
 Exit codes: 0 every case passed · 2 a case failed on a required kernel · 1 usage error or any infrastructure error.`;
 
@@ -59,12 +63,15 @@ export const suiteVerb: Verb = {
       workdir: { type: 'string' },
       history: { type: 'string' },
       'no-history': { type: 'boolean' },
+      'sign-key': { type: 'string' },
       fresh: { type: 'boolean' },
       offline: { type: 'boolean' },
       quiet: { type: 'boolean' },
       shard: { type: 'string' },
       'stop-on-failure': { type: 'boolean' },
       'require-attach': { type: 'boolean' },
+      'keep-vm-on-failure': { type: 'boolean' },
+      'registry-insecure': { type: 'string', multiple: true },
     }, { positionals: 0 });
     if (!v.suite) throw usageError('suite: --suite is required', 'pass the suite YAML, e.g. --suite suite.yaml');
     const suiteFile = resolve(v.suite);
@@ -73,7 +80,7 @@ export const suiteVerb: Verb = {
     const timeoutMs = v.timeout !== undefined ? parseTimeoutFlag(v.timeout) : undefined;
     const located: { validator: Promise<ValidatorBinary> | null } = { validator: null };
     const shard = parseShard(v.shard);
-    const prepared = await prepareSuite(suite, suiteFile, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(v['require-attach'] ? { requireAttach: true } : {}), validator: () => (located.validator ??= locateValidator()) });
+    const prepared = await prepareSuite(suite, suiteFile, { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(v['require-attach'] ? { requireAttach: true } : {}), validator: () => (located.validator ??= locateValidator()), insecureHosts: v['registry-insecure'] ?? [], objectsDir: resolve(v.workdir ?? (suite.defaults.workdir ? resolve(suiteFile, '..', suite.defaults.workdir) : '.bpfcompat'), 'oci-objects') });
     const validatorBin = located.validator ? await located.validator : null;
     const cases = shardCases(prepared, shard, (c) => c.name, (c) => c.unit.profiles, (c, kept) => ({ ...c, unit: { ...c.unit, profiles: kept }, matrix: { ...c.matrix, profiles: kept } }));
     // iproute2's ip/tc reset XDP and tc state between cases; busybox's ip cannot. Optional: only when the host has them.
@@ -87,7 +94,7 @@ export const suiteVerb: Verb = {
     const runId = newRunId();
     const workdir = resolve(v.workdir ?? (suite.defaults.workdir ? resolve(suiteFile, '..', suite.defaults.workdir) : '.bpfcompat'));
     const runDir = resolve(workdir, 'runs', runId);
-    const history = v['no-history'] ? null : openRecordingHistory(v.history);
+    const history = recordingHistoryFor({ history: v.history, noHistory: v['no-history'], signKey: v['sign-key'] });
     const git = await gitInfo(process.cwd());
     const startedAt = new Date();
     const reporter = reporterFor(process.stderr, v.quiet === true || v.json === true);
@@ -100,6 +107,7 @@ export const suiteVerb: Verb = {
         ...(history && !v.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
         onEvent: (e) => reporter.event(e),
         stopOnFailure: v['stop-on-failure'] === true,
+        keepOnFailure: v['keep-vm-on-failure'] === true || suite.defaults.keep_vm_on_failure === true || suite.cases.some((c) => c.keep_vm_on_failure === true),
       });
     } finally {
       reporter.close();
@@ -110,7 +118,7 @@ export const suiteVerb: Verb = {
     for (const [i, c] of cases.entries()) {
       const report = caseReport({
         runId: i === 0 ? runId : newRunId(), startedAt, finishedAt, jobs, accel: result.accel, git, ci: ciInfo(),
-        name: c.artifactName ?? defaultArtifactName(c.kind), version: c.artifactVersion ?? git?.describe ?? runId, variant: c.artifactVariant,
+        name: c.artifactName ?? defaultArtifactName(c.kind), version: c.artifactVersion ?? git?.describe ?? runId, variant: c.artifactVariant, uri: c.artifactUri,
         kind: c.kind, matrix: { path: c.matrixPath, name: c.matrix.name, profiles: c.matrix.profiles.map((p) => p.id) }, arches: c.matrix.profiles.map((p) => p.arch),
         targets: result.targets[i]!, paths: { json: c.out, markdown: c.markdown, junit: null },
       });
@@ -130,9 +138,10 @@ export const suiteVerb: Verb = {
     if (v.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
       for (const c of summary.cases) process.stderr.write(`bpfcompat: ${c.status.padEnd(5)} ${c.name} (${c.required_passed}/${c.total_profiles} required passed) ${c.report_json_path}\n`);
-      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}${summary.not_run ? `; stopped after the first required failure, ${summary.not_run} target(s) not run` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: suite ${summary.name}: ${summary.status} — ${summary.cases.length} cases in ${summary.boots} guest boots${summary.retries ? `, ${summary.retries} retried alone` : ''}${summary.not_run ? `; stopped after the first required failure, ${summary.not_run} target(s) not run` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
       for (const n of notes) process.stderr.write(`bpfcompat: ${n}\n`);
     }
-    return summary.exit_code;
+    // A history that was asked for and not updated is an infrastructure error, though the reports stand.
+    return history && history.failures > 0 ? EXIT_TOOL_ERROR : summary.exit_code;
   },
 };

@@ -1,6 +1,6 @@
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
-import { RUN_FLAGS } from './run-flags.ts';
+import { RUN_FLAGS, checkLabelFlags } from './run-flags.ts';
 import { runCommandMode } from './command-mode.ts';
 
 const HELP = `Usage: bpfcompat test-command --cmd COMMAND [--bin LOADER] --matrix MATRIX --out report.json [flags]
@@ -18,19 +18,22 @@ Flags:
   --expect-exit N          exit code that counts as a pass, 0-255 (default 0)
   --artifact PATH          a .bpf.o staged as $BPFCOMPAT_ARTIFACT
   --guest-tool NAME|PATH   a host tool to put into the guest with its libraries, e.g. bpftool, timeout (repeatable)
-  --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one)           (required)
+  --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one, quick)    (required unless --quick)
+  --quick                  the shipped matrix 'quick': Debian 5.10, 6.1 and the newest kernel
   --out PATH               JSON report path                                                 (required)
   --markdown PATH          Markdown report path
   --junit PATH             JUnit XML path
   --profile ID             only this profile of the matrix (repeatable)
   --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
-  --jobs N                 guests run in parallel (default: number of cores)
+  --jobs N                 guests run in parallel (default: number of cores); --concurrency N is the same
+  --keep-vm-on-failure     keep the guest's initramfs (initrd.cpio) of a boot with a target that did not pass
+  --artifact-uri URI       where the artifact is published, recorded in the report
   --timeout DURATION       the command's budget per kernel (default 120s; a profile's timeout wins)
   --workdir DIR            evidence directory (default .bpfcompat)
   --artifact-name NAME     family name in history (default: the binary's name, else "command")
   --artifact-version V     version label in history
   --artifact-variant V     variant label
-  --history PATH | --no-history | --fresh | --offline | --json | --quiet   as for bpfcompat test
+  --history PATH | --no-history | --sign-key KEY | --fresh | --offline | --json | --quiet   as for bpfcompat test
 
 Exit codes: 0 all required targets passed · 2 a required target failed · 1 usage or infrastructure error.`;
 
@@ -46,13 +49,15 @@ export const testCommandVerb: Verb = {
       'expect-exit': { type: 'string' },
       shard: { type: 'string' },
     }, { positionals: 0 });
+    checkLabelFlags(v);
     return runCommandMode({
       command: v.cmd, binary: v.bin, expectExit: v['expect-exit'],
       flags: { command: '--cmd', binary: '--bin', expectExit: '--expect-exit' },
-      artifact: v.artifact, guestTools: v['guest-tool'], matrix: v.matrix, profiles: v.profile, shard: v.shard,
-      out: v.out, markdown: v.markdown, junit: v.junit, jobs: v.jobs, timeout: v.timeout, workdir: v.workdir,
+      artifact: v.artifact, guestTools: v['guest-tool'], matrix: v.matrix, quick: v.quick, profiles: v.profile, shard: v.shard,
+      out: v.out, markdown: v.markdown, junit: v.junit, jobs: v.jobs, concurrency: v.concurrency, timeout: v.timeout, workdir: v.workdir,
+      keepOnFailure: v['keep-vm-on-failure'], artifactUri: v['artifact-uri'],
       artifactName: v['artifact-name'], artifactVersion: v['artifact-version'], artifactVariant: v['artifact-variant'],
-      history: v.history, noHistory: v['no-history'], fresh: v.fresh, offline: v.offline, json: v.json, quiet: v.quiet,
+      history: v.history, noHistory: v['no-history'], signKey: v['sign-key'], fresh: v.fresh, offline: v.offline, json: v.json, quiet: v.quiet,
     });
   },
 };

@@ -1,7 +1,7 @@
 // Bad input to `bpfcompat test`: one line naming the file, field or flag; exit 1; no stack; no report written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync, existsSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, copyFileSync, readFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,6 +38,39 @@ test('bad artifacts', () => {
   expectUsageError(['test', '--artifact', join(dir, 'true.o'), '--matrix', 'dev-one', '--out', '@OUT'], /true\.o: an ELF file for machine 62, not BPF/);
   execFileSync('truncate', ['-s', '200M', join(dir, 'big.o')]);
   expectUsageError(['test', '--artifact', join(dir, 'big.o'), '--matrix', 'dev-one', '--out', '@OUT'], /big\.o: 200 MiB is larger than/);
+});
+
+test('a truncated object is refused on the host before any boot, and nothing is recorded', () => {
+  const cut = join(dir, 'cut.bpf.o');
+  writeFileSync(cut, readFileSync('build/examples/pass_everywhere.bpf.o').subarray(0, 3500));
+  const history = join(dir, 'cut-history.sqlite');
+  expectUsageError(['test', '--artifact', cut, '--matrix', 'dev-one', '--out', '@OUT', '--history', history], /--artifact .*cut\.bpf\.o: libbpf cannot open this BPF object: BPF object format invalid/);
+  assert.ok(!existsSync(history), 'no history written');
+});
+
+test('control characters in names, versions and variants are refused before anything runs', () => {
+  expectUsageError(['test', '--artifact', obj, '--matrix', 'dev-one', '--out', '@OUT', '--artifact-name', 'x\u001b[2J'], /--artifact-name: contains the control character U\+001B/);
+  expectUsageError(['test', '--artifact', obj, '--matrix', 'dev-one', '--out', '@OUT', '--artifact-version', 'v1\nrun=forged'], /--artifact-version: contains the control character U\+000A/);
+  expectUsageError(['test', '--command', 'true', '--matrix', 'dev-one', '--out', '@OUT', '--artifact-variant', 'a\u0085b'], /--artifact-variant: contains the control character U\+0085/);
+  expectUsageError(['test-command', '--cmd', 'true', '--matrix', 'dev-one', '--out', '@OUT', '--artifact-name', 'a\u2028b'], /--artifact-name: contains the control character U\+2028/);
+  writeFileSync(join(dir, 'ctl-matrix.yaml'), 'name: "m\\e[31m"\nprofiles:\n  - { id: a, kernel: { debian: { suite: bookworm } } }\n');
+  expectUsageError(['test', '--artifact', obj, '--matrix', join(dir, 'ctl-matrix.yaml'), '--out', '@OUT'], /ctl-matrix\.yaml: name: contains the control character U\+001B/);
+});
+
+test('a history that cannot be written is refused before anything boots', () => {
+  const history = join(dir, 'locked.sqlite');
+  writeFileSync(history, '');
+  // root ignores file modes: make it immutable instead
+  const root = process.getuid?.() === 0;
+  if (root) execFileSync('chattr', ['+i', history]);
+  else chmodSync(history, 0o444);
+  try {
+    expectUsageError(['test', '--artifact', obj, '--matrix', 'dev-one', '--out', '@OUT', '--history', history], /locked\.sqlite: history not writable: the file .*locked\.sqlite cannot be written \((EPERM|EACCES)\); nothing was run/);
+    expectUsageError(['test-command', '--cmd', 'true', '--matrix', 'dev-one', '--out', '@OUT', '--history', history], /history not writable/);
+  } finally {
+    if (root) execFileSync('chattr', ['-i', history]);
+    else chmodSync(history, 0o644);
+  }
 });
 
 test('bad matrices and flags', () => {

@@ -1,9 +1,9 @@
-import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
-import { parseFlags, intFlag } from './args.ts';
-import { RUN_FLAGS, selectProfiles } from './run-flags.ts';
-import { usageError } from '../../../history/vocabulary/errors.ts';
+import { parseFlags } from './args.ts';
+import { RUN_FLAGS, artifactUriFlag, checkLabelFlags, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
+import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadMatrix, parseDuration } from '../config/matrix.ts';
 import { loadManifest, manifestIdentity, withRequireAttach } from '../config/manifest.ts';
 import { locateMatrix } from '../config/locate.ts';
@@ -16,19 +16,27 @@ import { newRunId } from '../validation/run-id.ts';
 import { reporterFor } from '../ui/progress.ts';
 import { ciInfo, gitInfo } from '../infra/git.ts';
 import { assembleReport, writeReports } from '../report/write.ts';
-import { openRecordingHistory } from '../recording/run-history.ts';
+import { recordingHistoryFor } from '../recording/run-history.ts';
 import { runCommandMode } from './command-mode.ts';
 import { formatShard, parseShard, shardProfiles } from '../validation/shard.ts';
 import { screenBeforeBoot } from './test-screen.ts';
+import { parseArtifactReference } from '../artifacts/reference.ts';
+import { imageArtifactInfo, imageName, pullImages } from '../artifacts/pull.ts';
+import { imageManifest, runImageTargets } from '../artifacts/run-image.ts';
+import { stageGuestTools } from '../guest/tools.ts';
 
-const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX --out report.json [flags]
+const HELP = `Usage: bpfcompat test --artifact OBJ.bpf.o --matrix MATRIX|--quick --out report.json [flags]
 
 Boots every kernel of the matrix in a VM, loads and attaches the object's programs with libbpf inside it,
 and reports a verdict per kernel with the evidence.
 
 Flags:
-  --artifact PATH          compiled eBPF object (.bpf.o)                                  (required)
-  --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one)        (required)
+  --artifact PATH|REF      compiled eBPF object (.bpf.o), or an OCI image (bpfman bytecode image or Inspektor
+                           Gadget image): oci:DIR[:TAG|@DIGEST], oci-archive:FILE.tar[:TAG],
+                           docker-archive:FILE.tar, or HOST[:PORT]/REPO[:TAG|@sha256:…] (docs/oci.md) (required)
+  --registry-insecure HOST plain HTTP for this registry HOST[:PORT] only (repeatable; default HTTPS)
+  --matrix PATH|NAME       matrix YAML, or a shipped matrix name (debian, dev-one, quick) (required unless --quick)
+  --quick                  the shipped matrix 'quick': Debian 5.10, 6.1 and the newest kernel, all required
   --out PATH               JSON report path (written atomically)                          (required)
   --markdown PATH          Markdown report path
   --junit PATH             JUnit XML path (one testcase per kernel)
@@ -40,14 +48,19 @@ Flags:
                            print where the prediction and the boot disagree (predictions are never stored)
   --profile ID             only this profile of the matrix (repeatable)
   --shard I/N              only slice I of N of the kernels (CI job matrices; merge the histories after)
-  --jobs N                 targets run in parallel (default: number of cores)
+  --jobs N                 targets run in parallel (default: number of cores); --concurrency N is the same
   --timeout DURATION       per-target budget, e.g. 120s (default 120s; a profile's timeout wins)
   --workdir DIR            evidence directory, runs/<run-id>/ inside (default .bpfcompat)
+  --keep-vm-on-failure     keep the guest's initramfs (initrd.cpio, beside console.log) of a target that did not
+                           pass; otherwise it is removed once the target is judged
   --artifact-name NAME     artifact family name in history (default: file name without .bpf.o)
   --artifact-version V     version label in history (default: git describe, else the run id)
   --artifact-variant V     variant label (e.g. ringbuf, perfbuf)
+  --artifact-uri URI       where the artifact is published (recorded and signed with the run; bpfcompat fetch
+                           follows an http(s) one, checking the sha256)
   --history PATH           SQLite history to append to (default $XDG_DATA_HOME/bpfcompat/history.sqlite)
   --no-history             do not read or write the history
+  --sign-key PRIVATE.key   sign the run in the history as it is appended (Ed25519; see bpfcompat keys)
   --fresh                  boot every kernel even when a stored verdict for identical inputs exists
   --offline                use only cached kernel indexes and packages
   --json                   print the report JSON on stdout
@@ -73,31 +86,36 @@ export const testVerb: Verb = {
       'validation-mode': { type: 'string' },
       'require-attach': { type: 'boolean' },
       screen: { type: 'boolean' },
+      'registry-insecure': { type: 'string', multiple: true },
       shard: { type: 'string' },
       command: { type: 'string' },
       'command-binary': { type: 'string' },
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
+    checkLabelFlags(values);
     if (values.command !== undefined) {
       if (values.screen) throw usageError('test: --screen does not apply in command mode (--command)', 'a loader command has no object to screen');
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
       return runCommandMode({
         command: values.command, binary: values['command-binary'], expectExit: values['command-expect-exit'],
         flags: { command: '--command', binary: '--command-binary', expectExit: '--command-expect-exit' },
-        artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, profiles: values.profile, shard: values.shard,
-        out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, timeout: values.timeout, workdir: values.workdir,
+        artifact: values.artifact, guestTools: values['guest-tool'], matrix: values.matrix, quick: values.quick, profiles: values.profile, shard: values.shard,
+        out: values.out, markdown: values.markdown, junit: values.junit, jobs: values.jobs, concurrency: values.concurrency, timeout: values.timeout, workdir: values.workdir,
+        keepOnFailure: values['keep-vm-on-failure'], artifactUri: values['artifact-uri'],
         artifactName: values['artifact-name'], artifactVersion: values['artifact-version'], artifactVariant: values['artifact-variant'],
-        history: values.history, noHistory: values['no-history'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
+        history: values.history, noHistory: values['no-history'], signKey: values['sign-key'], fresh: values.fresh, offline: values.offline, json: values.json, quiet: values.quiet,
       });
     }
     for (const f of ['command-binary', 'command-expect-exit', 'guest-tool'] as const) {
       if (values[f] !== undefined) throw usageError(`test: --${f} requires --command`, "run 'bpfcompat test --help'");
     }
     if (!values.artifact) throw usageError('test: --artifact is required', "run 'bpfcompat test --help'");
-    if (!values.matrix) throw usageError('test: --matrix is required', 'pass a matrix YAML or a shipped name such as debian');
+    const matrixArg = matrixFlag(values.matrix, values.quick);
+    if (!matrixArg) throw usageError('test: --matrix is required', 'pass a matrix YAML or a shipped name such as debian, or --quick');
     if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');
     if (values.out === '.' || values.out.endsWith('/')) throw usageError(`--out ${values.out}: must be a file path`);
-    const jobs = intFlag('jobs', values.jobs, availableParallelism(), 1, 64);
+    const jobs = jobsFlag(values.jobs, values.concurrency);
+    const artifactUri = artifactUriFlag(values['artifact-uri']);
     let timeoutMs = 120_000;
     if (values.timeout !== undefined) {
       if (!/^\d+(ms|s|m|h)$/.test(values.timeout)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${values.timeout}'`);
@@ -106,12 +124,18 @@ export const testVerb: Verb = {
     const mode = parseValidationMode(values['validation-mode']);
     const shard = parseShard(values.shard);
 
-    const matrixPath = locateMatrix(values.matrix);
+    const matrixPath = locateMatrix(matrixArg);
     const matrix = await loadMatrix(matrixPath);
     matrix.profiles = selectProfiles(matrix.profiles, values.profile, matrixPath);
     const loaded = values.manifest ? await loadManifest(values.manifest) : null;
     if (values['require-attach'] && mode === 'load_only') throw usageError('test: --require-attach contradicts --validation-mode load_only (nothing is attached)', 'drop one of them');
-    const manifest = values['require-attach'] ? withRequireAttach(loaded) : loaded;
+    const reference = parseArtifactReference(values.artifact);
+    if (values['registry-insecure'] && reference.kind !== 'registry') throw usageError('test: --registry-insecure applies only to a registry reference (HOST[:PORT]/REPO[:TAG])', `--artifact ${values.artifact} is not one`);
+    // An OCI image: its objects for each guest CPU of the matrix (pulled and verified before anything boots).
+    if (values.screen && reference.kind !== 'file') throw usageError('test: --screen takes a .bpf.o, not an OCI image', 'screen the image\'s objects one by one with bpfcompat screen, or drop --screen');
+    const images = reference.kind === 'file' ? null : await pullImages(reference, matrix.profiles.map((p) => p.arch), values['registry-insecure'] ?? []);
+    const imageManifestResult = imageManifest(loaded, Object.values(images ?? {}));
+    const manifest = values['require-attach'] ? withRequireAttach(imageManifestResult.manifest) : imageManifestResult.manifest;
     if (manifest) {
       const known = new Set(matrix.profiles.map((p) => p.id));
       for (const id of manifest.required_profiles) if (!known.has(id)) throw usageError(`${values.manifest}: required_profiles: ${id} is not in the matrix ${matrixPath}`);
@@ -121,7 +145,8 @@ export const testVerb: Verb = {
     // The history stores the normalised manifest's text (not the YAML file): the manifest's hash is of exactly it.
     const manifestId = manifest ? manifestIdentity(manifest) : null;
     const manifestSha256 = manifestId?.sha256 ?? null;
-    const artifact = await inspectArtifact(values.artifact);
+    const image = images ? Object.values(images)[0]! : null;
+    const artifact = image ? imageArtifactInfo(image, imageName(reference)) : await inspectArtifact(values.artifact);
     const validator = await locateValidator();
     // The arm64 targets run the aarch64 validator: the report names it too (missing: those targets say so).
     const validatorArm64 = matrix.profiles.some((p) => p.arch === 'arm64') ? await validatorForArch('arm64', validator).catch(() => null) : null;
@@ -129,17 +154,26 @@ export const testVerb: Verb = {
     const runId = newRunId();
     const workdir = resolve(values.workdir ?? '.bpfcompat');
     const runDir = resolve(workdir, 'runs', runId);
-    const history = values['no-history'] ? null : openRecordingHistory(values.history);
+    const history = recordingHistoryFor({ history: values.history, noHistory: values['no-history'], signKey: values['sign-key'] });
     const git = await gitInfo(process.cwd());
     const startedAt = new Date();
     const screened = values.screen ? await screenBeforeBoot({ matrix, matrixPath, artifact, validator, manifest, manifestPath: values.manifest ?? '(--require-attach)', offline: values.offline === true }) : null;
     const reporter = reporterFor(process.stderr, values.quiet === true || values.json === true);
     let result;
     try {
-      result = await runArtifactTargets({
+      result = images ? await runImageTargets({
+        images, profiles: matrix.profiles, manifest, manifestSha256, mode, validator, validatorArm64, timeoutMs,
+        objectsDir: resolve(workdir, 'oci-objects'),
+        run: {
+          jobs, runDir, offline: values.offline === true, keepOnFailure: values['keep-vm-on-failure'] === true, sharedBootFiles: await stageGuestTools(['ip', 'tc']).catch(() => []),
+          ...(history && !values.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
+          onEvent: (e) => reporter.event(e),
+        },
+      }) : await runArtifactTargets({
         matrix, artifact, manifest, manifestSha256, mode, validator, jobs, timeoutMs, runDir,
         offline: values.offline === true,
         ...(history && !values.fresh ? { reuse: (key: string) => history.reusable(key) } : {}),
+        keepOnFailure: values['keep-vm-on-failure'] === true,
         onEvent: (e) => reporter.event(e),
       });
     } finally {
@@ -148,15 +182,16 @@ export const testVerb: Verb = {
     const report = assembleReport({
       runId, startedAt, finishedAt: new Date(), jobs, accel: result.accel, git, ci: ciInfo(),
       artifact: {
-        name: values['artifact-name'] ?? basename(artifact.path).replace(/(\.bpf)?\.o$/, ''),
+        name: values['artifact-name'] ?? (image ? imageName(reference) : basename(artifact.path).replace(/(\.bpf)?\.o$/, '')),
         version: values['artifact-version'] ?? git?.describe ?? runId,
         variant: values['artifact-variant'] ?? null,
         identity: `sha256:${artifact.sha256}`,
         path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
+        ...(artifactUri ?? image?.reference ? { uri: artifactUri ?? image!.reference } : {}),
       },
       command: null,
       ...validatorsBlock(matrix.profiles.map((p) => p.arch), { x86_64: validatorRef(validator), ...(validatorArm64 ? { arm64: validatorRef(validatorArm64) } : {}) }, validatorRef(validator)),
-      manifest: manifestSha256 ? { path: values.manifest ?? '(--require-attach)', sha256: manifestSha256 } : null,
+      manifest: manifestSha256 ? { path: values.manifest ?? (imageManifestResult.fromImage ? '(program types declared by the image)' : '(--require-attach)'), sha256: manifestSha256 } : null,
       mode, matrix: { path: matrixPath, name: matrix.name, profiles: matrix.profiles.map((p) => p.id) },
       targets: result.targets,
       paths: { json: values.out, markdown: values.markdown ?? null, junit: values.junit ?? null },
@@ -168,12 +203,13 @@ export const testVerb: Verb = {
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else {
       process.stderr.write(`bpfcompat: ${report.summary.status} — ${report.summary.passed} passed${report.summary.warned ? ` (${report.summary.warned} with attach warnings)` : ''}, ${report.summary.failed} failed, ${report.summary.infra_errors} infra errors${report.summary.reused ? `, ${report.summary.reused} reused` : ''}\n`);
-      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}; evidence in ${runDir}\n`);
+      process.stderr.write(`bpfcompat: report ${values.out}${values.markdown ? `, ${values.markdown}` : ''}${values.junit ? `, ${values.junit}` : ''}${existsSync(runDir) ? `; evidence in ${runDir}` : '; nothing booted (no evidence directory)'}\n`);
     }
     if (historyNote) process.stderr.write(`bpfcompat: ${historyNote}\n`);
     if (screened) screened.printDisagreements(report.targets);
     history?.close();
-    return report.summary.exit_code;
+    // A history that was asked for and not updated is an infrastructure error, though the report stands.
+    return history && history.failures > 0 ? EXIT_TOOL_ERROR : report.summary.exit_code;
   },
 };
 

@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../../../history/vocabulary/hash.ts';
-import { loadYamlFile } from './load.ts';
+import { label, loadYamlFile } from './load.ts';
 
 // The manifest: the loader contract a bare .bpf.o needs (map sizes, program types, variants, required attaches)
 // and functional tests run while the links are alive. Same keys as the reference tool's manifest.
+
+/**
+ * The validator's own limits (validator/src/validator.h, args.c): a manifest beyond them would boot and then be
+ * refused in the guest, so it is refused here, naming the key. manifest.test.ts holds these against the C source.
+ */
+export const VALIDATOR_LIMITS = { list: 64, variantMembers: 16, tests: 32, args: 1024 } as const;
+/** Entries of `programs` (only required attaches reach the validator; the rest is documentation). */
+export const MAX_MANIFEST_PROGRAMS = 1024;
 
 const ident = z.string().regex(/^[A-Za-z0-9_.]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_.]');
 const singleLine = (max: number) => z.string().min(1).max(max).refine((s) => !/[\n\r\0]/.test(s), 'must be a single line');
@@ -20,6 +28,8 @@ export const ManifestProgram = z.strictObject({
       category: z.string().optional(),
       name: z.string().optional(),
       symbol: z.string().optional(),
+      /** the attach target its loader sets at run time (bpf_program__set_attach_target, or the kprobe's function) */
+      target: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/, 'must be a kernel function or hook name of [A-Za-z0-9_.]').optional(),
       required: z.boolean().default(false),
     })
     .optional(),
@@ -31,13 +41,16 @@ export const MapFixup = z
   .strictObject({
     name: ident,
     max_entries: z.union([z.number().int().positive(), z.literal('cpus')]).optional(),
+    /** sizes its loader sets before load (bpf_map__set_value_size / bpf_map__set_key_size) */
+    value_size: z.number().int().positive().max(1 << 30).optional(),
+    key_size: z.number().int().positive().max(1 << 16).optional(),
     inner_ringbuf_bytes: z.number().int().positive().optional(),
     inner_map: z
       .strictObject({ type: InnerMapType, key_size: z.number().int().nonnegative(), value_size: z.number().int().positive(), max_entries: z.number().int().positive() })
       .optional(),
   })
-  .refine((m) => m.max_entries !== undefined || m.inner_ringbuf_bytes !== undefined || m.inner_map !== undefined, {
-    message: 'a map fixup needs max_entries, inner_ringbuf_bytes or inner_map',
+  .refine((m) => m.max_entries !== undefined || m.value_size !== undefined || m.key_size !== undefined || m.inner_ringbuf_bytes !== undefined || m.inner_map !== undefined, {
+    message: 'a map fixup needs max_entries, value_size, key_size, inner_ringbuf_bytes or inner_map',
   });
 
 const ProgTypeName = z.enum(['socket_filter', 'kprobe', 'tracepoint', 'raw_tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'sched_cls', 'sched_act', 'sk_skb', 'sk_msg', 'tracing', 'lsm']);
@@ -60,7 +73,8 @@ export const ProgramVariant = z.strictObject({
         probe: z.literal('trial_load').optional(),
       }),
     )
-    .min(1),
+    .min(1)
+    .max(VALIDATOR_LIMITS.variantMembers, `at most ${VALIDATOR_LIMITS.variantMembers} programs per variant group (the validator's limit)`),
 });
 
 const duration = z.string().regex(/^\d+(ms|s|m)$/, 'must be a duration such as 10s or 2m');
@@ -77,14 +91,14 @@ export const FunctionalTest = z.strictObject({
 
 export const Manifest = z
   .strictObject({
-    name: z.string().optional(),
-    programs: z.array(ManifestProgram).default([]),
+    name: label().optional(),
+    programs: z.array(ManifestProgram).max(MAX_MANIFEST_PROGRAMS, `at most ${MAX_MANIFEST_PROGRAMS} programs`).default([]),
     maps: z.array(MapFixup).default([]),
-    program_types: z.array(z.strictObject({ program: z.string().min(1), type: ProgTypeName })).default([]),
-    program_variants: z.array(ProgramVariant).default([]),
-    probe_companions: z.array(ident).default([]),
+    program_types: z.array(z.strictObject({ program: z.string().min(1), type: ProgTypeName })).max(VALIDATOR_LIMITS.list, `at most ${VALIDATOR_LIMITS.list} program types (the validator's limit)`).default([]),
+    program_variants: z.array(ProgramVariant).max(VALIDATOR_LIMITS.list, `at most ${VALIDATOR_LIMITS.list} variant groups (the validator's limit)`).default([]),
+    probe_companions: z.array(ident).max(VALIDATOR_LIMITS.list, `at most ${VALIDATOR_LIMITS.list} companions (the validator's limit)`).default([]),
     required_profiles: z.array(z.string()).default([]),
-    functional_tests: z.array(FunctionalTest).max(32).default([]),
+    functional_tests: z.array(FunctionalTest).max(VALIDATOR_LIMITS.tests, `at most ${VALIDATOR_LIMITS.tests} functional tests (the validator's limit)`).default([]),
     /** every attach must succeed: a program that loads but does not attach fails the target (default: best-effort) */
     require_attach: z.boolean().optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
@@ -97,6 +111,13 @@ export const Manifest = z
         seen.add(n);
       });
     };
+    const required = m.programs.filter((p) => p.attach?.required).length;
+    if (required > VALIDATOR_LIMITS.list) ctx.addIssue({ code: 'custom', path: ['programs'], message: `${required} programs with attach.required: at most ${VALIDATOR_LIMITS.list} (the validator's limit); use require_attach: true to require every attach` });
+    // one validator flag per fixup: max_entries, value_size, key_size, inner_ringbuf_bytes and inner_map each count
+    const fixups = m.maps.reduce((n, f) => n + [f.max_entries, f.value_size, f.key_size, f.inner_ringbuf_bytes, f.inner_map].filter((x) => x !== undefined).length, 0);
+    if (fixups > VALIDATOR_LIMITS.list) ctx.addIssue({ code: 'custom', path: ['maps'], message: `${fixups} map fixups: at most ${VALIDATOR_LIMITS.list} (the validator's limit)` });
+    const targets = m.programs.filter((p) => p.attach?.target).length;
+    if (targets > VALIDATOR_LIMITS.list) ctx.addIssue({ code: 'custom', path: ['programs'], message: `${targets} programs with attach.target: at most ${VALIDATOR_LIMITS.list} (the validator's limit)` });
     dup(m.programs.map((p) => p.name), 'programs');
     dup(m.maps.map((p) => p.name), 'maps');
     dup(m.functional_tests.map((p) => p.name), 'functional_tests');

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMatrix } from './matrix.ts';
+import { loadMatrix, MAX_PROFILES } from './matrix.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-matrix-'));
@@ -80,4 +80,28 @@ test('a profile runs in exactly one lane: kernel, image or ssh', async () => {
   assert.equal(m.profiles[0]!.ssh?.port, 22);
   assert.equal(m.profiles[0]!.ssh?.user, 'root');
   assert.equal(m.profiles[1]!.image?.ssh_timeout, '180s');
+});
+
+test('a YAML alias bomb is a usage error naming the file, not an internal error', async () => {
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(', ')}]`);
+  const e = await errorOf(`name: x\n${bomb.join('\n')}\nprofiles: [*i]\n`);
+  assert.equal(e.code, 'YAML_INVALID');
+  assert.match(e.message, /invalid YAML: more than 100 alias expansions/);
+});
+
+test('a symbolic link loop is named as one, not as a missing file', async () => {
+  const loop = join(dir, 'loop.yaml');
+  symlinkSync(loop, loop);
+  await assert.rejects(loadMatrix(loop), (e: unknown) => e instanceof BpfcompatError && e.message === `${loop}: a loop of symbolic links`);
+});
+
+test(`a matrix holds at most ${MAX_PROFILES} profiles`, async () => {
+  const profiles = Array.from({ length: MAX_PROFILES + 1 }, (_, i) => `  - { id: p${i}, kernel: { debian: { suite: bookworm } } }`).join('\n');
+  const e = await errorOf(`name: big\nprofiles:\n${profiles}\n`);
+  assert.match(e.message, new RegExp(`profiles: more than ${MAX_PROFILES} profiles`));
+  const ok = Array.from({ length: MAX_PROFILES }, (_, i) => `  - { id: p${i}, kernel: { debian: { suite: bookworm } } }`).join('\n');
+  const file = join(dir, 'max.yaml');
+  writeFileSync(file, `name: max\nprofiles:\n${ok}\n`);
+  assert.equal((await loadMatrix(file)).profiles.length, MAX_PROFILES);
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadYamlFile } from './load.ts';
+import { label, loadYamlFile } from './load.ts';
 
 // A suite file: the reference tool's keys (name, defaults, cases[] with artifact/manifest/test …) plus
 // command cases (command, command_binary, expect_exit) and guest_tools. Paths are relative to the file.
@@ -44,9 +44,9 @@ export const SuiteCase = z.strictObject({
   name: id,
   artifact: path.optional(),
   artifact_uri: z.string().optional(),
-  artifact_name: z.string().min(1).optional(),
-  artifact_version: z.string().min(1).optional(),
-  artifact_variant: z.string().min(1).optional(),
+  artifact_name: label().optional(),
+  artifact_version: label().optional(),
+  artifact_variant: label().optional(),
   matrix: path.optional(),
   manifest: path.optional(),
   validation_mode: validationMode.optional(),
@@ -67,10 +67,10 @@ export const SuiteCase = z.strictObject({
 });
 
 // Reference keys that cannot mean here what they mean there are refused, never ignored: cases share one boot
-// per kernel, so a case cannot have its own workdir or concurrency, and every boot's evidence is always kept.
-const KEEP_VM = 'false is not supported: the console log and initramfs of every boot are always kept under <workdir>/runs/<run-id>; remove the key';
+// per kernel, so a case cannot have its own workdir or concurrency. keep_vm_on_failure (in defaults or any case)
+// keeps the initramfs of every boot with a target that did not pass, as --keep-vm-on-failure; artifact_uri is
+// recorded in the case's report.
 const refusedCaseKeys = {
-  artifact_uri: 'not supported: artifacts are identified by content (sha256); name them with artifact_name/artifact_version and remove artifact_uri',
   workdir: 'not supported per case: cases share one boot per kernel and one run directory; set defaults.workdir or pass --workdir',
   concurrency: 'not supported per case: cases share one boot per kernel; set defaults.concurrency or pass --jobs',
 } as const;
@@ -84,10 +84,8 @@ export const Suite = z
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
-    if (s.defaults.keep_vm_on_failure === false) ctx.addIssue({ code: 'custom', path: ['defaults', 'keep_vm_on_failure'], message: KEEP_VM });
     s.cases.forEach((c, i) => {
       for (const [k, message] of Object.entries(refusedCaseKeys)) if (c[k as keyof typeof refusedCaseKeys] !== undefined) ctx.addIssue({ code: 'custom', path: ['cases', i, k], message });
-      if (c.keep_vm_on_failure === false) ctx.addIssue({ code: 'custom', path: ['cases', i, 'keep_vm_on_failure'], message: KEEP_VM });
       if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['cases', i, 'name'], message: `duplicate case name ${c.name}` });
       seen.add(c.name);
       if (!c.artifact && !c.command) ctx.addIssue({ code: 'custom', path: ['cases', i], message: 'needs an artifact or a command' });

@@ -10,19 +10,8 @@ import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 // (depmod runs at install time), so dependencies come from modules.dep when present and otherwise
 // from each module's own .modinfo "depends=" field.
 
-export interface WantedModule {
-  name: string;
-  /** Kconfig symbol: =y means built in, nothing to stage. */
-  config: string;
-}
-
-/** What the attach tests need: tc clsact (sch_ingress) with cls_bpf, and veth/dummy devices to attach to. */
-export const ATTACH_MODULES: readonly WantedModule[] = [
-  { name: 'sch_ingress', config: 'CONFIG_NET_SCH_INGRESS' },
-  { name: 'cls_bpf', config: 'CONFIG_NET_CLS_BPF' },
-  { name: 'veth', config: 'CONFIG_VETH' },
-  { name: 'dummy', config: 'CONFIG_DUMMY' },
-];
+export { ATTACH_MODULES, type WantedModule } from '../kernels/attach-modules.ts';
+import { ATTACH_MODULES, type WantedModule } from '../kernels/attach-modules.ts';
 
 export interface StagedModule {
   name: string;

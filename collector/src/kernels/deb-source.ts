@@ -79,7 +79,15 @@ export async function resolveDeb(image: DebRef, modules: DebRef[], ctx: ResolveC
     for (let i = 0; i < all.length; i++) all[i] = await fetchOne(all[i]!, i);
     ctx.onProgress?.(`${ctx.profileId}: unpacking ${image.package}`);
     const root = join(scratch, 'root');
-    await extractDebs(all.map((l) => l.path!), root);
+    try {
+      await extractDebs(all.map((l) => l.path!), root);
+    } catch (err) {
+      // name what the user gave (the URL), not the scratch copy that is removed below
+      if (!(err instanceof BpfcompatError)) throw err;
+      let message = err.message;
+      for (const l of all) if (l.path) message = message.split(l.path).join(l.ref.package);
+      throw new BpfcompatError(err.code, `profile ${ctx.profileId}: ${message}`, err.hint === undefined ? {} : { hint: err.hint });
+    }
     const parts = await locateKernel(root, image.package);
     const kernel = await storeKernel(ctx.cacheDir, scratch, parts, ctx.arch ?? 'x86_64', originOf(all));
     await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: kernel.imageSha256 }) + '\n');

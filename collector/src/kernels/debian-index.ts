@@ -85,7 +85,7 @@ export async function kernelStanzas(ref: SuiteRef, entry: IndexEntry, ctx: Index
   const url = `${ref.mirror}/dists/${ref.suite}/${packagesPath(ref.debArch ?? 'amd64')}`;
   ctx.onProgress?.(`downloading ${ref.suite} Packages index (${(entry.size / 1e6).toFixed(1)} MB)`);
   const xzFile = `${excerpt}.xz`;
-  await download(url, xzFile, { sha256: entry.sha256, what: url, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  await download(url, xzFile, { sha256: entry.sha256, maxBytes: entry.size, what: url, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
     const text = await linuxStanzasOf(xzFile);
     await writeFileAtomic(excerpt, text);

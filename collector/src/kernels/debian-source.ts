@@ -7,6 +7,7 @@ import type { DebianKernelSource } from '../config/matrix.ts';
 import { DEBIAN_ARCH, type KernelArch, type ResolvedKernel } from './types.ts';
 import { DEFAULT_MIRROR, kernelStanzas, packagesEntry, type IndexContext } from './debian-index.ts';
 import { kernelCandidates, pickKernel, type IndexPackage, type KernelPick } from './pick.ts';
+import { compareDebianVersions } from './dpkg-version.ts';
 import { download } from './download.ts';
 import { extractDebs, locateKernel } from './deb-extract.ts';
 import { readKernelEntry, removeScratch, scratchDir, storeKernel } from './kernel-store.ts';
@@ -24,9 +25,32 @@ export interface ResolveContext extends IndexContext {
 // Every field that changes which kernel is picked. A new DebianKernelSource option must be added
 // here, or two profiles that differ in it would share a resolution (resolution-key test pins this).
 // The profile's arch is named only when it is not x86_64, so the keys of existing x86_64 resolutions stay valid.
+// The pocket is named only when it adds suites, so release-pocket keys are the keys from before pockets existed;
+// packagesSha256 then lists every pocket's index.
 export function resolutionKey(src: DebianKernelSource, mirror: string, packagesSha256: string, arch: KernelArch = 'x86_64'): string {
-  const fields = { v: 1, mirror, suite: src.suite, flavour: src.flavour, version: src.version ?? null, pin: src.sha256 ?? null, packagesSha256 };
+  const pocket = pocketOf(src);
+  const base = { v: 1, mirror, suite: src.suite, flavour: src.flavour, version: src.version ?? null, pin: src.sha256 ?? null, packagesSha256 };
+  const fields = pocket === 'release' ? base : { ...base, v: 2, pocket };
   return sha256Hex(canonicalJson(arch === 'x86_64' ? fields : { ...fields, arch }));
+}
+
+/** Suites with -updates and -security pockets; sid, testing and backports have none that carry kernels. */
+const POCKETED = new Set(['bullseye', 'bookworm', 'trixie', 'stable', 'oldstable']);
+
+export function pocketOf(src: DebianKernelSource): 'release' | 'security' | 'updates' {
+  if (!POCKETED.has(src.suite)) return 'release';
+  return src.pocket ?? 'updates';
+}
+
+/** The (mirror, suite) pairs a profile's kernel may come from; the security archive is a mirror of its own. */
+export function debianPockets(src: DebianKernelSource, mirror: string): Array<{ mirror: string; suite: string }> {
+  const pocket = pocketOf(src);
+  // deb.debian.org/debian-security beside deb.debian.org/debian (https://www.debian.org/security/: the
+  // sources.list line for security updates); a custom mirror is expected to lay it out the same way.
+  const security = { mirror: mirror.replace(/\/debian$/, '') + '/debian-security', suite: `${src.suite}-security` };
+  if (pocket === 'release') return [{ mirror, suite: src.suite }];
+  if (pocket === 'security') return [{ mirror, suite: src.suite }, security];
+  return [{ mirror, suite: src.suite }, { mirror, suite: `${src.suite}-updates` }, security];
 }
 
 const resolutionFile = (ctx: IndexContext, key: string): string => join(ctx.cacheDir, 'debian', 'resolutions', `${key}.json`);
@@ -54,17 +78,33 @@ function noMatch(ctx: ResolveContext, src: DebianKernelSource, stanzasKernels: K
 }
 
 export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext): Promise<ResolvedKernel> {
-  const mirror = (src.mirror ?? DEFAULT_MIRROR).replace(/\/+$/, '');
+  const mainMirror = (src.mirror ?? DEFAULT_MIRROR).replace(/\/+$/, '');
   const arch = ctx.arch ?? 'x86_64';
-  const ref = { mirror, suite: src.suite, debArch: DEBIAN_ARCH[arch] };
-  const entry = await packagesEntry(ref, ctx);
-  const key = resolutionKey(src, mirror, entry.sha256, arch);
+  const pockets = debianPockets(src, mainMirror).map((p) => ({ ...p, debArch: DEBIAN_ARCH[arch] }));
+  const entries = [];
+  for (const ref of pockets) entries.push(await packagesEntry(ref, ctx));
+  const key = resolutionKey(src, mainMirror, entries.map((e) => e.sha256).join(','), arch);
   const known = await remembered(ctx, key);
   if (known) return known;
 
-  const stanzas = await kernelStanzas(ref, entry, { ...ctx, onProgress: (m) => ctx.onProgress?.(`${ctx.profileId}: ${m}`) });
-  const pick = pickKernel(stanzas, src.flavour, src.version);
-  if (!pick) throw noMatch(ctx, src, kernelCandidates(stanzas, src.flavour));
+  let best: { pick: KernelPick; mirror: string; suite: string } | null = null;
+  const candidates: KernelPick[] = [];
+  // An updated machine stays on its release's kernel series: bookworm-security also carries linux-6.12 for
+  // those who opt in, but linux-image-cloud-amd64 there still depends on 6.1. Pockets are held to the series
+  // of the release pocket's kernel (6.1.x), unless a version is pinned.
+  let series: string | null = null;
+  for (const [i, ref] of pockets.entries()) {
+    const stanzas = await kernelStanzas(ref, entries[i]!, { ...ctx, onProgress: (m) => ctx.onProgress?.(`${ctx.profileId}: ${m}`) });
+    const all = kernelCandidates(stanzas, src.flavour);
+    candidates.push(...all);
+    const p = src.version !== undefined
+      ? pickKernel(stanzas, src.flavour, src.version)
+      : all.find((c) => series === null || c.version.startsWith(series)) ?? null;
+    if (i === 0 && p && src.version === undefined) series = /^\d+\.\d+\./.exec(p.version)?.[0] ?? null;
+    if (p && (!best || compareDebianVersions(p.version, best.pick.version) > 0)) best = { pick: p, mirror: ref.mirror, suite: ref.suite };
+  }
+  if (!best) throw noMatch(ctx, src, candidates.sort((a, b) => compareDebianVersions(b.version, a.version)));
+  const { pick, mirror } = best;
   if (src.sha256 !== undefined && pick.image.sha256 !== src.sha256) {
     throw new BpfcompatError('INTEGRITY', `profile ${ctx.profileId}: kernel.debian.sha256 ${src.sha256} does not match ${pick.image.package} ${pick.version} (${pick.image.sha256} in the signed ${src.suite} index)`, {
       hint: 'update the pin, or add kernel.debian.version to stay on the pinned package',
@@ -84,7 +124,7 @@ export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext
       const url = `${mirror}/${p.filename}`;
       ctx.onProgress?.(`${ctx.profileId}: downloading ${p.package} ${p.version} (${(p.size / 1e6).toFixed(1)} MB)`);
       const dest = join(scratch, 'debs', `${p.package}.deb`);
-      await download(url, dest, { sha256: p.sha256, what: `${p.package} ${p.version}`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      await download(url, dest, { sha256: p.sha256, maxBytes: p.size, what: `${p.package} ${p.version}`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       debs.push(dest);
     }
     ctx.onProgress?.(`${ctx.profileId}: unpacking ${pick.image.package}`);
@@ -95,6 +135,7 @@ export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext
     const kernel = await storeKernel(ctx.cacheDir, scratch, parts, arch, {
       kind: 'debian',
       suite: src.suite,
+      ...(best.suite !== src.suite ? { pocket: best.suite } : {}),
       flavour: src.flavour,
       ...describe(pick.image),
       extra_packages: pick.extras.map(describe),

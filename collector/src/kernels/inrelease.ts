@@ -18,7 +18,7 @@ export interface IndexEntry {
  * Verifies a clearsigned InRelease with gpgv.
  * Throws INTEGRITY when the signature is bad or made by a key outside the keyring.
  */
-export async function verifyInRelease(file: string, opts: { keyrings?: string[]; what?: string } = {}): Promise<void> {
+export async function verifyInRelease(file: string, opts: { keyrings?: string[]; what?: string; hint?: string } = {}): Promise<void> {
   const keyrings = opts.keyrings ?? [DEBIAN_KEYRING];
   const args = ['--status-fd', '1', ...keyrings.flatMap((k) => ['--keyring', k]), file];
   // reject:false returns spawn failures too; exitCode is undefined only when gpgv never ran.
@@ -30,11 +30,12 @@ export async function verifyInRelease(file: string, opts: { keyrings?: string[];
   }
   const status = String(res.stdout);
   const good = /^\[GNUPG:\] GOODSIG /m.test(status);
-  const bad = /^\[GNUPG:\] (BADSIG|ERRSIG|NO_PUBKEY|EXPKEYSIG|REVKEYSIG) /m.exec(status);
+  // NO_PUBKEY and BADSIG say more than the ERRSIG gpgv prints before them.
+  const bad = /^\[GNUPG:\] (BADSIG|NO_PUBKEY|EXPKEYSIG|REVKEYSIG) /m.exec(status) ?? /^\[GNUPG:\] (ERRSIG) /m.exec(status);
   if (res.exitCode !== 0 || !good || bad) {
     const why = bad ? bad[1] : `gpgv exit ${res.exitCode}`;
     throw new BpfcompatError('INTEGRITY', `${opts.what ?? file}: signature check failed (${why})`, {
-      hint: `the file is not signed by a key in ${keyrings.join(', ')}; do not use this mirror, or update debian-archive-keyring`,
+      hint: opts.hint ?? `the file is not signed by a key in ${keyrings.join(', ')}; do not use this mirror, or update debian-archive-keyring`,
     });
   }
 }

@@ -4,6 +4,9 @@ import { cacheRoot } from '../infra/xdg.ts';
 import type { ResolvedKernel } from './types.ts';
 import { resolveDebian } from './debian-source.ts';
 import { resolveDeb } from './deb-source.ts';
+import { resolveApt } from './apt/apt-source.ts';
+import { resolveDnf } from './dnf/dnf-source.ts';
+import { repositoryPlan } from './presets/plans.ts';
 import { resolveRpm } from './rpm-source.ts';
 import { resolveFile } from './file-source.ts';
 import { listKernelEntries } from './kernel-store.ts';
@@ -31,10 +34,13 @@ export async function resolveKernel(profile: Profile, opts: ResolveOptions = {})
   const k = profile.kernel;
   if (!k) throw new BpfcompatError('CONFIG_INVALID', `profile ${profile.id}: has no kernel (it runs in the ${profile.image ? 'image' : 'ssh'} lane)`, { hint: 'only direct-boot profiles resolve a kernel' });
   if ('debian' in k && k.debian) return resolveDebian(k.debian, ctx);
+  const repo = await repositoryPlan(k, ctx);
+  if (repo?.kind === 'apt') return resolveApt(repo.plan, ctx);
+  if (repo?.kind === 'dnf') return resolveDnf(repo.plan, ctx);
   if ('deb' in k && k.deb) return resolveDeb({ package: k.deb.package, sha256: k.deb.sha256 }, k.deb.modules, ctx);
   if ('rpm' in k && k.rpm) return resolveRpm({ package: k.rpm.package, sha256: k.rpm.sha256 }, k.rpm.modules, ctx);
   if ('file' in k && k.file) return resolveFile(k.file, profile.id, profile.arch);
-  throw new BpfcompatError('CONFIG_INVALID', `profile ${profile.id}: kernel must have one of debian, deb, rpm or file`, { hint: 'see docs/matrix.md' });
+  throw new BpfcompatError('CONFIG_INVALID', `profile ${profile.id}: kernel must have one of debian, apt, dnf, deb, rpm, file or a named distribution`, { hint: 'see docs/matrix.md' });
 }
 
 /** Every kernel in the cache with its size on disk. */

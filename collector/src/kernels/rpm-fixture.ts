@@ -24,11 +24,13 @@ export interface BuildRpmOptions {
   payload?: string;
   /** Package architecture (only a label here). */
   arch?: string;
+  version?: string;
+  release?: string;
 }
 
 const SPEC = `Name: %{fx_name}
-Version: 1.0
-Release: 1
+Version: %{fx_version}
+Release: %{fx_release}
 Summary: bpfcompat test kernel package
 License: GPL-2.0-only
 AutoReqProv: no
@@ -66,10 +68,12 @@ export async function buildRpm(o: BuildRpmOptions): Promise<string> {
     '--define', '_rpmfilename %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm',
     '--define', `_binary_payload ${o.payload ?? 'w1.gzdio'}`,
     '--define', `fx_name ${o.name}`,
+    '--define', `fx_version ${o.version ?? '1.0'}`,
+    '--define', `fx_release ${o.release ?? '1'}`,
     '--define', `fx_stage ${stage}`,
     '--define', `fx_filelist ${filelist}`,
   ], { stdin: 'ignore' });
-  return join(o.outDir, `${o.name}-1.0-1.${arch}.rpm`);
+  return join(o.outDir, `${o.name}-${o.version ?? '1.0'}-${o.release ?? '1'}.${arch}.rpm`);
 }
 
 /** xz-compressed bytes (Fedora's modules are .ko.xz), via the xz tool. */

@@ -7,7 +7,10 @@ export type KernelArch = 'x86_64' | 'arm64';
 export const DEBIAN_ARCH: Record<KernelArch, string> = { x86_64: 'amd64', arm64: 'arm64' };
 
 export type KernelOrigin =
-  | { kind: 'debian'; suite: string; flavour: string; package: string; version: string; url: string; deb_sha256: string; extra_packages: Array<{ package: string; version: string; url: string; deb_sha256: string }> }
+  | { kind: 'debian'; suite: string; /** The pocket's suite when the kernel came from -updates or -security. */ pocket?: string; flavour: string; package: string; version: string; url: string; deb_sha256: string; extra_packages: Array<{ package: string; version: string; url: string; deb_sha256: string }> }
+  /** An apt repository; `requested` is the package the profile named (a metapackage is followed to `package`). */
+  | { kind: 'apt'; preset?: string; repository: string; suite: string; requested: string; package: string; version: string; url: string; deb_sha256: string; keyring_sha256: string; extra_packages: Array<{ package: string; version: string; url: string; deb_sha256: string }> }
+  | { kind: 'dnf'; preset?: string; repository: string; requested: string; package: string; version: string; url: string; rpm_sha256: string; keyring_sha256: string; repomd_signed: boolean; extra_packages: Array<{ package: string; version: string; url: string; rpm_sha256: string }> }
   | { kind: 'deb'; package: string; deb_sha256: string; extra_packages: Array<{ package: string; deb_sha256: string }> }
   | { kind: 'rpm'; package: string; rpm_sha256: string; extra_packages: Array<{ package: string; rpm_sha256: string }> }
   | { kind: 'file'; image: string }

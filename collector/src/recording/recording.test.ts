@@ -78,6 +78,8 @@ test('openRecordingHistory appends with console logs from the run dir and report
   h.close();
   const bad = { ...rep, run: { ...rep.run, id: 'rec-2' }, targets: [{ ...rep.targets[0]!, result_key: '0'.repeat(64) }] };
   const rh2 = openRecordingHistory(path);
+  assert.equal(rh2.failures, 0);
   assert.match(rh2.append(bad, runDir), new RegExp(`^${path.replace(/[.]/g, '\\.')}: history not updated: `));
+  assert.equal(rh2.failures, 1, 'counted, so the run exits 1 though its report stands');
   rh2.close();
 });

@@ -33,7 +33,7 @@ test('a program that fails on the older kernels works from the first kernel afte
   assert.match(p!.remediation, /bpf_ksym_exists\(bpf_task_from_pid\)/);
   assert.match(p!.remediation, /before 6\.12\.107/);
   const md = acrossSection([p!]).join('\n');
-  assert.match(md, /find\\_init: kfunc bpf\\_task\\_from\\_pid fails on 5\.10\.0-32-cloud-amd64, 6\.1\.0-50-cloud-amd64 \(confidence high\); works from 6\.12\.107\+deb13-cloud-amd64 in this matrix\./);
+  assert.match(md, /<bdi>find\\_init<\/bdi>: kfunc bpf\\_task\\_from\\_pid fails on 5\.10\.0-32-cloud-amd64, 6\.1\.0-50-cloud-amd64 \(confidence high\); works from 6\.12\.107\+deb13-cloud-amd64 in this matrix\./);
 });
 
 test('a program failing everywhere has no first passing kernel; passing objects list nothing', () => {
@@ -57,4 +57,22 @@ test('a map that cannot be created fails the programs of the object with the map
   assert.equal(p!.code, 'UNSUPPORTED_MAP_TYPE');
   assert.deepEqual(p!.root_cause, { kind: 'map_type', name: 'cgrp_storage', id: 32 });
   assert.equal(p!.works_from?.profile_id, 'debian-13');
+});
+
+test('an attach target missing on every kernel is reported as a placeholder its loader sets, with how to name the real one', () => {
+  const evidenceOf = (file: string) => ValidatorResult.parse(JSON.parse(readFileSync(join(evidence, file), 'utf8')));
+  const both = [ctx('debian-11', PROFILES[0]![1]), ctx('debian-12', PROFILES[1]![1])].map((c) => targetFromValidator(c, evidenceOf('loader-sized--debian-12.json')));
+  const [p] = programsAcross(both);
+  assert.equal(p!.program, 'file_read_entry');
+  assert.equal(p!.code, 'ATTACH_TARGET_MISSING');
+  assert.deepEqual(p!.placeholder_target, { name: 'dummy_file_read', kind: 'function', kernels: 2 });
+  assert.match(p!.remediation, /missing on all 2 kernels of the matrix/);
+  assert.match(p!.remediation, /bpf_program__set_attach_target/);
+  assert.match(p!.remediation, /attach: \{ target: FUNCTION \}/);
+  assert.match(acrossSection([p!]).join('\n'), /untestable without its attach target: function dummy\\_file\\_read is missing on all 2 kernels/);
+  // one kernel is no evidence of a placeholder; a target missing on only some kernels is really absent there
+  assert.equal(programsAcross(both.slice(0, 1))[0]!.placeholder_target, undefined);
+  const kfunc = targetsOf('missing-kprobe');
+  assert.ok(programsAcross(kfunc).every((x) => x.placeholder_target?.kernels === 5), 'a kprobe missing everywhere is flagged too');
+  assert.equal(programsAcross(targetsOf('missing-kfunc'))[0]!.placeholder_target, undefined);
 });

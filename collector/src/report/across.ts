@@ -29,6 +29,25 @@ function causeOn(t: TargetReport, program: string): RootCause | null {
 /** The attach warning of this program on a passing target, when it has one. */
 const warningOn = (t: TargetReport, program: string) => (t.status === 'pass' ? t.warnings?.find((w) => w.program === program) : undefined);
 
+/**
+ * The attach target this program misses on every decided kernel (two or more), the same name everywhere: the sign of a
+ * placeholder its loader replaces at run time (fentry/dummy_file_read), not of a function these kernels lack.
+ */
+function placeholderTarget(decided: TargetReport[], program: string): ProgramAcross['placeholder_target'] {
+  if (decided.length < 2) return undefined;
+  const causes = decided.map((t) => {
+    const w = warningOn(t, program);
+    if (w) return w.code === 'ATTACH_TARGET_MISSING' ? w.root_cause : null;
+    return t.status === 'fail' && t.classification_code === 'ATTACH_TARGET_MISSING' ? causeOn(t, program) : null;
+  });
+  const first = causes[0];
+  if (!first || first.kind !== 'attach_target' || !causes.every((c) => c?.kind === 'attach_target' && c.name === first.name)) return undefined;
+  return { name: first.name, kind: first.type ?? 'function', kernels: decided.length };
+}
+
+const placeholderRemediation = (program: string, p: NonNullable<ProgramAcross['placeholder_target']>) =>
+  `the ${p.kind} target ${p.name} is missing on all ${p.kernels} kernels of the matrix: most likely a placeholder its loader replaces at run time (bpf_program__set_attach_target before load, or the kprobe it attaches); name the real target in the manifest to validate the object alone: programs: [{ name: ${program}, attach: { target: FUNCTION } }]`;
+
 export function programsAcross(targets: TargetReport[]): ProgramAcross[] {
   const decided = targets.filter((t) => t.status !== 'infra_error');
   const names: string[] = [];
@@ -47,6 +66,7 @@ export function programsAcross(targets: TargetReport[]): ProgramAcross[] {
       const w = warningOn(t, program);
       return w ? [{ profile_id: t.profile_id, release: t.kernel.release, code: w.code, confidence: w.confidence, root_cause: w.root_cause }] : [];
     });
+    const placeholder = placeholderTarget(decided, program);
     return {
       program,
       failing: decided.filter((_, i) => fails[i]).map((t) => ({
@@ -61,7 +81,9 @@ export function programsAcross(targets: TargetReport[]): ProgramAcross[] {
       works_from: worksFrom,
       code,
       root_cause: rc,
-      remediation: isCode(code) ? remediationFor(code, rc, worksFrom ? { profileId: worksFrom.profile_id, release: worksFrom.release } : null) : boundary.remediation,
+      remediation: placeholder ? placeholderRemediation(program, placeholder)
+        : isCode(code) ? remediationFor(code, rc, worksFrom ? { profileId: worksFrom.profile_id, release: worksFrom.release } : null) : boundary.remediation,
+      ...(placeholder ? { placeholder_target: placeholder } : {}),
     };
   });
 }

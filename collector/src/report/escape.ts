@@ -10,6 +10,11 @@ export function mdCell(s: string): string {
     .replace(/([\\*_[\]#!])/g, '\\$1');
 }
 
+/** A name, version or program name in Markdown: escaped, and isolated so right-to-left text cannot reorder the line. */
+export function mdName(s: string): string {
+  return `<bdi>${mdCell(s)}</bdi>`;
+}
+
 /** Text for a fenced code block: a fence longer than any backtick run inside, so content cannot close it. */
 export function mdFence(text: string, info = 'text'): string {
   const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));

@@ -4,6 +4,7 @@ import { Matrix } from '../config/matrix.ts';
 import { Manifest } from '../config/manifest.ts';
 import { Suite } from '../config/suite.ts';
 import { ValidatorResult } from '../validation/validator-result.ts';
+import { HostProfile } from '../runtime/host-profile.ts';
 
 /** The JSON Schemas shipped in docs/schema/, generated from the zod schemas (the single source of truth). */
 export function jsonSchemas(): Record<string, unknown> {
@@ -17,5 +18,6 @@ export function jsonSchemas(): Record<string, unknown> {
     'matrix.schema.json': gen(Matrix, 'matrix.json', 'input'),
     'manifest.schema.json': gen(Manifest, 'manifest.json', 'input'),
     'suite.schema.json': gen(Suite, 'suite.json', 'input'),
+    'host-profile.schema.json': gen(HostProfile, 'host-profile.v1.json', 'output'),
   };
 }

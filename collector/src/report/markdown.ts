@@ -1,5 +1,5 @@
 import type { Report, TargetReport } from '../../../history/vocabulary/report-schema.ts';
-import { mdCell, mdFence } from './escape.ts';
+import { mdCell, mdFence, mdName } from './escape.ts';
 import { describeRootCause } from './root-cause-text.ts';
 import { acrossSection } from './markdown-across.ts';
 
@@ -44,10 +44,10 @@ function details(t: TargetReport): string[] {
     out.push('', '| Program | Section | Type | Load | Attach | Detail |', '|---|---|---|---|---|---|');
     for (const p of t.programs) {
       const detail = p.attach === 'skipped' ? p.attach_reason : p.error || (p.attach_target ? `on ${p.attach_target}` : '');
-      out.push(`| ${[p.name, p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell).join(' | ')} |`);
+      out.push(`| ${[mdName(p.name), ...[p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell)].join(' | ')} |`);
     }
     for (const p of t.programs.filter((x) => x.verifier_log_tail.trim() !== '')) {
-      out.push('', `<details><summary>Verifier log of ${mdCell(p.name)}</summary>`, '', mdFence(p.verifier_log_tail), '', '</details>');
+      out.push('', `<details><summary>Verifier log of ${mdName(p.name)}</summary>`, '', mdFence(p.verifier_log_tail), '', '</details>');
     }
   }
   if (t.functional.status !== 'skipped') out.push(`- Functional tests: ${t.functional.status}`);
@@ -56,14 +56,36 @@ function details(t: TargetReport): string[] {
   return out;
 }
 
+/** "## Fixups": what was changed before load, once per distinct change, with the kernels it applied on. */
+function fixupsSection(r: Report): string[] {
+  const rows = new Map<string, { f: NonNullable<TargetReport['fixups']>[number]; kernels: string[] }>();
+  for (const t of r.targets) {
+    for (const f of t.fixups ?? []) {
+      const key = JSON.stringify([f.kind, f.target, f.status, f.detail, f.automatic]);
+      const row = rows.get(key) ?? { f, kernels: [] };
+      row.kernels.push(t.profile_id);
+      rows.set(key, row);
+    }
+  }
+  if (rows.size === 0) return [];
+  const out = ['## Fixups', '', 'Changes made to the object before load. "bpfcompat" means the object left the value to its loader and bpfcompat chose it.', '',
+    '| Chosen by | Kind | Map or program | Detail | Status | Kernels |', '|---|---|---|---|---|---|'];
+  for (const { f, kernels } of rows.values()) {
+    const on = kernels.length === r.targets.length ? 'all' : kernels.join(', ');
+    out.push(`| ${[f.automatic ? 'bpfcompat' : 'manifest', f.kind, f.target, f.detail, f.status, on].map(mdCell).join(' | ')} |`);
+  }
+  out.push('');
+  return out;
+}
+
 export function renderMarkdown(r: Report): string {
   const lines = [
-    `# bpfcompat report: ${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)}`,
+    `# bpfcompat report: ${mdName(r.artifact.name)} ${mdName(r.artifact.version)}`,
     '',
     `- Status: **${r.summary.status}** (exit ${r.summary.exit_code}) — ${r.summary.passed} passed${r.summary.warned ? ` (${r.summary.warned} of them with attach warnings)` : ''}, ${r.summary.failed} failed, ${r.summary.infra_errors} infra errors, ${r.summary.reused} reused`,
-    `- Artifact: ${mdCell(r.artifact.path)} (\`${r.artifact.identity.slice(0, 23)}\`, ${r.artifact.size_bytes} bytes)`,
+    `- Artifact: ${mdCell(r.artifact.path)} (\`${r.artifact.identity.slice(0, 23)}\`, ${r.artifact.size_bytes} bytes)${r.artifact.uri ? ` from ${mdCell(r.artifact.uri)}` : ''}`,
     `- Validator: \`${r.validator.sha256.slice(0, 16)}\` · mode ${r.validation_mode}${r.manifest ? ` · manifest ${mdCell(r.manifest.path)}` : ''}`,
-    `- Matrix: ${mdCell(r.matrix.name)} (${r.matrix.profiles.length} profiles) · run ${r.run.id} · ${(r.run.duration_ms / 1000).toFixed(1)} s on ${r.run.jobs} job(s), ${r.run.accel}`,
+    `- Matrix: ${mdName(r.matrix.name)} (${r.matrix.profiles.length} profiles) · run ${r.run.id} · ${(r.run.duration_ms / 1000).toFixed(1)} s on ${r.run.jobs} job(s), ${r.run.accel}`,
     '',
     '## Targets',
     '',
@@ -72,6 +94,7 @@ export function renderMarkdown(r: Report): string {
     ...r.targets.map(targetRow),
     '',
     ...acrossSection(r.programs_across ?? []),
+    ...fixupsSection(r),
     '## Target details',
     '',
     ...r.targets.flatMap(details),
@@ -83,8 +106,16 @@ export function renderMarkdown(r: Report): string {
   return lines.join('\n');
 }
 
-/** The GitHub job summary: the gate status, failure classes and the matrix. */
-export function renderJobSummary(r: Report): string {
+/** How much of the matrix a job summary lists (`report-summary --max-targets/--max-failures`). */
+export interface JobSummaryLimits {
+  maxTargets: number;
+  maxFailures: number;
+}
+
+export const JOB_SUMMARY_DEFAULTS: JobSummaryLimits = { maxTargets: 25, maxFailures: 10 };
+
+/** The GitHub job summary: the gate status, failure classes, the matrix, the failures' details and what to do next. */
+export function renderJobSummary(r: Report, limits: JobSummaryLimits = JOB_SUMMARY_DEFAULTS): string {
   const classes = new Map<string, number>();
   for (const t of r.targets) {
     const c = t.status === 'infra_error' ? 'INFRA_ERROR' : t.status === 'fail' ? (t.classification_code ?? 'UNCLASSIFIED_FAILURE') : null;
@@ -94,19 +125,45 @@ export function renderJobSummary(r: Report): string {
   const lines = [
     `## bpfcompat compatibility gate: ${r.summary.status === 'pass' ? '✅ pass' : r.summary.status === 'fail' ? '❌ fail' : '⚠️ error'}`,
     '',
-    `${mdCell(r.artifact.name)} ${mdCell(r.artifact.version)} · ${r.summary.required_passed} required passed, ${r.summary.required_failed} required failed, ${r.summary.infra_errors} infra errors${warned.length > 0 ? `, ${warned.length} loaded with attach warnings` : ''}`,
+    `${mdName(r.artifact.name)} ${mdName(r.artifact.version)} · ${r.summary.required_passed} required passed, ${r.summary.required_failed} required failed, ${r.summary.infra_errors} infra errors${warned.length > 0 ? `, ${warned.length} loaded with attach warnings` : ''}`,
     '',
   ];
   if (classes.size > 0) {
     lines.push('| Failure class | Count |', '|---|---|', ...[...classes].map(([c, n]) => `| ${c} | ${n} |`), '');
   }
   lines.push('| Profile | Kernel | Status | Class |', '|---|---|---|---|');
-  for (const t of r.targets.slice(0, 25)) lines.push(`| ${mdCell(t.profile_id)} | ${mdCell(t.kernel.release)} | ${SYMBOL[shown(t)]} | ${mdCell(t.classification_code ?? warningsOf(t)[0]?.code ?? '')} |`);
+  for (const t of r.targets.slice(0, limits.maxTargets)) lines.push(`| ${mdCell(t.profile_id)} | ${mdCell(t.kernel.release)} | ${SYMBOL[shown(t)]} | ${mdCell(t.classification_code ?? warningsOf(t)[0]?.code ?? '')} |`);
+  if (r.targets.length > limits.maxTargets) lines.push('', `(${r.targets.length - limits.maxTargets} more targets in the full report)`);
   lines.push('');
   if (warned.length > 0) {
     lines.push('### Attach warnings (the programs load but do not attach; `--require-attach` makes these failures)', '');
-    for (const t of warned.slice(0, 10)) for (const w of warningsOf(t)) lines.push(`- ${mdCell(t.profile_id)}: ${mdCell(w.program)} — **${w.code}**: ${mdCell(w.reason)}`);
+    for (const t of warned.slice(0, limits.maxFailures)) for (const w of warningsOf(t)) lines.push(`- ${mdCell(t.profile_id)}: ${mdCell(w.program)} — **${w.code}**: ${mdCell(w.reason)}`);
     lines.push('');
   }
+  const failed = r.targets.filter((t) => t.status !== 'pass');
+  if (failed.length > 0) {
+    lines.push('### Failure details', '');
+    for (const t of failed.slice(0, limits.maxFailures)) {
+      const what = t.status === 'infra_error'
+        ? `infrastructure error (no verdict): ${mdCell(t.infra_error ?? '')}`
+        : `**${t.classification_code ?? 'UNCLASSIFIED_FAILURE'}** (${t.classification_confidence ?? 'low'}) at ${t.failed_stage ?? 'an unknown stage'}: ${mdCell(t.classification_reason ?? '')}`;
+      lines.push(`- ${mdCell(t.profile_id)} (${mdCell(t.kernel.release)}${t.required ? ', required' : ', optional'}): ${what}`);
+      if (t.status === 'fail' && t.remediation) lines.push(`  - Remediation: ${mdCell(t.remediation)}`);
+    }
+    if (failed.length > limits.maxFailures) lines.push(`- (${failed.length - limits.maxFailures} more in the full report)`);
+    lines.push('');
+  }
+  lines.push('### Next steps', '', ...nextSteps(r, failed), '');
   return lines.join('\n');
+}
+
+function nextSteps(r: Report, failed: TargetReport[]): string[] {
+  const steps: string[] = [];
+  const report = r.paths.markdown ?? r.paths.json;
+  if (failed.some((t) => t.status === 'fail')) steps.push(`- Read each failing target's verifier log and remediation in ${mdCell(report)}.`);
+  if (failed.some((t) => t.status === 'infra_error')) steps.push('- Infrastructure errors are no verdict: re-run the job; `bpfcompat doctor` checks the host, and the console log of each target is in the run\'s evidence directory.');
+  if (failed.some((t) => t.status === 'fail' && !t.required)) steps.push('- Optional targets do not gate: mark a profile `required: false` in the matrix to keep it visible without failing the job.');
+  if (failed.length > 0) steps.push('- Compare with the last good run: `bpfcompat compare --base-report BASE.json --head-report ' + mdCell(r.paths.json) + '`.');
+  if (failed.length === 0) steps.push('- Every target passed. Record versions in a history (`--history`) to compare runs and publish the site (`bpfcompat site build`).');
+  return steps;
 }

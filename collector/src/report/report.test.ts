@@ -58,6 +58,8 @@ test('golden Markdown, job summary and JUnit from real evidence', () => {
   const r = fixtureReport();
   golden('report.golden.md', renderMarkdown(r));
   golden('job-summary.golden.md', renderJobSummary(r));
+  // The report itself, as a file the CLI tests read (report-summary, compare --base-report).
+  golden('mixed-report.json', JSON.stringify(r, null, 2) + '\n');
   const xml = renderJunit(r);
   golden('report.golden.xml', xml);
   const file = join(here, 'testdata', 'report.golden.xml');
@@ -80,6 +82,14 @@ test('artifact-derived strings cannot inject Markdown, HTML or XML', () => {
   assert.ok(fenceOpen > 0, 'a fence longer than any backtick run in the log');
   const xml = renderJunit(r);
   assert.ok(!xml.includes('<script>'));
+});
+
+test('names in Markdown are isolated: a right-to-left override cannot reorder the line around it', () => {
+  const r = fixtureReport('evil\u202Eexe.fdp');
+  const md = renderMarkdown(r);
+  assert.ok(md.startsWith('# bpfcompat report: <bdi>evil\u202Eexe.fdp</bdi> <bdi>v1.0.0</bdi>'), md.split('\n')[0]);
+  assert.match(md, /- Matrix: <bdi>debian<\/bdi>/);
+  assert.ok(renderJobSummary(r).includes('<bdi>evil\u202Eexe.fdp</bdi>'));
 });
 
 test('a pass whose attach failed is counted and shown as "loads, attach warned" in every report, with its cause', () => {
@@ -115,4 +125,23 @@ test('a pass whose attach failed is counted and shown as "loads, attach warned" 
   assert.match(xml, /<property name="attach_warning" value="tcx_pass: UNSUPPORTED_ATTACH_TYPE"\/>/);
   assert.match(xml, /<system-out>attach warning: tcx_pass: UNSUPPORTED_ATTACH_TYPE \(high\)/);
   assert.doesNotMatch(xml, /<failure/);
+});
+
+test('every fixup is typed on its target and listed once in the Markdown, saying who chose the value', () => {
+  const v = (f: string) => ValidatorResult.parse(JSON.parse(readFileSync(join(evidence, f), 'utf8')));
+  const ctx = (id: string, release: string) => ({ profileId: id, required: true, resultKey: 'ef'.repeat(32), kernel: kernel(release), accel: 'tcg' as const, machine: { cpu: 'EPYC-Rome-v1', memory_mb: 1024, cpus: 1 }, bootMs: 2300, startedAt: t0, finishedAt: t1, consoleLogPath: null, validatorResultPath: null });
+  const targets = [ctx('debian-11', '5.10.0-32-cloud-amd64'), ctx('debian-12', '6.1.0-50-cloud-amd64')].map((c) => targetFromValidator(c, v('loader-sized--debian-12.json')));
+  assert.deepEqual(targets[0]!.fixups?.map((f) => [f.kind, f.target, f.automatic]), [['auto_value_size', 'stack_traces', true], ['auto_max_entries', 'stack_traces', true]]);
+  assert.ok(targets[0]!.notes.some((n) => /^automatic fixup \(chosen by bpfcompat, not the object\) auto_value_size stack_traces: applied/.test(n)));
+  const r = assembleReport({
+    runId: '20261121T120000Z-abcdef', startedAt: t0, finishedAt: t1, jobs: 2, accel: 'tcg', git: null, ci: null,
+    artifact: { name: 'loader-sized', version: 'v1', variant: null, identity: `sha256:${'12'.repeat(32)}`, path: 'l.bpf.o', basename: 'l.bpf.o', sha256: '12'.repeat(32), size_bytes: 1 },
+    command: null, validator: { basename: 'bpfcompat-validator', sha256: '34'.repeat(32), size_bytes: 1 }, manifest: null, mode: 'default',
+    matrix: { path: 'm.yaml', name: 'm', profiles: ['debian-11', 'debian-12'] }, targets, paths: { json: 'r.json', markdown: null, junit: null },
+  });
+  const md = renderMarkdown(r);
+  assert.match(md, /## Fixups/);
+  assert.match(md, /\| bpfcompat \| auto\\_value\\_size \| stack\\_traces \| value\\_size 0 -&gt; 1016 \(127 frames x 8 bytes[^|]*\| applied \| all \|/);
+  assert.equal(md.match(/auto\\_max\\_entries/g)?.length, 1, 'once for all kernels');
+  assert.equal(r.programs_across?.[0]?.placeholder_target?.name, 'dummy_file_read');
 });

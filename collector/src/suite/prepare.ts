@@ -12,6 +12,10 @@ import { commandHarnesses } from '../validation/command-job.ts';
 import { artifactCase, commandCase, type CaseUnit } from '../validation/case-unit.ts';
 import type { CaseKind } from '../validation/case-report.ts';
 import { validatorForArch, type ValidatorBinary } from '../validation/validator-binary.ts';
+import { parseArtifactReference, type ArtifactReference } from '../artifacts/reference.ts';
+import { pullImages } from '../artifacts/pull.ts';
+import { imageManifest, writeImageObjects } from '../artifacts/run-image.ts';
+import type { ArtifactInfo } from '../validation/artifact.ts';
 
 // Turns a suite file into runnable cases: every path resolved against the suite file's folder, every file
 // checked before anything boots, so a bad case stops the suite with one line naming the case and the file.
@@ -29,6 +33,8 @@ export interface PreparedCase {
   artifactName: string | undefined;
   artifactVersion: string | undefined;
   artifactVariant: string | null;
+  /** the OCI reference an image case was pulled from */
+  artifactUri: string | null;
   out: string;
   markdown: string;
 }
@@ -39,6 +45,10 @@ export interface PrepareOptions {
   /** --require-attach: every artifact case's attaches must succeed */
   requireAttach?: boolean;
   validator: () => Promise<ValidatorBinary>;
+  /** --registry-insecure: registry hosts an OCI case may reach over plain HTTP */
+  insecureHosts?: readonly string[];
+  /** Where the objects of OCI cases are written for the guests. */
+  objectsDir?: string;
 }
 
 const inFile = (suiteFile: string, p: string): string => (isAbsolute(p) ? p : resolve(dirname(suiteFile), p));
@@ -82,11 +92,13 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
       const timeoutMs = opts.timeoutMs ?? parseDuration(c.timeout ?? d.timeout);
       const common = {
         name: c.name, matrixPath, matrix,
-        artifactName: c.artifact_name, artifactVersion: c.artifact_version, artifactVariant: c.artifact_variant ?? null,
+        artifactName: c.artifact_name, artifactVersion: c.artifact_version, artifactVariant: c.artifact_variant ?? null, artifactUri: (c.artifact_uri ?? null) as string | null,
         out: c.out ? inFile(suiteFile, c.out) : join(reportDir, `${c.name}.json`),
         markdown: c.markdown ? inFile(suiteFile, c.markdown) : join(reportDir, `${c.name}.md`),
       };
-      const artifact = c.artifact ? await inspectArtifact(inFile(suiteFile, c.artifact), 'artifact') : null;
+      const reference = c.artifact ? parseArtifactReference(c.artifact) : null;
+      const image = reference && reference.kind !== 'file' && !c.command ? await suiteImage(reference, suiteFile, matrix, opts) : null;
+      const artifact = image ? image.artifact : c.artifact ? await inspectArtifact(inFile(suiteFile, c.artifact), 'artifact') : null;
       if (c.command) {
         const binary = c.command_binary ? await inspectCommandBinary(inFile(suiteFile, c.command_binary), 'command_binary') : null;
         const spec = { command: c.command, expectExit: c.expect_exit ?? 0, binary, artifact, guestTools: [...d.guest_tools, ...(c.guest_tools ?? [])] };
@@ -95,7 +107,8 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         const unit = commandCase({ name: c.name, profiles: matrix.profiles, spec, harness, harnesses, identitySha256: identity.sha256, timeoutMs });
         return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness, harnesses }, manifestText: null, manifestContent: null };
       }
-      let manifest = c.manifest ? await loadManifest(inFile(suiteFile, c.manifest)) : null;
+      if (image) common.artifactUri = c.artifact_uri ?? image.reference;
+      let manifest = c.manifest ? await loadManifest(inFile(suiteFile, c.manifest)) : image?.declared ?? null;
       let mode = parseValidationMode(c.validation_mode ?? d.validation_mode, 'validation_mode');
       if (c.test) {
         manifest = behaviorManifest(manifest, c);
@@ -110,9 +123,25 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
       // arm64 profiles run the aarch64 validator (`make validator-arm64`), and their result keys use its sha256.
       const validators = matrix.profiles.some((p) => p.arch === 'arm64') ? { arm64: await validatorForArch('arm64', validator) } : undefined;
       const unit = artifactCase({ name: c.name, profiles: matrix.profiles, artifact: artifact!, manifest, manifestSha256, mode, validator, ...(validators ? { validators } : {}), timeoutMs });
-      const manifestRef = manifest && manifestSha256 ? { path: c.manifest ? inFile(suiteFile, c.manifest) : c.test ? join(reportDir, `${c.name}.behavior-manifest.yaml`) : '(require_attach)', sha256: manifestSha256 } : null;
+      const manifestRef = manifest && manifestSha256 ? { path: c.manifest ? inFile(suiteFile, c.manifest) : c.test ? join(reportDir, `${c.name}.behavior-manifest.yaml`) : image?.declared && !requireAttach ? '(program types declared by the image)' : '(require_attach)', sha256: manifestSha256 } : null;
       return { ...common, unit, kind: { type: 'artifact' as const, artifact: artifact!, validator, ...(validators ? { validators } : {}), manifest: manifestRef, mode }, manifestText: manifest ? JSON.stringify(manifest, null, 2) + '\n' : null, manifestContent: manifestId?.content ?? null };
     }));
   }
   return out;
+}
+
+/**
+ * An OCI case of a suite: an image with one BPF object (each gadget, most bpfman images) for one guest CPU, run as
+ * that object with the image's digest as its identity. Several objects or CPUs are `bpfcompat test`'s to run.
+ */
+async function suiteImage(ref: ArtifactReference, suiteFile: string, matrix: Matrix, opts: PrepareOptions): Promise<{ reference: string; artifact: ArtifactInfo; declared: Manifest | null }> {
+  const local = ref.kind === 'oci-layout' ? { ...ref, dir: inFile(suiteFile, ref.dir) } : ref.kind === 'oci-archive' || ref.kind === 'docker-archive' ? { ...ref, file: inFile(suiteFile, ref.file) } : ref;
+  const images = Object.values(await pullImages(local, matrix.profiles.map((p) => p.arch), opts.insecureHosts ?? []));
+  if (images.length !== 1 || images[0]!.objects.length !== 1) {
+    throw new BpfcompatError('USAGE', `artifact ${images[0]!.reference}: ${images.length > 1 ? 'the matrix has guests of several CPUs' : `the image holds ${images[0]!.objects.length} BPF objects`}; a suite case takes an image with one object for one CPU`, { hint: 'run the image with bpfcompat test, which validates every object on every CPU' });
+  }
+  const image = images[0]!;
+  const [written] = await writeImageObjects(image, opts.objectsDir ?? join(dirname(suiteFile), '.bpfcompat', 'oci-objects'));
+  // The key of the case is the image's: the object runs under the digest the reference names.
+  return { reference: image.reference, artifact: { ...written!.info, sha256: image.digest.slice('sha256:'.length) }, declared: imageManifest(null, [image]).manifest };
 }

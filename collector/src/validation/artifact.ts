@@ -2,6 +2,8 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { sha256File } from '../../../history/vocabulary/hash.ts';
+import { checkObjectParses } from './object-parse.ts';
+import { fileErrorText } from '../infra/file-errors.ts';
 
 export const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 const EM_BPF = 247;
@@ -13,13 +15,14 @@ export interface ArtifactInfo {
   sizeBytes: number;
 }
 
-/** Checks that a file is a BPF ELF object users could mean, with errors naming the file and what to do. */
+/** Checks that a file is a BPF ELF object libbpf can parse, with errors naming the file and what to do. */
 export async function inspectArtifact(path: string, flag = '--artifact'): Promise<ArtifactInfo> {
   let st;
   try {
     st = await stat(path);
-  } catch {
-    throw new BpfcompatError('FILE_NOT_FOUND', `${flag} ${path}: no such file`, { hint: 'build the object first (e.g. clang -O2 -g -target bpf -c prog.bpf.c -o prog.bpf.o)' });
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new BpfcompatError('FILE_NOT_FOUND', `${flag} ${path}: ${fileErrorText(err)}`, { hint: missing ? 'build the object first (e.g. clang -O2 -g -target bpf -c prog.bpf.c -o prog.bpf.o)' : 'check the path' });
   }
   if (!st.isFile()) throw new BpfcompatError('FILE_NOT_FOUND', `${flag} ${path}: not a regular file`, { hint: 'pass the compiled .bpf.o file' });
   if (st.size === 0) throw new BpfcompatError('FILE_EMPTY', `${flag} ${path}: the file is empty`, { hint: 'rebuild the object; the compiler output was truncated' });
@@ -45,5 +48,6 @@ export async function inspectArtifact(path: string, flag = '--artifact'): Promis
       hint: 'compile with clang -target bpf; to test a loader binary use test-command',
     });
   }
+  await checkObjectParses(path, flag);
   return { path, basename: basename(path), sha256: await sha256File(path), sizeBytes: st.size };
 }

@@ -26,6 +26,8 @@ export interface CaseReportInput {
   name: string;
   version: string;
   variant: string | null;
+  /** where the artifact is published (--artifact-uri, an OCI reference); left out of the report when null */
+  uri?: string | null;
   kind: CaseKind;
   matrix: Report['matrix'];
   /** The guest CPU of each profile, in matrix order (x86_64 when absent): the report names each CPU's binary. */
@@ -46,7 +48,7 @@ export function caseReport(r: CaseReportInput): Report {
   if (k.type === 'artifact') {
     return assembleReport({
       ...common,
-      artifact: { name: r.name, version: r.version, variant: r.variant, identity: `sha256:${k.artifact.sha256}`, path: k.artifact.path, basename: k.artifact.basename, sha256: k.artifact.sha256, size_bytes: k.artifact.sizeBytes },
+      artifact: { name: r.name, version: r.version, variant: r.variant, identity: `sha256:${k.artifact.sha256}`, path: k.artifact.path, basename: k.artifact.basename, sha256: k.artifact.sha256, size_bytes: k.artifact.sizeBytes, ...(r.uri ? { uri: r.uri } : {}) },
       command: null,
       ...validatorsBlock(r.arches ?? [], Object.fromEntries(Object.entries({ x86_64: k.validator, ...k.validators }).map(([a, v]) => [a, { basename: v.basename, sha256: v.sha256, size_bytes: v.sizeBytes }])), { basename: k.validator.basename, sha256: k.validator.sha256, size_bytes: k.validator.sizeBytes }),
       manifest: k.manifest,
@@ -60,6 +62,7 @@ export function caseReport(r: CaseReportInput): Report {
       name: r.name, version: r.version, variant: r.variant,
       identity: k.identity.identity, path: k.identity.identity, basename: k.identity.name,
       sha256: k.identity.sha256, size_bytes: bin?.sizeBytes ?? 0,
+      ...(r.uri ? { uri: r.uri } : {}),
     },
     command: {
       invocation_sha256: k.identity.invocationSha256,

@@ -7,6 +7,7 @@ import type { ResolvedKernel } from '../kernels/types.ts';
 import type { Accel, GuestFile, GuestOutcome } from '../vm/types.ts';
 import { resolveKernel } from '../kernels/resolve.ts';
 import { runGuest } from '../vm/runner.ts';
+import { settleGuestInputs } from './guest-inputs.ts';
 import { canonicalJson } from '../../../history/vocabulary/hash.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { resultKey } from './result-key.ts';
@@ -44,7 +45,8 @@ export interface CasesRunInput {
   onEvent?: RunEventSink;
   signal?: AbortSignal;
   /** Start no further boot once a required target has failed (boots already running finish). */
-  stopOnFailure?: boolean;
+  stopOnFailure?: boolean;  /** Keep the guest's initramfs of a boot with a target that did not pass (--keep-vm-on-failure); otherwise it is removed. */
+  keepOnFailure?: boolean;
 }
 
 export interface CasesRunResult {
@@ -72,10 +74,15 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
   emit({ type: 'plan', profiles: cases.flatMap((c) => c.profiles.map((p) => targetLabel(p.id, c.name))), jobs: input.jobs });
   const results: Array<Array<TargetReport | null>> = cases.map((c) => c.profiles.map(() => null));
   let stopped = false;
-  const finish = (it: { ci: number; pi: number; label: string }, t: TargetReport) => {
+  // Targets whose result key equals an earlier pending one's run as that one's job only and take its verdict.
+  const followers = new Map<string, { ci: number; pi: number; label: string; profile: Profile }[]>();
+  const finish = (it: { ci: number; pi: number; label: string; key?: string }, t: TargetReport) => {
     results[it.ci]![it.pi] = t;
     if (input.stopOnFailure && t.status === 'fail' && t.required) stopped = true;
     emit({ type: 'target-done', profile: it.label, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: t.reused, warning: warningCode(t) });
+    for (const f of (it.key === undefined ? undefined : followers.get(it.key)) ?? []) {
+      finish({ ci: f.ci, pi: f.pi, label: f.label }, { ...t, profile_id: f.profile.id, required: f.profile.required, notes: [...t.notes, `same inputs (result key) as ${it.label}: verdict and evidence of that boot`] });
+    }
   };
 
   // 1. Each distinct profile's kernel once.
@@ -122,6 +129,12 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
         continue;
       }
       const timeoutMs = profile.timeout ? parseDuration(profile.timeout) : c.timeoutMs;
+      const same = followers.get(key);
+      if (same) {
+        same.push({ ci, pi, label, profile });
+        continue;
+      }
+      followers.set(key, []);
       pending.push({ ci, pi, label, profile, kernel: k, key, timeoutMs, machine });
     }
   }
@@ -175,6 +188,7 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
     const bootMs = outcome.kind === 'completed' ? outcome.bootMs : 0;
     if (outcome.kind === 'completed' && !viaLane) timings[kernel.imageSha256] = { bootMs, jobMs: Math.round((outcome.totalMs - bootMs) / jobs.length) };
     const missing: BootItem[] = [];
+    let allPassed = outcome.kind === 'completed';
     for (const [i, it] of items.entries()) {
       const c = cases[it.ci]!;
       const ctx: JudgeContext = { profileId: it.profile.id, required: it.profile.required, resultKey: it.key, kernel, accel, machine: it.machine, bootMs, startedAt, finishedAt: new Date(), consoleLogPath: outcome.consoleLogPath };
@@ -183,11 +197,14 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
         const dir = join(input.runDir, 'cases', c.name, it.profile.id);
         await mkdir(dir, { recursive: true });
         const t = await c.judge(ctx, out, dir, it.timeoutMs);
+        if (t.status !== 'pass') allPassed = false;
         finish(it, alone ? { ...t, notes: [...t.notes, 'retried alone in a fresh boot after the shared boot failed'] } : t);
       } else if (outcome.kind === 'completed') {
+        allPassed = false;
         finish(it, c.infra(ctx, 'the job did not report although the guest completed', ''));
       } else missing.push(it);
     }
+    if (!viaLane) await settleGuestInputs(workDir, allPassed, input.keepOnFailure === true);
     if (missing.length === 0 || outcome.kind !== 'infra_error') return [];
     const why = `${outcome.reason}: ${outcome.message}`;
     // A lane session that failed is not retried: the machine, not a job, is the likely cause.

@@ -21,6 +21,7 @@ import { validatorForArch, type ValidatorBinary } from './validator-binary.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { identifyLane, laneFailureText, laneKernel, laneMachine, runLaneJobs } from './lane-run.ts';
 import { guestMachine } from '../vm/machine.ts';
+import { settleGuestInputs } from './guest-inputs.ts';
 import { machineOf, warningCode } from '../../../history/src/hash.ts';
 
 export interface ArtifactRunInput {
@@ -41,6 +42,8 @@ export interface ArtifactRunInput {
   reuse?: (key: string) => TargetReport | null;
   onEvent?: RunEventSink;
   signal?: AbortSignal;
+  /** Keep the guest's initramfs of a target that did not pass (--keep-vm-on-failure); otherwise it is removed. */
+  keepOnFailure?: boolean;
 }
 
 const JOB_DIR = '/bpfcompat/jobs/validate';
@@ -73,7 +76,11 @@ export async function targetFromOutcome(ctx: Omit<TargetContext, 'validatorResul
   if (!job || !raw) {
     const stderr = job ? (job.files.stderr?.toString('utf8') ?? '') : '';
     const why = !job ? 'the validator job did not report' : job.exitCode === 124 ? 'the validator timed out' : `the validator exited ${job.exitCode} without a result`;
-    return targetFromInfraError(full, why, tail(stderr || ''), attachMode);
+    // The validator says why on stderr ("too many arguments", "cannot write result"): its last line is the message's
+    // end, its tail is the evidence, and the whole stream is kept beside the console log.
+    const last = stderr.trim().split('\n').pop()?.trim() ?? '';
+    if (stderr) await writeFile(join(dir, 'validator.stderr'), stderr);
+    return targetFromInfraError(full, last ? `${why}: ${last}` : why, stderr ? `validator stderr:\n${tail(stderr.trimEnd())}` : '', attachMode);
   }
   const resultPath = join(dir, 'validator-result.json');
   await writeFile(resultPath, raw);
@@ -105,6 +112,9 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
   emit({ type: 'plan', profiles: profiles.map((p) => p.id), jobs: input.jobs });
 
   const accels = accelPerArch(input.cacheDir, emit);
+  // Profiles whose inputs give the same result key (the same kernel image, machine, object, manifest and mode) boot
+  // once: the others wait for that boot and take its verdict and evidence under their own profile id.
+  const booting = new Map<string, { profileId: string; target: Promise<TargetReport> }>();
 
   const targets = await mapPool(profiles, input.jobs, async (profile: Profile) => {
     const started = new Date();
@@ -134,6 +144,15 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
     const key = resultKey({ artifact: input.artifact.sha256, kernel: kernel.imageSha256, validator: validator.sha256, manifest: input.manifestSha256, mode: input.mode, machine });
     const reused = reusedTarget(input, profile, key, emit);
     if (reused) return reused;
+    const first = booting.get(key);
+    if (first) return sameInputsTarget(await first.target, first.profileId, profile, emit);
+    const boot = bootTarget(profile, kernel, validator, accel, machine, key, started);
+    booting.set(key, { profileId: profile.id, target: boot });
+    return boot;
+  });
+  return { targets, accel: accels.used() };
+
+  async function bootTarget(profile: Profile, kernel: ResolvedKernel, validator: ValidatorBinary, accel: Accel, machine: ReturnType<typeof guestMachine>, key: string, started: Date): Promise<TargetReport> {
     emit({ type: 'target-start', profile: profile.id, release: kernel.release });
     const dir = join(input.runDir, 'targets', profile.id);
     await mkdir(dir, { recursive: true });
@@ -155,10 +174,17 @@ export async function runArtifactTargets(input: ArtifactRunInput): Promise<{ tar
       },
     });
     const t = await targetFromOutcome({ profileId: profile.id, required: profile.required, resultKey: key, kernel, accel, machine, startedAt: started, finishedAt: new Date() }, outcome, attachMode, dir);
+    await settleGuestInputs(dir, t.status === 'pass', input.keepOnFailure === true);
     emit({ type: 'target-done', profile: profile.id, status: t.status, code: t.classification_code, ms: t.duration_ms, reused: false, warning: warningCode(t) });
     return t;
-  });
-  return { targets, accel: accels.used() };
+  }
+}
+
+/** The verdict of a profile whose inputs equal an earlier profile's in this run: that boot's target, under its own id. */
+function sameInputsTarget(t: TargetReport, firstProfile: string, profile: Profile, emit: RunEventSink): TargetReport {
+  const mine: TargetReport = { ...t, profile_id: profile.id, required: profile.required, notes: [...t.notes, `same inputs (result key) as ${firstProfile}: verdict and evidence of that boot`] };
+  emit({ type: 'target-done', profile: profile.id, status: mine.status, code: mine.classification_code, ms: 0, reused: false, warning: warningCode(mine) });
+  return mine;
 }
 
 /** A profile of the SSH lanes (profile.ssh / profile.image): identify → reuse → open, run, close → the same judge. */

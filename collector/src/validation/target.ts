@@ -1,4 +1,4 @@
-import type { ValidatorResult } from './validator-result.ts';
+import { isAutomatic, type ValidatorResult } from './validator-result.ts';
 import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import { classifyValidatorResult, errnoName, explainAttach, type Classification } from '../classify/classify.ts';
@@ -59,7 +59,7 @@ function evidenceNotes(v: ValidatorResult): string[] {
   notes.push(`kernel BTF: ${v.btf.kernel_btf_available ? `yes (${v.btf.kernel_btf_size} bytes)` : 'no'}; object .BTF ${v.btf.artifact_has_btf ? 'yes' : 'no'}, .BTF.ext ${v.btf.artifact_has_btf_ext ? 'yes' : 'no'}`);
   for (const [name, p] of Object.entries(v.probes.map_types)) if (p.status !== 'supported') notes.push(`capability map.${name}: ${p.status}${p.errno ? ` (${errnoName(p.errno)})` : ''}`);
   for (const [name, p] of Object.entries(v.probes.program_types)) if (p.status !== 'supported') notes.push(`capability prog.${name}: ${p.status}${p.errno ? ` (${errnoName(p.errno)})` : ''}`);
-  for (const f of v.fixups) notes.push(`fixup ${f.kind} ${f.target}: ${f.status}${f.detail ? ` (${f.detail})` : ''}`);
+  for (const f of v.fixups) notes.push(`${isAutomatic(f) ? 'automatic fixup (chosen by bpfcompat, not the object)' : 'fixup'} ${f.kind} ${f.target}: ${f.status}${f.detail ? ` (${f.detail})` : ''}`);
   for (const g of v.variants) notes.push(`program variant group ${g.group}: selected ${g.chosen}${g.disabled.length ? ` (disabled: ${g.disabled.join(', ')})` : ''}`);
   for (const p of v.programs) {
     if (p.trial_load.status === 'fail') notes.push(`program load failure: ${p.name} (${p.section}) ${errnoName(p.trial_load.errno)}`);
@@ -109,6 +109,7 @@ export function targetFromValidator(ctx: TargetContext, v: ValidatorResult): Tar
       attach_explanation: explained.get(p.name) ?? null,
     })),
     maps: v.maps.map((m) => ({ name: m.name, type: m.type, max_entries: m.max_entries })),
+    fixups: v.fixups.map((f) => ({ kind: f.kind, target: f.target, status: f.status, detail: f.detail, automatic: isAutomatic(f) })),
     functional: { status: v.functional.status, tests: v.functional.tests.map((t) => ({ ...t })) },
     root_cause: c?.rootCause ?? null,
     warnings,

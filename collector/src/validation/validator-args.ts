@@ -36,10 +36,13 @@ export function validatorArgs(mode: ValidationMode, manifest: Manifest | null, p
   for (const p of manifest.programs) if (p.attach?.required) args.push('--require-attach', p.name);
   for (const m of manifest.maps) {
     if (m.max_entries !== undefined) args.push('--set-map-max-entries', `${m.name}=${m.max_entries}`);
+    if (m.value_size !== undefined) args.push('--set-map-value-size', `${m.name}=${m.value_size}`);
+    if (m.key_size !== undefined) args.push('--set-map-key-size', `${m.name}=${m.key_size}`);
     if (m.inner_ringbuf_bytes !== undefined) args.push('--set-map-inner-ringbuf', `${m.name}=${m.inner_ringbuf_bytes}`);
     if (m.inner_map) args.push('--set-map-inner-map', `${m.name}=${m.inner_map.type}:${m.inner_map.key_size}:${m.inner_map.value_size}:${m.inner_map.max_entries}`);
   }
   for (const t of manifest.program_types) args.push('--set-prog-type', `${t.program}=${t.type}`);
+  for (const p of manifest.programs) if (p.attach?.target) args.push('--set-attach-target', `${p.name}=${p.attach.target}`);
   for (const g of manifest.program_variants) {
     const members = g.programs.map((p) => `${p.name}:${p.probe === 'trial_load' ? 'trial' : p.requires_helper !== undefined ? helperId(p.requires_helper) : 0}`);
     args.push('--prog-variants', `${g.group}=${members.join(',')}`);

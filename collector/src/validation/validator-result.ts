@@ -108,7 +108,22 @@ export const MapEvidence = z.object({
   /** errno is what libbpf logged for the refusal ("failed to create: -ENOMEM"), 0 when it named none */
   create: z.object({ status: z.enum(['pass', 'fail', 'skipped']), errno: z.number().int().default(0) }).default({ status: 'skipped', errno: 0 }),
   type_in_kernel: KernelEnumStatus.default(''),
+  /** the attribute the kernel refused: re-created alone with only this zero size changed, the map was accepted */
+  refused_field: z.enum(['', 'key_size', 'value_size', 'max_entries', 'map_flags']).default(''),
+  refused_value: z.number().int().default(0),
 });
+
+/** A change bpfcompat made to the object before load: from the manifest, or automatic (kind auto_*). */
+export const FixupEvidence = z.object({
+  kind: z.string(),
+  target: z.string(),
+  status: z.string(),
+  detail: z.string().default(''),
+  /** absent from older validators, whose automatic fixups are the auto_* kinds (see isAutomatic) */
+  automatic: z.boolean().default(false),
+});
+
+export const isAutomatic = (f: { kind: string; automatic: boolean }): boolean => f.automatic || f.kind.startsWith('auto_');
 
 export const FunctionalTestResult = z.object({
   name: z.string(),
@@ -151,7 +166,7 @@ export const ValidatorResult = z.object({
   }),
   programs: z.array(ProgramEvidence),
   maps: z.array(MapEvidence),
-  fixups: z.array(z.object({ kind: z.string(), target: z.string(), status: z.string(), detail: z.string().default('') })).default([]),
+  fixups: z.array(FixupEvidence).default([]),
   variants: z.array(z.object({ group: z.string(), chosen: z.string(), disabled: z.array(z.string()) })).default([]),
   load: z.object({ status: z.enum(['pass', 'fail']), errno: z.number().int().default(0), error: z.string().default('') }),
   attach: z.object({

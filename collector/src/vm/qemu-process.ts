@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { qemuArgs, qemuBinary, type QemuSpec } from './qemu-args.ts';
+import { diesWithParent } from './parent-death.ts';
 
 // One QEMU process with its two serial ports on inherited descriptors: the console on stdout and the
 // result channel on fd 3 (a socket chardev on an fd), so no path on disk or listening socket is involved.
@@ -31,7 +32,8 @@ process.on('exit', () => {
 
 export function startQemu(spec: Omit<QemuSpec, 'console' | 'results'>): QemuProcess {
   const args = qemuArgs({ ...spec, console: { kind: 'stdio' }, results: { kind: 'fd', fd: 3 } });
-  const child = spawn(qemuBinary(spec.arch), args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  const [command, argv] = diesWithParent(qemuBinary(spec.arch), args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   live.add(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8');

@@ -1,8 +1,7 @@
 import type { ArtifactEntry, KernelEntry, SiteModel } from './model.ts';
-import { detailFor } from './model.ts';
+import { detailFor, versionShown } from './model.ts';
 import { compareVersions, countChanges, type ComparePair } from './compare.ts';
 import { routes } from './paths.ts';
-import { targetShown } from './verdict.ts';
 
 // The static JSON API under /api/v1/ (documented in docs/site-api.md). Documents are plain data built
 // from the model; bump API_SCHEMA when a field changes meaning or disappears.
@@ -58,6 +57,7 @@ export function apiArtifactResults(model: SiteModel, a: ArtifactEntry, base: str
     versions: a.versions.map((v) => ({
       version: v.version,
       slug: v.slug,
+      placeholder_target: v.placeholder ?? null,
       results: model.kernels.flatMap((k) => {
         const d = detailFor(model, a.name, v.version, k.profile_id);
         if (!d) return [];
@@ -66,7 +66,8 @@ export function apiArtifactResults(model: SiteModel, a: ArtifactEntry, base: str
           profile_id: k.profile_id,
           status: t.status,
           // 'warn' is a pass whose best-effort attach failed ("loads, attach warned"), with its warnings
-          state: targetShown(t),
+          // 'untestable': every kernel of this version misses the same attach target (a loader-set placeholder)
+          state: versionShown(v, t),
           failed_stage: t.failed_stage,
           classification_code: t.classification_code,
           classification_confidence: t.classification_confidence,

@@ -1,6 +1,6 @@
 import type { ProgramReport, TargetReport } from '../../../history/vocabulary/report-schema.ts';
-import type { ArtifactEntry, KernelEntry, RunTally, SiteModel, VersionInfo } from './model.ts';
-import { detailFor } from './model.ts';
+import type { ArtifactEntry, KernelEntry, PlaceholderTarget, RunTally, SiteModel, VersionInfo } from './model.ts';
+import { detailFor, versionShown } from './model.ts';
 import { pairSlug } from './compare.ts';
 import { stageSymbol, targetShown, verdictView, warningOf, type VerdictView } from './verdict.ts';
 
@@ -45,6 +45,8 @@ export interface TimelineEntry extends VersionInfo {
 export interface ArtifactPageData {
   artifact: ArtifactEntry;
   version: string;
+  /** the latest version misses the same attach target on every kernel: untestable without it */
+  placeholder: PlaceholderTarget | null;
   timeline: TimelineEntry[];
   programs: string[];
   rows: KernelRow[];
@@ -88,7 +90,7 @@ export function artifactPageData(model: SiteModel, art: ArtifactEntry): Artifact
       // No program reached the validator (infra error, command mode): the target itself is the detail.
       details.push({ id: `cell-${ki}-t`, profile_id: k.profile_id, kernel_release: t.kernel.release, program: null, target: t, verifierExcerpt: '', verifierOmitted: 0 });
     }
-    rows.push({ kernel: k, view: verdictView(targetShown(t)), code: t.status === 'pass' ? warningOf(t) : t.classification_code, run_id: art.latest.get(k.profile_id)?.run_id ?? null, cells });
+    rows.push({ kernel: k, view: verdictView(versionShown(latest, t)), code: t.status === 'pass' ? warningOf(t) : t.classification_code, run_id: art.latest.get(k.profile_id)?.run_id ?? null, cells });
   });
 
   const timeline = art.versions.map((v, i): TimelineEntry => {
@@ -106,7 +108,7 @@ export function artifactPageData(model: SiteModel, art: ArtifactEntry): Artifact
     return { ...v, passed, warned, total, compareWithPrevious: prev ? pairSlug(prev, v) : null };
   });
 
-  return { artifact: art, version, timeline, programs, rows, details, series: art.tallies };
+  return { artifact: art, version, placeholder: latest?.placeholder ?? null, timeline, programs, rows, details, series: art.tallies };
 }
 
 /** Pass rate in percent, one decimal; null when nothing produced a verdict. */

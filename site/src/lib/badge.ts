@@ -22,13 +22,17 @@ export function badgeSvg(label: string, message: string, color: string): string 
 export function artifactBadge(art: ArtifactEntry): string {
   let pass = 0;
   let warned = 0;
+  let untestable = 0;
   let verdicts = 0;
   for (const c of art.latest.values()) {
     if (c.status === 'infra_error') continue;
     verdicts++;
     if (c.shown === 'pass') pass++;
     if (c.shown === 'warn') warned++;
+    if (c.shown === 'untestable') untestable++;
   }
+  // every kernel misses the same attach target: not a verdict on the object (its loader sets the target)
+  if (verdicts > 0 && untestable === verdicts) return badgeSvg('bpfcompat', 'untestable without its attach target', '#9f9f9f');
   // A warned cell loads but does not attach: never counted as a clean pass, never green.
   const color = verdicts === 0 ? '#9f9f9f' : pass === verdicts ? '#2e7d32' : pass + warned === 0 ? '#c62828' : '#ef6c00';
   const message = verdicts === 0 ? 'no verdict' : `${pass}/${verdicts} kernels${warned > 0 ? `, ${warned} attach warned` : ''}`;

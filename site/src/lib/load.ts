@@ -4,6 +4,8 @@ import { siteLatestTargets, siteResultRows, siteRuns } from '../../../history/sr
 import type { ResultRow, SiteSnapshot } from './snapshot.ts';
 import { buildSiteModel, type SiteModel } from './model.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { artifactEvidence, openHistory } from '../../../history/src/index.ts';
+import type { ArtifactEvidence } from '../../../history/vocabulary/evidence-schema.ts';
 
 // Reads the history once per build. Every page route calls siteData(); the first call opens the
 // history read-only and builds the model, later calls (other routes, same process) reuse it.
@@ -11,6 +13,23 @@ import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 export interface SiteData {
   model: SiteModel;
   rows: ResultRow[];
+  /** per artifact name: every version's variants, their needs and verdicts per kernel (api/v1/artifacts/<slug>/evidence.json) */
+  evidence: Map<string, ArtifactEvidence>;
+}
+
+/** The evidence of every artifact of the history (artifact-evidence.v1), read once per build. */
+export function readEvidence(historyPath: string, names: readonly string[]): Map<string, ArtifactEvidence> {
+  const h = openHistory(historyPath, { readonly: true });
+  try {
+    const out = new Map<string, ArtifactEvidence>();
+    for (const name of names) {
+      const e = artifactEvidence(h, name);
+      if (e) out.set(name, e);
+    }
+    return out;
+  } finally {
+    h.close();
+  }
 }
 
 export function readSnapshot(historyPath: string): SiteSnapshot {
@@ -40,7 +59,8 @@ export function siteData(historyPath: string | undefined = process.env.BPFCOMPAT
   const cached = g[CACHE_KEY];
   if (cached && cached.path === historyPath) return cached.data;
   const snapshot = readSnapshot(historyPath);
-  const data = { model: buildSiteModel(snapshot), rows: snapshot.rows };
+  const model = buildSiteModel(snapshot);
+  const data = { model, rows: snapshot.rows, evidence: readEvidence(historyPath, model.artifacts.map((a) => a.name)) };
   g[CACHE_KEY] = { path: historyPath, data };
   return data;
 }

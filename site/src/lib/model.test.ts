@@ -123,3 +123,28 @@ test('the JSON API documents use base-prefixed URLs and carry every version for 
   const res = apiArtifactResults(m, m.artifactByName.get('a')!, '/r/');
   assert.deepEqual(res.versions.map((v) => [v.version, v.results.map((r) => r.status)]), [['v1', ['pass', 'pass']], ['v2', ['fail', 'pass']]]);
 });
+
+test('a version whose every kernel misses the same attach target is shown untestable, not failing, everywhere', () => {
+  const runs = [{ id: 'r1', started_at: '2025-01-01T00:00:00Z', finished_at: '2025-01-01T00:01:00Z', duration_ms: 1, accel: 'tcg', matrix: 'm', git_revision: null, ci: null }];
+  const placeholder = (profile: string, name = 'dummy_file_read'): TargetReport => ({ ...target(profile, 'fail', 'ATTACH_TARGET_MISSING'), root_cause: { kind: 'attach_target', name, type: 'function', program: 'file_read_entry' } });
+  const snap = (targets: TargetReport[]): SiteSnapshot => ({
+    runs,
+    rows: targets.map((t) => ({ run_id: 'r1', artifact: 'tool', version: 'v1', artifact_sha256: 'x', profile_id: t.profile_id, status: t.status, classification_code: t.classification_code, reused: false, kernel_release: `${t.profile_id}-rel`, kernel_sha256: 's', warning_code: null })),
+    details: targets.map((t) => ({ run_id: 'r1', artifact: 'tool', version: 'v1', target: t })),
+  });
+  const m = buildSiteModel(snap([placeholder('k1'), placeholder('k2')]));
+  const art = m.artifactByName.get('tool')!;
+  assert.deepEqual(art.versions[0]!.placeholder, { program: 'file_read_entry', name: 'dummy_file_read', kind: 'function', kernels: 2 });
+  assert.deepEqual([...art.latest.values()].map((c) => c.shown), ['untestable', 'untestable']);
+  const page = artifactPageData(m, art);
+  assert.equal(page.placeholder?.name, 'dummy_file_read');
+  assert.deepEqual(page.rows.map((r) => r.view.label), ['untestable without its attach target', 'untestable without its attach target']);
+  assert.deepEqual(apiArtifactResults(m, art, '/').versions[0]!.results.map((r) => r.state), ['untestable', 'untestable']);
+  assert.match(artifactBadge(art), /untestable without its attach target/);
+  assert.match(overviewData(m, { kind: 'all' }).rows[0]!.cells[0]!.title, /untestable without its attach target/);
+  // different targets, or one kernel only, are real absences: shown as failures
+  const mixed = buildSiteModel(snap([placeholder('k1'), placeholder('k2', 'other_fn')])).artifactByName.get('tool')!;
+  assert.equal(mixed.versions[0]!.placeholder, undefined);
+  assert.deepEqual([...mixed.latest.values()].map((c) => c.shown), ['fail', 'fail']);
+  assert.equal(buildSiteModel(snap([placeholder('k1')])).artifactByName.get('tool')!.versions[0]!.placeholder, undefined);
+});

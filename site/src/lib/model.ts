@@ -2,7 +2,7 @@ import type { TargetReport } from '../../../history/vocabulary/report-schema.ts'
 import { detailKey, type DetailedResult, type ResultRow, type SiteSnapshot, type SnapshotRun, type Status } from './snapshot.ts';
 import { safeSlug } from './paths.ts';
 import { classPageCode } from './classes.ts';
-import { shownOf, type Shown } from './verdict.ts';
+import { shownOf, targetShown, type Shown } from './verdict.ts';
 
 // The whole site's data in one pass over the snapshot: every page module reads from this model
 // and does only per-page work, which keeps a 1,000-artifact build inside its time budget.
@@ -34,8 +34,21 @@ export interface RunTally {
   reused: number;
 }
 
+/**
+ * A version whose every kernel (two or more) misses the same attach target: a placeholder its loader replaces at run
+ * time (fentry/dummy_file_read), so its cells say "untestable without its attach target", not fail.
+ */
+export interface PlaceholderTarget {
+  program: string;
+  name: string;
+  kind: string;
+  kernels: number;
+}
+
 export interface VersionInfo {
   version: string;
+  /** set when every kernel of this version misses the same attach target */
+  placeholder?: PlaceholderTarget;
   slug: string;
   sha256: string;
   first_seen: string;
@@ -169,8 +182,17 @@ export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new
 
   const classCells = new Map<string, LatestCell[]>();
   const artifacts = [...artifactByName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const kernelIds = [...kernelById.keys()];
   for (const art of artifacts) {
     art.tallies.sort((a, b) => (runOrder.get(a.run_id) ?? 0) - (runOrder.get(b.run_id) ?? 0));
+    for (const v of art.versions) {
+      const targets = kernelIds.flatMap((id) => details.get(detailKey(art.name, v.version, id))?.target ?? []);
+      const placeholder = placeholderOf(targets);
+      if (placeholder) v.placeholder = placeholder;
+    }
+    for (const cell of art.latest.values()) {
+      if (cell.status === 'fail' && art.versions.find((v) => v.version === cell.version)?.placeholder) cell.shown = 'untestable';
+    }
     for (const cell of art.latest.values()) {
       if (cell.shown === 'pass') continue;
       // Unknown codes are user data: they are filed under UNKNOWN and never reach a URL.
@@ -183,6 +205,20 @@ export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new
 
   const kernels = [...kernelById.values()].sort((a, b) => a.profile_id.localeCompare(b.profile_id, 'en', { numeric: true }));
   return { artifacts, artifactByName, kernels, kernelById, runs: [...runById.values()], runById, details, classCells, generated_at: generatedAt };
+}
+
+/** The attach target every one of these targets (two or more) fails on, the same name everywhere; else undefined. */
+export function placeholderOf(targets: TargetReport[]): PlaceholderTarget | undefined {
+  if (targets.length < 2) return undefined;
+  const first = targets[0]!.root_cause;
+  if (!first || first.kind !== 'attach_target') return undefined;
+  const same = targets.every((t) => t.status === 'fail' && t.classification_code === 'ATTACH_TARGET_MISSING' && t.root_cause?.kind === 'attach_target' && t.root_cause.name === first.name);
+  return same ? { program: first.program ?? '', name: first.name, kind: first.type ?? 'function', kernels: targets.length } : undefined;
+}
+
+/** How one target of one version is shown: untestable when that version's attach target is a placeholder. */
+export function versionShown(v: VersionInfo | undefined, t: TargetReport): Shown {
+  return v?.placeholder && t.status === 'fail' ? 'untestable' : targetShown(t);
 }
 
 function enrichKernel(k: KernelEntry | undefined, t: TargetReport): void {

@@ -2,7 +2,7 @@ import type { TargetReport } from '../../../history/vocabulary/report-schema.ts'
 import type { Status } from './snapshot.ts';
 
 /** What a cell shows: a target's status, with a pass whose best-effort attach failed shown as its own state. */
-export type Shown = Status | 'warn';
+export type Shown = Status | 'warn' | 'untestable';
 
 export function shownOf(status: Status, warningCode: string | null | undefined): Shown {
   return status === 'pass' && warningCode ? 'warn' : status;
@@ -26,6 +26,8 @@ export interface VerdictView {
 const VIEWS: Record<Shown | 'none', VerdictView> = {
   pass: { status: 'pass', symbol: '✓', label: 'pass', cssClass: 'v-pass' },
   warn: { status: 'warn', symbol: '◐', label: 'loads, attach warned', cssClass: 'v-warn' },
+  // every kernel of the run misses the same attach target: a placeholder its loader replaces, not a verdict
+  untestable: { status: 'untestable', symbol: '◌', label: 'untestable without its attach target', cssClass: 'v-untestable' },
   fail: { status: 'fail', symbol: '✗', label: 'fail', cssClass: 'v-fail' },
   infra_error: { status: 'infra_error', symbol: '⚠', label: 'infrastructure error', cssClass: 'v-infra' },
   none: { status: 'none', symbol: '–', label: 'not tested', cssClass: 'v-none' },

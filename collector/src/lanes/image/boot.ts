@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ConsoleTap } from '../../vm/console-tap.ts';
 import { QEMU_BINARY } from '../../vm/qemu-args.ts';
+import { diesWithParent } from '../../vm/parent-death.ts';
 import { imageQemuArgs, type ImageQemuSpec } from './qemu-args.ts';
 
 // One QEMU process of the image lane: console on stdout into a ConsoleTap (log file + tail + panic), stderr
@@ -39,7 +40,8 @@ export function freeLocalPort(): Promise<number> {
 }
 
 export function startImageVm(spec: Omit<ImageQemuSpec, 'console'>, consoleLogPath: string, onLine: (line: string) => void): ImageVm {
-  const child = spawn(QEMU_BINARY, imageQemuArgs({ ...spec, console: { kind: 'stdio' } }), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = diesWithParent(QEMU_BINARY, imageQemuArgs({ ...spec, console: { kind: 'stdio' } }));
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const tap = new ConsoleTap(consoleLogPath, onLine);
   child.stdout!.on('data', (c: Buffer) => tap.push(c));
