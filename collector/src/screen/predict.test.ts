@@ -119,3 +119,12 @@ test('a map its loader sizes (max_entries 0) is unknown unless the manifest size
   assert.equal(predictTarget(m('perf_event_array'), target(prog())).prediction, 'pass');
   assert.equal(predictTarget(m('array'), target(prog()), { ...required, requiredAttach: new Set(), sizedMaps: new Set(['heap']) }).prediction, 'pass');
 });
+
+test('a poisoned access guarded by an existence test of the same access, false here, is dead code: not a failure', () => {
+  const guard = { ...poisoned, outcome: 'absent' as const, kind: 'field_exists', spec: '<field_exists> [15] struct task_struct.__state (0:0 @ offset 0)' };
+  const r = predictTarget(obj(), target(prog({ core: { unresolved: [guard, poisoned], total: 2, resolved: 0, existence_checks: 1 } })));
+  assert.equal(r.prediction, 'pass');
+  assert.ok(r.programs[0]!.evidence.some((e) => /dead code/.test(e.detail)));
+  const other = { ...guard, spec: '<field_exists> [15] struct task_struct.state (0:1 @ offset 8)' };
+  assert.equal(predictTarget(obj(), target(prog({ core: { unresolved: [other, poisoned], total: 2, resolved: 0, existence_checks: 1 } }))).prediction, 'unknown');
+});
