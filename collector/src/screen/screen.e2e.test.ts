@@ -67,9 +67,12 @@ test('BTF files in BTFhub layout (.btf and .btf.tar.xz) screen like the kernels 
   copyFileSync(k12!.kernel.btf_path!, join(dir, `${k12!.kernel.release}.btf`));
   execFileSync('tar', ['-cJf', join(hub, `debian/12/x86_64/${k12!.kernel.release}.btf.tar.xz`), '-C', dir, `${k12!.kernel.release}.btf`]);
   writeFileSync(join(hub, 'debian/11/x86_64/broken.btf'), 'not btf at all');
+  writeFileSync(join(hub, 'debian/11/x86_64/torn.btf.tar.xz'), 'not an archive');
   const r = screen(['--artifact', 'build/examples/core_field_renamed.bpf.o', '--btf', hub]);
   const byId = Object.fromEntries(r.targets.map((t) => [t.profile_id, t]));
-  assert.deepEqual(Object.keys(byId).sort(), ['debian/11/x86_64/broken', `debian/11/x86_64/${k11!.kernel.release}`, `debian/12/x86_64/${k12!.kernel.release}`].sort());
+  assert.deepEqual(Object.keys(byId).sort(), ['debian/11/x86_64/broken', 'debian/11/x86_64/torn', `debian/11/x86_64/${k11!.kernel.release}`, `debian/12/x86_64/${k12!.kernel.release}`].sort());
+  assert.equal(byId['debian/11/x86_64/torn']!.prediction, 'unknown');
+  assert.match(byId['debian/11/x86_64/torn']!.reason, /torn\.btf\.tar\.xz: not a readable \.tar\.xz/);
   assert.equal(byId[`debian/11/x86_64/${k11!.kernel.release}`]!.prediction, k11!.prediction);
   assert.equal(byId[`debian/11/x86_64/${k11!.kernel.release}`]!.classification_code, 'CORE_RELOCATION_FAILURE');
   assert.equal(byId[`debian/12/x86_64/${k12!.kernel.release}`]!.prediction, 'pass');
