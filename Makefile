@@ -15,12 +15,15 @@ APT_PACKAGES := qemu-system-x86 busybox-static clang llvm libelf-dev zlib1g-dev 
 APT_PACKAGES_ARM64 := qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64
 # Other kernel packages (.rpm: bsdtar unpacks them, rpmbuild builds the tests' packages) and the remote-host lane's test sshd.
 APT_PACKAGES += rpm2cpio libarchive-tools rpm openssh-server $(APT_PACKAGES_ARM64)
-# Repository kernel sources' tests build and sign real apt and dnf repositories (apt-ftparchive, gpg, createrepo_c; rpmsign is in rpm).
-APT_PACKAGES += apt-utils gpg createrepo-c
+# Repository kernel sources' tests build and sign real apt and dnf repositories (apt-ftparchive, gpg, createrepo_c; rpmsign is in rpm);
+# gpg also reads and dearmors the profiles' keys, bzip2 unpacks bz2 primary metadata.
+APT_PACKAGES += apt-utils gpg createrepo-c bzip2
 # OCI artifacts: a real registry on loopback and skopeo for the tests; htpasswd for its auth
 APT_PACKAGES += docker-registry skopeo apache2-utils
 # Disk-image lane: `images build` (mmdebstrap, mke2fs, qemu-img) and its NoCloud seed (genisoimage).
 APT_PACKAGES += mmdebstrap genisoimage e2fsprogs qemu-utils
+# QEMU is started through setpriv --pdeathsig (dies with bpfcompat); tests lock files with chattr (e2fsprogs, above).
+APT_PACKAGES += util-linux
 EXAMPLE_SRCS := $(wildcard examples/*/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,build/examples/%.bpf.o,$(notdir $(EXAMPLE_SRCS)))
 vpath %.bpf.c $(sort $(dir $(EXAMPLE_SRCS)))

@@ -100,5 +100,5 @@ test('the bpf_loop rejection on 5.10 carries the verifier log in JSON and Markdo
   assert.ok(p.helpers.includes(181), 'bpf_loop (181) is among the helpers the program calls');
   assert.match(p.verifier_log_tail, /func_info|unknown func|invalid func/);
   const md = readFileSync(join(dir, 'bpf-loop.md'), 'utf8');
-  assert.ok(md.includes('Verifier log of loop\\_on\\_execve'));
+  assert.ok(md.includes('Verifier log of <bdi>loop\\_on\\_execve</bdi>'));
 });

@@ -61,6 +61,12 @@ export class History {
   listRuns(opts: { artifactName?: string; limit?: number } = {}): RunSummary[] {
     return this.read(() => this.q.listRuns(opts));
   }
+  /** The newest run of an artifact by its sha256, with its members, or null. */
+  latestRunOfArtifact(sha256: string): RunDetail | null {
+    const run = this.read(() => this.q.latestRunOfArtifact(sha256));
+    return run ? this.getRun(run.id) : null;
+  }
+
   getRun(id: string): RunDetail | null {
     return this.read(() => this.q.getRun(id));
   }

@@ -87,6 +87,13 @@ export class Queries {
     return row ? toRun(row) : null;
   }
 
+  /** The newest run of an artifact by its sha256 (an object's, or an OCI image's digest), or null. */
+  latestRunOfArtifact(sha256: string): RunSummary | null {
+    const row = this.stmt(`SELECT ${RUN_COLUMNS} FROM runs r JOIN artifacts a ON a.sha256 = r.artifact_sha256
+      WHERE r.artifact_sha256 = ? ORDER BY r.started_at DESC, r.id DESC LIMIT 1`).get(sha256) as Row | undefined;
+    return row ? toRun(row) : null;
+  }
+
   /** The members of the newest run of an artifact version. */
   resultsForVersion(name: string, version: string): RunMember[] {
     const run = this.latestRunOfVersion(name, version);

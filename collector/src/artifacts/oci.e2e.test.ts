@@ -32,7 +32,8 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.equal(r.status, 2, r.stderr);
     const report = Report.parse(JSON.parse(readFileSync(out, 'utf8')));
     assert.equal(report.artifact.identity, digest, 'the identity is the digest the reference names (the index)');
-    assert.equal(report.artifact.uri, ref);
+    assert.equal(report.artifact.path, ref, 'the reference is recorded as the artifact\'s path');
+    assert.equal(report.artifact.uri, undefined, 'uri is --artifact-uri alone: where the object itself is published');
     assert.equal(report.artifact.name, 'demo');
     assert.equal(report.manifest?.path, '(program types declared by the image)');
     const t = report.targets[0]!;
@@ -43,11 +44,31 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.ok(t.programs.some((p) => p.object === 'reject.bpf.o' && p.load === 'fail'));
     assert.ok(t.notes.includes('object pass.bpf.o: pass') && t.notes.includes('object reject.bpf.o: fail (VERIFIER_REJECTION)'), t.notes.join('; '));
     assert.match(r.stderr, /1 failed/);
+    assert.match(readFileSync(join(dir, 'bpfman.md'), 'utf8'), /reject\.bpf\.o: count\\?_unchecked/, 'the Markdown names each program\'s object');
     const list = bpfcompat(['history', 'list', '--history', history, '--json']);
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, /"demo"/);
     const verify = bpfcompat(['history', 'verify', '--history', history]);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    // The same image again: its stored verdict is reused for every object, without a boot.
+    const again = bpfcompat(['test', '--artifact', ref, '--registry-insecure', registry.host, '--matrix', 'dev-one', '--out', join(dir, 'again.json'), '--history', history, '--workdir', join(dir, 'work'), '--quiet']);
+    assert.equal(again.status, 2, again.stderr);
+    const reused = Report.parse(JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8')));
+    assert.equal(reused.summary.reused, 1);
+    assert.equal(reused.targets[0]!.result_key, t.result_key);
+    assert.deepEqual(reused.targets[0]!.programs.map((p) => p.object), t.programs.map((p) => p.object));
+    // compare takes the image reference itself: its newest run, found by the digest it resolves to.
+    const cmp = bpfcompat(['compare', ref, out, '--history', history, '--registry-insecure', registry.host]);
+    assert.equal(cmp.status, 0, cmp.stderr);
+    assert.equal(JSON.parse(cmp.stdout).summary.changed_profiles, 0);
+    assert.equal(JSON.parse(cmp.stdout).base.run_id, reused.run.id, 'the newest run of the image');
+    const other = `${registry.host}/gadgets/none:v1`;
+    writeLayout(join(dir, 'other'), 'v1', [gadgetImage('amd64', reject)]);
+    pushLayout(join(dir, 'other'), 'v1', other);
+    const none = bpfcompat(['compare', other, out, '--history', history, '--registry-insecure', registry.host]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /^bpfcompat: .*history\.sqlite: no run of 127\.0\.0\.1:\d+\/gadgets\/none:v1 \(sha256:[0-9a-f]{64}\) \(record one first/);
+    assert.equal(none.stderr.trim().split('\n').length, 1);
 
     writeLayout(join(dir, 'gadget'), 'v1', [gadgetImage('amd64', pass)]);
     execFileSync('skopeo', ['copy', '--quiet', `oci:${join(dir, 'gadget')}:v1`, `oci-archive:${join(dir, 'gadget.tar')}:v1`]);
@@ -68,7 +89,7 @@ test('a bpfman image from a registry and a gadget from an oci-archive validate o
     assert.equal(summary.boots, 1, 'both cases in one boot');
     const sr = Report.parse(JSON.parse(readFileSync(join(dir, 'reports', 'gadget.json'), 'utf8')));
     assert.equal(sr.artifact.sha256, gr.artifact.sha256, 'the suite case runs under the image digest, as test does');
-    assert.equal(sr.artifact.uri, `oci-archive:${join(dir, 'gadget.tar')}:v1`);
+    assert.equal(sr.artifact.path, `oci-archive:${join(dir, 'gadget.tar')}:v1`);
     assert.equal(sr.targets[0]!.status, 'pass');
     assert.equal(sr.targets[0]!.result_key, gr.targets[0]!.result_key, 'the same inputs give the same key');
   } finally {

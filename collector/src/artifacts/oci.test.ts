@@ -190,3 +190,25 @@ test('anonymous bearer tokens: the registry challenges, the token service grants
     await tokens.stop();
   }
 });
+
+test('screen takes a one-object image under its digest; several objects are refused in one line', () => {
+  const digest = JSON.parse(readFileSync(join(dir, 'gadget', 'index.json'), 'utf8')).manifests[0].digest as string;
+  const run = (ref: string) => spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'screen', '--artifact', ref, '--matrix', 'dev-one', '--offline', '--json'], { encoding: 'utf8' });
+  const r = run(`oci:${join(dir, 'gadget')}:v1`);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(`sha256:${report.artifact.sha256}`, digest);
+  assert.ok(readFileSync(report.artifact.path).equals(pass), 'the gadget\'s object is what was screened');
+  assert.equal(report.summary.pass, 1);
+  const multi = run(`oci:${join(dir, 'bpfman')}:v1`);
+  assert.equal(multi.status, 1);
+  assert.equal(multi.stderr.trim().split('\n').length, 1, multi.stderr);
+  assert.match(multi.stderr, /the image holds 2 BPF objects; screen takes an image with one object for one CPU/);
+});
+
+test('relative and absolute paths are files, never registry references (a suite case\'s ../build/x.bpf.o)', () => {
+  for (const path of ['../build/examples/pass_everywhere.bpf.o', './x/y.bpf.o', '/abs/x.bpf.o', 'build/examples/x.bpf.o']) {
+    assert.deepEqual(parseArtifactReference(path), { kind: 'file', path }, path);
+  }
+  assert.equal(parseArtifactReference('127.0.0.1:5000/bpf/prog:v1').kind, 'registry');
+});

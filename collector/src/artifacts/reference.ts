@@ -14,7 +14,7 @@ export type ArtifactReference =
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const REPO = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const HOST = /^(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\[[0-9a-fA-F:]+\]|[0-9.]+)(?::\d{1,5})?$/;
+const HOST = /^(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\[[0-9a-fA-F:]+\]|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$/;
 
 /** `NAME[:TAG]` or `NAME@sha256:…` split at the tag or digest (a colon inside a path is kept). */
 function splitTagOrDigest(s: string): { name: string; tag: string | null; digest: string | null } {
@@ -32,6 +32,8 @@ function checkTagDigest(what: string, tag: string | null, digest: string | null)
 
 /** A registry reference needs an explicit registry host (a dot, a port or localhost): bare names stay file paths. */
 export function looksLikeRegistryReference(s: string): boolean {
+  // ./x, ../x and /x are paths, whatever follows
+  if (/^\.{0,2}\//.test(s)) return false;
   const ref = s.startsWith('docker://') ? s.slice('docker://'.length) : s;
   const slash = ref.indexOf('/');
   return slash > 0 && HOST.test(ref.slice(0, slash)) && /[.:]|^localhost/.test(ref.slice(0, slash));

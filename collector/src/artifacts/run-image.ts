@@ -4,7 +4,7 @@ import type { Profile } from '../config/matrix.ts';
 import { Manifest, manifestIdentity } from '../config/manifest.ts';
 import type { KernelArch } from '../kernels/types.ts';
 import type { TargetReport } from '../../../history/vocabulary/report-schema.ts';
-import { resultKey } from '../validation/result-key.ts';
+import { resultKey, type ResultKeyInput } from '../validation/result-key.ts';
 import { machineOf } from '../../../history/src/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { inspectArtifact, type ArtifactInfo } from '../validation/artifact.ts';
@@ -14,6 +14,7 @@ import type { ValidationMode } from '../validation/modes.ts';
 import type { ValidatorBinary } from '../validation/validator-binary.ts';
 import type { Accel } from '../vm/types.ts';
 import type { OciImage } from './image.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 
 // An OCI image's run: every BPF object of the image is a validator job in the same boot of each kernel (one boot
 // per kernel, however many objects), and each profile gets one target whose programs say which object they came
@@ -68,8 +69,13 @@ export async function runImageTargets(input: ImageRunInput): Promise<{ targets: 
       cases.push({ unit, object: name, arch });
     }
   }
+  // Each object runs under its own key (runCases runs equal keys once), but a verdict is stored for the image:
+  // reuse looks up the image's key, and a hit comes back for every object (mergeObjectTargets keeps one).
+  const imageHex = Object.values(input.images)[0]?.digest.slice('sha256:'.length) ?? '';
+  const reuse = input.run.reuse;
   const result = await runCases({
     ...input.run, cases: cases.map((c) => c.unit), validatorPath: input.validator.path,
+    ...(reuse ? { reuse: (_key: string, inputs: ResultKeyInput) => reuse(resultKey({ ...inputs, artifact: imageHex }), inputs) } : {}),
     ...(input.validatorArm64 ? { validatorPaths: { arm64: input.validatorArm64.path } } : {}),
   });
   const targets = input.profiles.map((p) => {
@@ -87,6 +93,8 @@ const RANK: Record<TargetReport['status'], number> = { infra_error: 0, fail: 1, 
 /** One target from the targets of each object on one kernel: the worst decides the verdict, every program is kept. */
 export function mergeObjectTargets(parts: Array<{ object: string; target: TargetReport }>, keyOf: (t: TargetReport) => string): TargetReport | null {
   if (parts.length === 0) return null;
+  // A stored verdict of the image came back for every object: it is already the merged target.
+  if (parts.every((p) => p.target.reused)) return parts[0]!.target;
   const primary = [...parts].sort((a, b) => RANK[a.target.status] - RANK[b.target.status])[0]!.target;
   const warnings = parts.flatMap((p) => p.target.warnings ?? []);
   const sum = (f: (t: TargetReport) => number) => parts.reduce((s, p) => s + f(p.target), 0);
@@ -103,3 +111,16 @@ export function mergeObjectTargets(parts: Array<{ object: string; target: Target
   };
 }
 
+
+/**
+ * An image whose one BPF object stands for it (suite cases, screen): the object file under the image's identity
+ * (its digest), and the manifest its declared program types make. Several objects or CPUs are test's to run.
+ */
+export async function singleObjectImage(images: OciImage[], objectsDir: string, who: string): Promise<{ reference: string; artifact: ArtifactInfo; declared: Manifest | null }> {
+  if (images.length !== 1 || images[0]!.objects.length !== 1) {
+    throw new BpfcompatError('USAGE', `artifact ${images[0]!.reference}: ${images.length > 1 ? 'the matrix has guests of several CPUs' : `the image holds ${images[0]!.objects.length} BPF objects`}; ${who} takes an image with one object for one CPU`, { hint: 'run the image with bpfcompat test, which validates every object on every CPU' });
+  }
+  const image = images[0]!;
+  const [written] = await writeImageObjects(image, objectsDir);
+  return { reference: image.reference, artifact: { ...written!.info, sha256: image.digest.slice('sha256:'.length) }, declared: imageManifest(null, [image]).manifest };
+}

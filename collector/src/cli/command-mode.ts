@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { expandVersions } from '../kernels/versions.ts';
 import { resolve } from 'node:path';
 import { EXIT_TOOL_ERROR, usageError } from '../../../history/vocabulary/errors.ts';
 import { artifactUriFlag, jobsFlag, matrixFlag, selectProfiles } from './run-flags.ts';
@@ -79,6 +80,7 @@ export async function runCommandMode(o: CommandModeOptions): Promise<number> {
   const artifact = o.artifact ? await inspectArtifact(o.artifact) : null;
   const matrixPath = locateMatrix(matrixArg);
   const matrix = await loadMatrix(matrixPath);
+  matrix.profiles = await expandVersions(matrix.profiles);
   matrix.profiles = shardProfiles(selectProfiles(matrix.profiles, o.profiles, matrixPath), shard);
   const spec: CommandSpec = { command, expectExit, binary, artifact, guestTools: o.guestTools ?? [] };
   const identity = commandIdentity(spec);

@@ -1,7 +1,9 @@
 import { renderDiffJson, renderDiffMarkdown, diffSummaryLine, openHistoryForReading, type History } from '../../../history/src/index.ts';
 import { BpfcompatError, EXIT_COMPAT_FAILURE, usageError } from '../../../history/vocabulary/errors.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
-import { diffSides, looksLikeFile, sideFromHistory, sideFromReport, type Side } from '../recording/compare-sides.ts';
+import { diffSides, looksLikeFile, sideFromHistory, sideFromImage, sideFromReport, type Side } from '../recording/compare-sides.ts';
+import { parseArtifactReference } from '../artifacts/reference.ts';
+import { pullImage } from '../artifacts/image.ts';
 import { historyPath } from '../recording/history-path.ts';
 import { existsSync } from 'node:fs';
 import { parseFlags } from './args.ts';
@@ -25,6 +27,8 @@ best-effort attach failed: "loads, attach warned", shown with the warning's code
   --json                print the diff JSON on stdout (the default when neither --out nor --markdown is given)
   --fail-on-regression  exit 2 when any profile regressed (gate a pull request); otherwise compare exits 0
   --history P           default $XDG_DATA_HOME/bpfcompat/history.sqlite
+  --registry-insecure H an operand may be an OCI image (oci:DIR:TAG, HOST/REPO:TAG …; docs/oci.md): its newest run
+                        in the history, found by the digest the reference resolves to; H allows plain HTTP for H
 
 Always prints "Diff summary: profiles=… changed=… improved=… regressed=… required_regressions=…" on stderr.`;
 
@@ -36,22 +40,29 @@ export const compareVerb: Verb = {
     const { values, positionals } = parseFlags('compare', argv, {
       history: { type: 'string' }, 'artifact-name': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'string' },
       json: { type: 'boolean' }, 'fail-on-regression': { type: 'boolean' },
+      'registry-insecure': { type: 'string', multiple: true },
       'base-report': { type: 'string' }, 'head-report': { type: 'string' }, 'base-version': { type: 'string' }, 'head-version': { type: 'string' },
     }, { positionals: 2 });
     const [baseArg, headArg] = operands(positionals, values);
     let history: History | undefined;
-    const resolveSide = ({ operand, report }: Operand): Side => {
+    const resolveSide = async ({ operand, report }: Operand): Promise<Side> => {
       if (report || looksLikeFile(operand)) return sideFromReport(operand);
+      const reference = parseArtifactReference(operand);
       if (!history) {
         const path = historyPath(values.history);
         if (!existsSync(path)) throw new BpfcompatError('HISTORY', `compare: '${operand}' is not a file and there is no history at ${path}`, { hint: 'pass report .json files, or --history PATH' });
         history = openHistoryForReading(path);
       }
+      if (reference.kind !== 'file') {
+        // An OCI image: its newest run, by the digest the reference resolves to now (x86_64's view of an index).
+        const image = await pullImage(reference, 'x86_64', { insecureHosts: values['registry-insecure'] ?? [] });
+        return sideFromImage(history, image.reference, image.digest);
+      }
       return sideFromHistory(history, operand, values['artifact-name']);
     };
     let diff;
     try {
-      diff = diffSides(resolveSide(baseArg), resolveSide(headArg));
+      diff = diffSides(await resolveSide(baseArg), await resolveSide(headArg));
     } finally {
       history?.close();
     }

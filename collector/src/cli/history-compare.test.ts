@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -90,4 +90,30 @@ test('history list and show never print a stored control character raw', () => {
   assert.match(list.stdout, /^x\\u\{1b\}\[2J@v1\\u\{a\}forged=1 status=/);
   const show = cli('history', 'show', 'c1', '--history', h2);
   assert.ok(!show.stdout.includes('\u001b'));
+});
+
+test('read verbs work on a history in a directory that cannot be written, and create nothing there', () => {
+  const locked = join(dir, 'locked');
+  mkdirSync(locked);
+  const path = join(locked, 'h.sqlite');
+  const h = openHistory(path);
+  h.appendRun(makeRun({ id: 'l1', version: 'v1' }));
+  h.appendRun(makeRun({ id: 'l2', version: 'v2' }));
+  h.close();
+  const root = process.getuid?.() === 0;
+  if (root) execFileSync('chattr', ['+i', locked]);
+  else chmodSync(locked, 0o555);
+  try {
+    const list = cli('history', 'list', '--history', path);
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /run=l2/);
+    const verify = cli('history', 'verify', '--history', path);
+    assert.equal(verify.status, 0, verify.stderr);
+    const cmp = cli('compare', 'l1', 'l2', '--history', path, '--json');
+    assert.equal(cmp.status, 0, cmp.stderr);
+    assert.deepEqual(readdirSync(locked), ['h.sqlite']);
+  } finally {
+    if (root) execFileSync('chattr', ['-i', locked]);
+    else chmodSync(locked, 0o755);
+  }
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mergeHistories, openHistoryForReading, type History } from '../../../history/src/index.ts';
+import { mergeHistories, openHistory, openHistoryForReading, type History } from '../../../history/src/index.ts';
 import { BpfcompatError, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadSigningKey, loadTrustedKey } from '../../../history/vocabulary/signing.ts';
 import { historyPath } from '../recording/history-path.ts';
@@ -28,11 +28,11 @@ const HELP = `Usage:
 --history P defaults to $XDG_DATA_HOME/bpfcompat/history.sqlite (~/.local/share/bpfcompat/history.sqlite).`;
 
 /** Opens an existing history; a missing file is an error here (only test and merge create one). */
-function openExisting(flag: string | undefined): History {
+function openExisting(flag: string | undefined, mode: 'read' | 'write' = 'read'): History {
   const path = historyPath(flag);
   if (!existsSync(path)) throw new BpfcompatError('HISTORY', `${path}: no history there`, { hint: 'run bpfcompat test first, or pass --history PATH' });
-  // Read-only (an older schema is upgraded in place first when the file can be written).
-  return openHistoryForReading(path);
+  // Read verbs open read-only (an older schema is upgraded in place first when the file can be written); sign writes.
+  return mode === 'write' ? openHistory(path) : openHistoryForReading(path);
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -109,7 +109,7 @@ function sign(argv: string[]): number {
   const { values } = parseFlags('history sign', argv, { history: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } });
   if (!values.key) throw usageError('history sign: --key PRIVATE.key is required', "create one with 'bpfcompat keys generate --out DIR'");
   const key = loadSigningKey(values.key, '--key');
-  const h = openExisting(values.history);
+  const h = openExisting(values.history, 'write');
   try {
     // Never sign what no longer hashes to itself: a signature would vouch for the damage.
     const rep = h.verify();

@@ -80,6 +80,14 @@ function childrenOf(ppid: number): [number, string][] {
   return out;
 }
 
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
 const alive = (pid: number): boolean => {
   try {
     const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0];
@@ -96,7 +104,8 @@ test('QEMU dies with a SIGKILLed bpfcompat, even while its guest runs a long job
   try {
     for (let i = 0; i < 600 && qemu === undefined; i++) {
       await sleep(100);
-      qemu = childrenOf(cli.pid!).find(([, comm]) => comm.startsWith('qemu-system'))?.[0];
+      // the guest of this run (its initrd is under the workdir), not a short acceleration probe
+      qemu = childrenOf(cli.pid!).find(([pid, comm]) => comm.startsWith('qemu-system') && cmdline(pid).includes(join(dir, 'kill-work')))?.[0];
     }
     assert.ok(qemu !== undefined, 'the CLI started QEMU');
     await sleep(1500); // the guest is up and its job is running

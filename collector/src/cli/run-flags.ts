@@ -70,5 +70,7 @@ export function matrixFlag(matrix: string | undefined, quick: boolean | undefine
 export function artifactUriFlag(uri: string | undefined): string | null {
   if (uri === undefined) return null;
   if (uri.trim() === '' || /[\s\u0000-\u001f]/.test(uri)) throw usageError(`--artifact-uri '${uri}': must be a URI without spaces or control characters`);
+  // fetch follows it (checking the sha256): only http(s), never a local file or another scheme
+  if (!/^https?:\/\/[^\s/]+/.test(uri)) throw usageError(`--artifact-uri '${uri}' is not an http(s) URL`, 'name where the tested object can be downloaded, e.g. https://example.org/agent/1.0/agent.bpf.o');
   return uri;
 }

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BpfcompatError, EXIT_COMPAT_FAILURE, usageError } from '../../../history/vocabulary/errors.ts';
 import { loadManifest, manifestIdentity } from '../config/manifest.ts';
 import { loadMatrix } from '../config/matrix.ts';
@@ -10,6 +10,9 @@ import { screenKernelFromCache, screenKernelsFromPaths, type ScreenKernel } from
 import { renderScreenMarkdown } from '../screen/markdown.ts';
 import { runScreen } from '../screen/screen.ts';
 import { inspectArtifact } from '../validation/artifact.ts';
+import { parseArtifactReference } from '../artifacts/reference.ts';
+import { pullImage } from '../artifacts/image.ts';
+import { singleObjectImage } from '../artifacts/run-image.ts';
 import { locateValidator } from '../validation/validator-binary.ts';
 import { parseFlags } from './args.ts';
 import { selectProfiles } from './run-flags.ts';
@@ -25,7 +28,8 @@ classification code and root cause) or unknown (with what BTF cannot decide). Pr
 they are written as bpfcompat.screen.v1 and never stored in the history. See docs/screen.md.
 
 Flags:
-  --artifact PATH        compiled eBPF object (.bpf.o)                                             (required)
+  --artifact PATH|REF    compiled eBPF object (.bpf.o), or an OCI image with one BPF object (docs/oci.md)  (required)
+  --registry-insecure H  plain HTTP for registry H[:PORT] (repeatable)
   --matrix PATH|NAME     the matrix's kernels (resolved into the kernel cache; BTF extracted once per image)
   --btf PATH             raw BTF (.btf), a BTFhub archive (.btf.tar.xz), a vmlinux ELF, or a directory in
                          BTFhub's layout <distro>/<release>/<arch>/<uname -r>.btf.tar.xz (repeatable)
@@ -48,7 +52,7 @@ export const screenVerb: Verb = {
     const { values } = parseFlags('screen', argv, {
       artifact: { type: 'string' }, matrix: { type: 'string' }, btf: { type: 'string', multiple: true }, profile: { type: 'string', multiple: true },
       manifest: { type: 'string' }, group: { type: 'boolean' }, out: { type: 'string' }, markdown: { type: 'string' }, json: { type: 'boolean' },
-      'fail-on-predicted-fail': { type: 'boolean' }, offline: { type: 'boolean' },
+      'fail-on-predicted-fail': { type: 'boolean' }, offline: { type: 'boolean' }, 'registry-insecure': { type: 'string', multiple: true },
     }, { positionals: 0 });
     if (!values.artifact) throw usageError('screen: --artifact is required', "run 'bpfcompat screen --help'");
     if (!values.matrix === !values.btf?.length) throw usageError('screen: give exactly one of --matrix or --btf', 'the kernels come from a matrix or from BTF files');
@@ -57,9 +61,13 @@ export const screenVerb: Verb = {
       const v = values[f];
       if (v !== undefined && (v === '.' || v.endsWith('/'))) throw usageError(`--${f} ${v}: must be a file path`);
     }
-    const artifact = await inspectArtifact(values.artifact);
+    // An OCI image with one BPF object (its x86_64 view) is screened as that object, under the image's digest.
+    const reference = parseArtifactReference(values.artifact);
+    const image = reference.kind === 'file' ? null : await singleObjectImage([await pullImage(reference, 'x86_64', { insecureHosts: values['registry-insecure'] ?? [] })], join(cacheRoot(), 'artifacts', 'oci-objects'), 'screen');
+    const artifact = image ? image.artifact : await inspectArtifact(values.artifact);
     const validator = await locateValidator();
-    const manifest = values.manifest ? await loadManifest(values.manifest) : null;
+    const manifest = values.manifest ? await loadManifest(values.manifest) : image?.declared ?? null;
+    const manifestPath = values.manifest ?? (manifest ? '(program types declared by the image)' : null);
     const cacheDir = cacheRoot();
     let kernels: ScreenKernel[];
     let source;
@@ -84,7 +92,7 @@ export const screenVerb: Verb = {
     const report = await runScreen({
       artifact: { path: artifact.path, sha256: artifact.sha256 },
       validator: { path: validator.path, sha256: validator.sha256 },
-      manifest: manifest && values.manifest ? { path: values.manifest, sha256: manifestIdentity(manifest).sha256, manifest } : null,
+      manifest: manifest && manifestPath ? { path: manifestPath, sha256: manifestIdentity(manifest).sha256, manifest } : null,
       source, kernels, group: values.group === true,
     });
     const json = JSON.stringify(report, null, 2) + '\n';

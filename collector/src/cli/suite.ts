@@ -118,7 +118,7 @@ export const suiteVerb: Verb = {
     for (const [i, c] of cases.entries()) {
       const report = caseReport({
         runId: i === 0 ? runId : newRunId(), startedAt, finishedAt, jobs, accel: result.accel, git, ci: ciInfo(),
-        name: c.artifactName ?? defaultArtifactName(c.kind), version: c.artifactVersion ?? git?.describe ?? runId, variant: c.artifactVariant, uri: c.artifactUri,
+        name: c.artifactName ?? defaultArtifactName(c.kind), version: c.artifactVersion ?? git?.describe ?? runId, variant: c.artifactVariant, uri: c.artifactUri, path: c.artifactReference,
         kind: c.kind, matrix: { path: c.matrixPath, name: c.matrix.name, profiles: c.matrix.profiles.map((p) => p.id) }, arches: c.matrix.profiles.map((p) => p.arch),
         targets: result.targets[i]!, paths: { json: c.out, markdown: c.markdown, junit: null },
       });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { expandVersions } from '../kernels/versions.ts';
 import { basename, resolve } from 'node:path';
 import type { Verb } from './verb.ts';
 import { parseFlags } from './args.ts';
@@ -93,6 +94,7 @@ export const testVerb: Verb = {
       'command-expect-exit': { type: 'string' },
     }, { positionals: 0 });
     checkLabelFlags(values);
+    const artifactUri = artifactUriFlag(values['artifact-uri']);
     if (values.command !== undefined) {
       if (values.screen) throw usageError('test: --screen does not apply in command mode (--command)', 'a loader command has no object to screen');
       if (values.manifest || values['validation-mode'] || values['require-attach']) throw usageError('test: --manifest, --validation-mode and --require-attach do not apply in command mode (--command)', 'the command\'s exit code is the verdict');
@@ -115,7 +117,6 @@ export const testVerb: Verb = {
     if (!values.out) throw usageError('test: --out is required', 'name the JSON report file, e.g. --out report.json');
     if (values.out === '.' || values.out.endsWith('/')) throw usageError(`--out ${values.out}: must be a file path`);
     const jobs = jobsFlag(values.jobs, values.concurrency);
-    const artifactUri = artifactUriFlag(values['artifact-uri']);
     let timeoutMs = 120_000;
     if (values.timeout !== undefined) {
       if (!/^\d+(ms|s|m|h)$/.test(values.timeout)) throw usageError(`--timeout must be a duration such as 90s or 5m, got '${values.timeout}'`);
@@ -126,6 +127,7 @@ export const testVerb: Verb = {
 
     const matrixPath = locateMatrix(matrixArg);
     const matrix = await loadMatrix(matrixPath);
+    matrix.profiles = await expandVersions(matrix.profiles, { onProgress: (m) => process.stderr.write(m + '\n') });
     matrix.profiles = selectProfiles(matrix.profiles, values.profile, matrixPath);
     const loaded = values.manifest ? await loadManifest(values.manifest) : null;
     if (values['require-attach'] && mode === 'load_only') throw usageError('test: --require-attach contradicts --validation-mode load_only (nothing is attached)', 'drop one of them');
@@ -187,7 +189,7 @@ export const testVerb: Verb = {
         variant: values['artifact-variant'] ?? null,
         identity: `sha256:${artifact.sha256}`,
         path: artifact.path, basename: artifact.basename, sha256: artifact.sha256, size_bytes: artifact.sizeBytes,
-        ...(artifactUri ?? image?.reference ? { uri: artifactUri ?? image!.reference } : {}),
+        ...(artifactUri ? { uri: artifactUri } : {}),
       },
       command: null,
       ...validatorsBlock(matrix.profiles.map((p) => p.arch), { x86_64: validatorRef(validator), ...(validatorArm64 ? { arm64: validatorRef(validatorArm64) } : {}) }, validatorRef(validator)),

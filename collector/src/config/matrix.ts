@@ -119,6 +119,8 @@ export const Profile = z.strictObject({
   arch: z.enum(['x86_64', 'arm64']).default('x86_64'),
   /** The lane: exactly one of kernel (direct boot), image (disk image over SSH) or ssh (an existing machine). */
   kernel: KernelSource.optional(),
+  /** One profile per version the repository carries: all, or the newest N (latest:N). */
+  versions: z.string().regex(/^(all|latest:[1-9]\d{0,2})$/, 'must be all or latest:N (N from 1 to 999)').optional(),
   image: ImageSource.optional(),
   ssh: SshSource.optional(),
   timeout: duration.optional(),
@@ -145,6 +147,14 @@ export const Matrix = z
       seen.add(p.id);
       const lanes = (['kernel', 'image', 'ssh'] as const).filter((k) => p[k] !== undefined);
       if (lanes.length !== 1) ctx.addIssue({ code: 'custom', path: ['profiles', i], message: lanes.length === 0 ? 'needs one of kernel, image or ssh' : `has ${lanes.join(' and ')}: give exactly one of kernel, image or ssh` });
+      if (p.versions !== undefined) {
+        const src = p.kernel ? Object.entries(p.kernel).find(([, v]) => v !== undefined) : undefined;
+        if (!src || ['deb', 'rpm', 'file'].includes(src[0])) {
+          ctx.addIssue({ code: 'custom', path: ['profiles', i, 'versions'], message: 'needs a kernel from a repository (debian, apt, dnf or a named distribution)' });
+        } else if ((src[1] as { version?: string }).version !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['profiles', i, 'versions'], message: `cannot go with kernel.${src[0]}.version (which pins one version)` });
+        }
+      }
       // A Debian flavour names its CPU (cloud-amd64, cloud-arm64): one that contradicts arch would boot the wrong kernel.
       const flavour = p.kernel?.debian?.flavour;
       const other = p.arch === 'arm64' ? 'amd64' : 'arm64';

@@ -51,6 +51,7 @@ export async function runChecks(kvmProbe: () => Promise<{ accel: string; reason:
   const checks: Check[] = [
     major! >= 22 ? { name: 'node', status: 'ok', detail: process.version, fix: '' } : { name: 'node', status: 'missing', detail: process.version, fix: "run 'make setup' (installs Node 24 into node_modules/.bin)" },
     await toolCheck('qemu', 'qemu-system-x86_64', ['--version'], 'qemu-system-x86'),
+    optional(await toolCheck('setpriv (QEMU dies with bpfcompat)', 'setpriv', ['--version'], 'util-linux'), 'without it a killed bpfcompat can leave QEMU running'),
     await toolCheck('busybox (static)', '/bin/busybox', ['--help'], 'busybox-static'),
     await toolCheck('clang (examples)', 'clang', ['--version'], 'clang'),
     await toolCheck('gpgv (index signatures)', 'gpgv', ['--version'], 'gpgv'),

@@ -29,6 +29,8 @@ export interface IndexContext {
   offline: boolean;
   signal?: AbortSignal;
   onProgress?: (msg: string) => void;
+  /** Re-fetch InRelease whatever its age (freshness checks must see what the archive has now). */
+  refresh?: boolean;
 }
 
 const mirrorKey = (mirror: string): string => mirror.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_');
@@ -46,7 +48,7 @@ export async function packagesEntry(ref: SuiteRef, ctx: IndexContext): Promise<I
   let fresh = false;
   try {
     const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as { fetchedAt: number };
-    fresh = ctx.offline || Date.now() - stamp.fetchedAt < INRELEASE_MAX_AGE_MS;
+    fresh = ctx.offline || (!ctx.refresh && Date.now() - stamp.fetchedAt < INRELEASE_MAX_AGE_MS);
   } catch {
     if (ctx.offline) throw offlineError(`InRelease of ${ref.suite}`);
   }

@@ -77,6 +77,38 @@ function noMatch(ctx: ResolveContext, src: DebianKernelSource, stanzasKernels: K
   });
 }
 
+export interface DebianChoice {
+  pick: KernelPick;
+  mirror: string;
+  suite: string;
+}
+
+/**
+ * The kernel the profile resolves to (best) and every kernel of the flavour its pockets carry (all, newest first),
+ * from the verified indexes; downloads no kernel.
+ */
+export async function debianChoices(src: DebianKernelSource, ctx: ResolveContext): Promise<{ best: DebianChoice | null; all: DebianChoice[] }> {
+  const mainMirror = (src.mirror ?? DEFAULT_MIRROR).replace(/\/+$/, '');
+  const pockets = debianPockets(src, mainMirror).map((p) => ({ ...p, debArch: DEBIAN_ARCH[ctx.arch ?? 'x86_64'] }));
+  let best: DebianChoice | null = null;
+  const all: DebianChoice[] = [];
+  // An updated machine stays on its release's kernel series: bookworm-security also carries linux-6.12 for
+  // those who opt in, but linux-image-cloud-amd64 there still depends on 6.1. Pockets are held to the series
+  // of the release pocket's kernel (6.1.x), unless a version is pinned.
+  let series: string | null = null;
+  for (const [i, ref] of pockets.entries()) {
+    const stanzas = await kernelStanzas(ref, await packagesEntry(ref, ctx), { ...ctx, onProgress: (m) => ctx.onProgress?.(`${ctx.profileId}: ${m}`) });
+    const found = kernelCandidates(stanzas, src.flavour);
+    all.push(...found.map((pick) => ({ pick, mirror: ref.mirror, suite: ref.suite })));
+    const p = src.version !== undefined
+      ? pickKernel(stanzas, src.flavour, src.version)
+      : found.find((c) => series === null || c.version.startsWith(series)) ?? null;
+    if (i === 0 && p && src.version === undefined) series = /^\d+\.\d+\./.exec(p.version)?.[0] ?? null;
+    if (p && (!best || compareDebianVersions(p.version, best.pick.version) > 0)) best = { pick: p, mirror: ref.mirror, suite: ref.suite };
+  }
+  return { best, all: all.sort((a, b) => compareDebianVersions(b.pick.version, a.pick.version)) };
+}
+
 export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext): Promise<ResolvedKernel> {
   const mainMirror = (src.mirror ?? DEFAULT_MIRROR).replace(/\/+$/, '');
   const arch = ctx.arch ?? 'x86_64';
@@ -87,23 +119,8 @@ export async function resolveDebian(src: DebianKernelSource, ctx: ResolveContext
   const known = await remembered(ctx, key);
   if (known) return known;
 
-  let best: { pick: KernelPick; mirror: string; suite: string } | null = null;
-  const candidates: KernelPick[] = [];
-  // An updated machine stays on its release's kernel series: bookworm-security also carries linux-6.12 for
-  // those who opt in, but linux-image-cloud-amd64 there still depends on 6.1. Pockets are held to the series
-  // of the release pocket's kernel (6.1.x), unless a version is pinned.
-  let series: string | null = null;
-  for (const [i, ref] of pockets.entries()) {
-    const stanzas = await kernelStanzas(ref, entries[i]!, { ...ctx, onProgress: (m) => ctx.onProgress?.(`${ctx.profileId}: ${m}`) });
-    const all = kernelCandidates(stanzas, src.flavour);
-    candidates.push(...all);
-    const p = src.version !== undefined
-      ? pickKernel(stanzas, src.flavour, src.version)
-      : all.find((c) => series === null || c.version.startsWith(series)) ?? null;
-    if (i === 0 && p && src.version === undefined) series = /^\d+\.\d+\./.exec(p.version)?.[0] ?? null;
-    if (p && (!best || compareDebianVersions(p.version, best.pick.version) > 0)) best = { pick: p, mirror: ref.mirror, suite: ref.suite };
-  }
-  if (!best) throw noMatch(ctx, src, candidates.sort((a, b) => compareDebianVersions(b.version, a.version)));
+  const { best, all } = await debianChoices(src, ctx);
+  if (!best) throw noMatch(ctx, src, all.map((c) => c.pick));
   const { pick, mirror } = best;
   if (src.sha256 !== undefined && pick.image.sha256 !== src.sha256) {
     throw new BpfcompatError('INTEGRITY', `profile ${ctx.profileId}: kernel.debian.sha256 ${src.sha256} does not match ${pick.image.package} ${pick.version} (${pick.image.sha256} in the signed ${src.suite} index)`, {

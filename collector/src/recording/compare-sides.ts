@@ -52,3 +52,12 @@ export function sideFromHistory(history: History, operand: string, artifactName:
 export function diffSides(base: Side, head: Side): Diff {
   return compareVerdicts(base.verdicts, head.verdicts, { base: base.side, head: head.side });
 }
+
+/** The newest run of an OCI image, found by the digest its reference resolves to. */
+export function sideFromImage(history: History, reference: string, digest: string): Side {
+  const run = history.latestRunOfArtifact(digest.replace(/^sha256:/, ''));
+  if (!run) {
+    throw new BpfcompatError('HISTORY', `${history.path}: no run of ${reference} (${digest})`, { hint: `record one first: bpfcompat test --artifact ${reference} --history ${history.path}` });
+  }
+  return { side: { label: `${reference}@${digest.slice(0, 19)}`, run_id: run.id, summary_status: run.summary_status }, verdicts: verdictsOf(run.members) };
+}

@@ -83,3 +83,15 @@ test('openRecordingHistory appends with console logs from the run dir and report
   assert.equal(rh2.failures, 1, 'counted, so the run exits 1 though its report stands');
   rh2.close();
 });
+
+test('a target whose kernel never resolved (no result key) stays in the report and out of the history; the run is recorded', () => {
+  const h = openHistory(join(dir, 'unresolved.sqlite'));
+  const rep = report({ id: 'r-unresolved', targets: { 'debian-11-5.10': { status: 'fail' }, 'debian-12-6.1': { status: 'fail' } } });
+  const unresolved = { ...rep.targets[1]!, status: 'infra_error' as const, result_key: '', kernel: { release: '', sha256: '', source: {} }, infra_error: 'kernel: repository unreachable' };
+  const input = toRunInput({ ...rep, targets: [rep.targets[0]!, unresolved] });
+  assert.deepEqual(input.targets.map((t) => t.profile_id), ['debian-11-5.10']);
+  h.appendRun(input);
+  assert.equal(h.verify().ok, true);
+  assert.notEqual(lookupReusable(h, rep.targets[0]!.result_key), null);
+  h.close();
+});

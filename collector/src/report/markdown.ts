@@ -32,19 +32,19 @@ function details(t: TargetReport): string[] {
   out.push(`- Kernel: ${mdCell(t.kernel.release)}, sha256 \`${t.kernel.sha256.slice(0, 16)}\`; VM: ${t.vm.accel}, boot ${t.vm.boot_ms} ms`);
   if (t.infra_error) out.push(`- Infrastructure error: ${mdCell(t.infra_error)}`);
   for (const w of warningsOf(t)) {
-    out.push(`- Attach warning: program ${mdCell(w.program)} loads but does not attach — **${w.code}** (${w.confidence}): ${mdCell(w.reason)}`);
+    out.push(`- Attach warning: program ${mdName(w.program)} loads but does not attach — **${w.code}** (${w.confidence}): ${mdCell(w.reason)}`);
     if (w.root_cause) out.push(`  - Root cause: ${mdCell(describeRootCause(w.root_cause))}; remediation: ${mdCell(w.remediation)}`);
   }
   if (t.classification_code) {
     out.push(`- Classification: **${t.classification_code}** (${t.classification_confidence}) — ${mdCell(t.classification_reason)}`);
-    if (t.root_cause) out.push(`- Root cause: ${mdCell(describeRootCause(t.root_cause))}${t.root_cause.program ? ` in program ${mdCell(t.root_cause.program)}` : ''}`);
+    if (t.root_cause) out.push(`- Root cause: ${mdCell(describeRootCause(t.root_cause))}${t.root_cause.program ? ` in program ${mdName(t.root_cause.program)}` : ''}`);
     out.push(`- Remediation: ${mdCell(t.remediation)}`);
   }
   if (t.programs.length > 0) {
     out.push('', '| Program | Section | Type | Load | Attach | Detail |', '|---|---|---|---|---|---|');
     for (const p of t.programs) {
       const detail = p.attach === 'skipped' ? p.attach_reason : p.error || (p.attach_target ? `on ${p.attach_target}` : '');
-      out.push(`| ${[mdName(p.name), ...[p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell)].join(' | ')} |`);
+      out.push(`| ${[mdName(p.object ? `${p.object}: ${p.name}` : p.name), ...[p.section, p.type, p.load, `${p.attach}${p.attach_method !== 'none' ? ` (${p.attach_method})` : ''}`, detail].map(mdCell)].join(' | ')} |`);
     }
     for (const p of t.programs.filter((x) => x.verifier_log_tail.trim() !== '')) {
       out.push('', `<details><summary>Verifier log of ${mdName(p.name)}</summary>`, '', mdFence(p.verifier_log_tail), '', '</details>');
@@ -137,7 +137,7 @@ export function renderJobSummary(r: Report, limits: JobSummaryLimits = JOB_SUMMA
   lines.push('');
   if (warned.length > 0) {
     lines.push('### Attach warnings (the programs load but do not attach; `--require-attach` makes these failures)', '');
-    for (const t of warned.slice(0, limits.maxFailures)) for (const w of warningsOf(t)) lines.push(`- ${mdCell(t.profile_id)}: ${mdCell(w.program)} — **${w.code}**: ${mdCell(w.reason)}`);
+    for (const t of warned.slice(0, limits.maxFailures)) for (const w of warningsOf(t)) lines.push(`- ${mdCell(t.profile_id)}: ${mdName(w.program)} — **${w.code}**: ${mdCell(w.reason)}`);
     lines.push('');
   }
   const failed = r.targets.filter((t) => t.status !== 'pass');

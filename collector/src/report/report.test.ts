@@ -118,9 +118,9 @@ test('a pass whose attach failed is counted and shown as "loads, attach warned" 
   assert.equal(across[0]?.works_from?.profile_id, 'debian-sid');
   const md = renderMarkdown(r);
   assert.match(md, /\| debian-11 \| 5\.10\.0-32-cloud-amd64 \| ◐ loads, attach warned \|/);
-  assert.match(md, /Attach warning: program tcx\\_pass loads but does not attach — \*\*UNSUPPORTED_ATTACH_TYPE\*\*/);
+  assert.match(md, /Attach warning: program <bdi>tcx\\_pass<\/bdi> loads but does not attach — \*\*UNSUPPORTED_ATTACH_TYPE\*\*/);
   assert.match(md, /2 passed \(1 of them with attach warnings\)/);
-  assert.match(renderJobSummary(r), /### Attach warnings[\s\S]*debian-11: tcx\\_pass — \*\*UNSUPPORTED_ATTACH_TYPE\*\*/);
+  assert.match(renderJobSummary(r), /### Attach warnings[\s\S]*debian-11: <bdi>tcx\\_pass<\/bdi> — \*\*UNSUPPORTED_ATTACH_TYPE\*\*/);
   const xml = renderJunit(r);
   assert.match(xml, /<property name="attach_warning" value="tcx_pass: UNSUPPORTED_ATTACH_TYPE"\/>/);
   assert.match(xml, /<system-out>attach warning: tcx_pass: UNSUPPORTED_ATTACH_TYPE \(high\)/);

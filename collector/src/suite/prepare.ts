@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { expandVersions } from '../kernels/versions.ts';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import type { Suite, SuiteCase } from '../config/suite.ts';
@@ -14,7 +15,7 @@ import type { CaseKind } from '../validation/case-report.ts';
 import { validatorForArch, type ValidatorBinary } from '../validation/validator-binary.ts';
 import { parseArtifactReference, type ArtifactReference } from '../artifacts/reference.ts';
 import { pullImages } from '../artifacts/pull.ts';
-import { imageManifest, writeImageObjects } from '../artifacts/run-image.ts';
+import { singleObjectImage } from '../artifacts/run-image.ts';
 import type { ArtifactInfo } from '../validation/artifact.ts';
 
 // Turns a suite file into runnable cases: every path resolved against the suite file's folder, every file
@@ -33,8 +34,10 @@ export interface PreparedCase {
   artifactName: string | undefined;
   artifactVersion: string | undefined;
   artifactVariant: string | null;
-  /** the OCI reference an image case was pulled from */
+  /** artifact_uri: where the object is published (an http(s) URL) */
   artifactUri: string | null;
+  /** the OCI reference an image case was pulled from, the report's artifact.path */
+  artifactReference: string | null;
   out: string;
   markdown: string;
 }
@@ -88,11 +91,15 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
       const rel = inFile(suiteFile, matrixArg);
       const matrixPath = existsSync(rel) ? rel : locateMatrix(matrixArg);
       let matrix = matrices.get(matrixPath);
-      if (!matrix) matrices.set(matrixPath, (matrix = await loadMatrix(matrixPath)));
+      if (!matrix) {
+        matrix = await loadMatrix(matrixPath);
+        matrix.profiles = await expandVersions(matrix.profiles);
+        matrices.set(matrixPath, matrix);
+      }
       const timeoutMs = opts.timeoutMs ?? parseDuration(c.timeout ?? d.timeout);
       const common = {
         name: c.name, matrixPath, matrix,
-        artifactName: c.artifact_name, artifactVersion: c.artifact_version, artifactVariant: c.artifact_variant ?? null, artifactUri: (c.artifact_uri ?? null) as string | null,
+        artifactName: c.artifact_name, artifactVersion: c.artifact_version, artifactVariant: c.artifact_variant ?? null, artifactUri: (c.artifact_uri ?? null) as string | null, artifactReference: null as string | null,
         out: c.out ? inFile(suiteFile, c.out) : join(reportDir, `${c.name}.json`),
         markdown: c.markdown ? inFile(suiteFile, c.markdown) : join(reportDir, `${c.name}.md`),
       };
@@ -107,7 +114,7 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
         const unit = commandCase({ name: c.name, profiles: matrix.profiles, spec, harness, harnesses, identitySha256: identity.sha256, timeoutMs });
         return { ...common, unit, kind: { type: 'command' as const, spec, identity, harness, harnesses }, manifestText: null, manifestContent: null };
       }
-      if (image) common.artifactUri = c.artifact_uri ?? image.reference;
+      if (image) common.artifactReference = image.reference;
       let manifest = c.manifest ? await loadManifest(inFile(suiteFile, c.manifest)) : image?.declared ?? null;
       let mode = parseValidationMode(c.validation_mode ?? d.validation_mode, 'validation_mode');
       if (c.test) {
@@ -130,18 +137,9 @@ export async function prepareSuite(suite: Suite, suiteFile: string, opts: Prepar
   return out;
 }
 
-/**
- * An OCI case of a suite: an image with one BPF object (each gadget, most bpfman images) for one guest CPU, run as
- * that object with the image's digest as its identity. Several objects or CPUs are `bpfcompat test`'s to run.
- */
+/** An OCI case of a suite: an image with one BPF object for the matrix's one guest CPU (paths relative to the suite file). */
 async function suiteImage(ref: ArtifactReference, suiteFile: string, matrix: Matrix, opts: PrepareOptions): Promise<{ reference: string; artifact: ArtifactInfo; declared: Manifest | null }> {
   const local = ref.kind === 'oci-layout' ? { ...ref, dir: inFile(suiteFile, ref.dir) } : ref.kind === 'oci-archive' || ref.kind === 'docker-archive' ? { ...ref, file: inFile(suiteFile, ref.file) } : ref;
   const images = Object.values(await pullImages(local, matrix.profiles.map((p) => p.arch), opts.insecureHosts ?? []));
-  if (images.length !== 1 || images[0]!.objects.length !== 1) {
-    throw new BpfcompatError('USAGE', `artifact ${images[0]!.reference}: ${images.length > 1 ? 'the matrix has guests of several CPUs' : `the image holds ${images[0]!.objects.length} BPF objects`}; a suite case takes an image with one object for one CPU`, { hint: 'run the image with bpfcompat test, which validates every object on every CPU' });
-  }
-  const image = images[0]!;
-  const [written] = await writeImageObjects(image, opts.objectsDir ?? join(dirname(suiteFile), '.bpfcompat', 'oci-objects'));
-  // The key of the case is the image's: the object runs under the digest the reference names.
-  return { reference: image.reference, artifact: { ...written!.info, sha256: image.digest.slice('sha256:'.length) }, declared: imageManifest(null, [image]).manifest };
+  return singleObjectImage(images, opts.objectsDir ?? join(dirname(suiteFile), '.bpfcompat', 'oci-objects'), 'a suite case');
 }

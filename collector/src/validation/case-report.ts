@@ -28,6 +28,8 @@ export interface CaseReportInput {
   variant: string | null;
   /** where the artifact is published (--artifact-uri, an OCI reference); left out of the report when null */
   uri?: string | null;
+  /** the artifact's path in the report when it is not the staged file's (an OCI case: its reference) */
+  path?: string | null;
   kind: CaseKind;
   matrix: Report['matrix'];
   /** The guest CPU of each profile, in matrix order (x86_64 when absent): the report names each CPU's binary. */
@@ -48,7 +50,7 @@ export function caseReport(r: CaseReportInput): Report {
   if (k.type === 'artifact') {
     return assembleReport({
       ...common,
-      artifact: { name: r.name, version: r.version, variant: r.variant, identity: `sha256:${k.artifact.sha256}`, path: k.artifact.path, basename: k.artifact.basename, sha256: k.artifact.sha256, size_bytes: k.artifact.sizeBytes, ...(r.uri ? { uri: r.uri } : {}) },
+      artifact: { name: r.name, version: r.version, variant: r.variant, identity: `sha256:${k.artifact.sha256}`, path: r.path ?? k.artifact.path, basename: k.artifact.basename, sha256: k.artifact.sha256, size_bytes: k.artifact.sizeBytes, ...(r.uri ? { uri: r.uri } : {}) },
       command: null,
       ...validatorsBlock(r.arches ?? [], Object.fromEntries(Object.entries({ x86_64: k.validator, ...k.validators }).map(([a, v]) => [a, { basename: v.basename, sha256: v.sha256, size_bytes: v.sizeBytes }])), { basename: k.validator.basename, sha256: k.validator.sha256, size_bytes: k.validator.sizeBytes }),
       manifest: k.manifest,

@@ -10,7 +10,7 @@ import { runGuest } from '../vm/runner.ts';
 import { settleGuestInputs } from './guest-inputs.ts';
 import { canonicalJson } from '../../../history/vocabulary/hash.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
-import { resultKey } from './result-key.ts';
+import { resultKey, type ResultKeyInput } from './result-key.ts';
 import { mapPool } from './pool.ts';
 import { accelPerArch } from './accel-per-arch.ts';
 import type { RunEventSink } from './events.ts';
@@ -41,7 +41,8 @@ export interface CasesRunInput {
   validatorPaths?: Partial<Record<ResolvedKernel['arch'], string>>;
   /** Files staged into x86_64 boots that hold several jobs (the host's iproute2 ip/tc, for resets between jobs). */
   sharedBootFiles?: GuestFile[];
-  reuse?: (key: string) => TargetReport | null;
+  /** A stored verdict for a key (its inputs given too, so a caller can look up a key of its own: an OCI image's). */
+  reuse?: (key: string, inputs: ResultKeyInput) => TargetReport | null;
   onEvent?: RunEventSink;
   signal?: AbortSignal;
   /** Start no further boot once a required target has failed (boots already running finish). */
@@ -122,8 +123,9 @@ export async function runCases(input: CasesRunInput): Promise<CasesRunResult> {
       const machine = laneOf(profile) === 'direct'
         ? guestMachine(k.arch, await accels.accelFor(k), profile.memory_mb, profile.cpus, profile.cpu)
         : laneMachine(profile, identities.get(profileIdentity(profile)));
-      const key = resultKey({ ...(c.keyFor?.(k.arch) ?? c.key), kernel: k.imageSha256, machine: machineOf(machine) });
-      const stored = input.reuse?.(key) ?? null;
+      const keyInputs: ResultKeyInput = { ...(c.keyFor?.(k.arch) ?? c.key), kernel: k.imageSha256, machine: machineOf(machine) };
+      const key = resultKey(keyInputs);
+      const stored = input.reuse?.(key, keyInputs) ?? null;
       if (stored) {
         finish({ ci, pi, label }, { ...stored, profile_id: profile.id, required: profile.required, reused: true });
         continue;

@@ -36,6 +36,8 @@ export interface AptIndexContext {
   onProgress?: (msg: string) => void;
   /** Error prefix: "profile <id>: kernel.apt". */
   where: string;
+  /** Re-fetch InRelease whatever its age. */
+  refresh?: boolean;
 }
 
 export interface PackagesIndex {
@@ -78,7 +80,7 @@ export async function aptPackagesIndex(ref: AptRef, ctx: AptIndexContext): Promi
   let fresh = false;
   try {
     const stamp = JSON.parse(await readFile(join(dir, 'fetched.json'), 'utf8')) as { fetchedAt: number };
-    fresh = ctx.offline || Date.now() - stamp.fetchedAt < INRELEASE_MAX_AGE_MS;
+    fresh = ctx.offline || (!ctx.refresh && Date.now() - stamp.fetchedAt < INRELEASE_MAX_AGE_MS);
   } catch {
     if (ctx.offline) throw offlineError(ctx, `InRelease of ${ref.url} ${ref.suite}`);
   }
@@ -126,7 +128,7 @@ export async function aptStanzas(ref: AptRef, index: PackagesIndex, ctx: AptInde
   const url = `${ref.url}/dists/${ref.suite}/${index.path}`;
   ctx.onProgress?.(`downloading ${ref.suite} ${ref.component} Packages index (${(index.entry.size / 1e6).toFixed(1)} MB)`);
   const raw = `${file}.download`;
-  await download(url, raw, { sha256: index.entry.sha256, what: `${ctx.where}: ${url} (listed in the signed InRelease)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  await download(url, raw, { sha256: index.entry.sha256, maxBytes: index.entry.size, what: `${ctx.where}: ${url} (listed in the signed InRelease)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
     const text = excerpt(parseStanzas(await decompress(raw, index.path)));
     await writeFileAtomic(file, text);

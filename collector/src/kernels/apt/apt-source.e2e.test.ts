@@ -39,19 +39,20 @@ test('apt: a signed repository on loopback, metapackage followed to image + modu
   const key = await makeTestKey(dir, 'repo');
   const other = await makeTestKey(dir, 'other');
   const out = join(dir, 'debs');
-  const debs = [
-    await buildDeb({ name: 'linux-image-cloud-amd64', version: v, depends: `linux-image-${rel} (= ${v}), linux-modules-extra-${rel} (= ${v}), linux-firmware`, files: [{ path: 'usr/share/doc/linux-image-cloud-amd64/README', content: 'meta\n' }], outDir: out }),
-    await buildDeb({ name: `linux-image-${rel}`, version: v, depends: `linux-base, linux-modules-${rel} (= ${v})`, files: [{ path: `boot/vmlinuz-${rel}`, from: debian.imagePath }], outDir: out }),
+  const kernelDebs = async (ver: string, outDir: string): Promise<string[]> => [
+    await buildDeb({ name: 'linux-image-cloud-amd64', version: ver, depends: `linux-image-${rel} (= ${ver}), linux-modules-extra-${rel} (= ${ver}), linux-firmware`, files: [{ path: 'usr/share/doc/linux-image-cloud-amd64/README', content: 'meta\n' }], outDir }),
+    await buildDeb({ name: `linux-image-${rel}`, version: ver, depends: `linux-base, linux-modules-${rel} (= ${ver})`, files: [{ path: `boot/vmlinuz-${rel}`, from: debian.imagePath }], outDir }),
     await buildDeb({
-      name: `linux-modules-${rel}`, version: v, outDir: out,
+      name: `linux-modules-${rel}`, version: ver, outDir,
       files: [
         { path: `boot/config-${rel}`, from: debian.configPath! },
         ...['kernel/net/sched/cls_bpf.ko', 'kernel/net/sched/sch_ingress.ko', 'kernel/drivers/net/dummy.ko', 'modules.order', 'modules.builtin', 'modules.builtin.modinfo']
           .map((f) => ({ path: `lib/modules/${rel}/${f}`, from: join(mods, f) })),
       ],
     }),
-    await buildDeb({ name: `linux-modules-extra-${rel}`, version: v, files: [{ path: `lib/modules/${rel}/kernel/drivers/net/veth.ko`, from: join(mods, 'kernel/drivers/net/veth.ko') }], outDir: out }),
+    await buildDeb({ name: `linux-modules-extra-${rel}`, version: ver, files: [{ path: `lib/modules/${rel}/kernel/drivers/net/veth.ko`, from: join(mods, 'kernel/drivers/net/veth.ko') }], outDir }),
   ];
+  const debs = await kernelDebs(v, out);
   const good = join(dir, 'repo-good');
   await buildAptRepo({ root: good, suite: 'fleet', debs, key });
 
@@ -78,11 +79,11 @@ test('apt: a signed repository on loopback, metapackage followed to image + modu
   await writeFile(join(dir, 'not-a-key.asc'), 'this is not a key\n');
   const matrix = join(dir, 'matrix.yaml');
   const apt = (extra: string): string => `    kernel: { apt: { url: "${srv.base}/good", suite: fleet, keyring: repo-key.asc, ${extra} } }`;
-  await writeFile(matrix, [
-    'name: apt-repo',
+  await writeFile(matrix, ['name: apt-meta', 'profiles:', '  - id: apt-meta', apt('package: linux-image-cloud-amd64'), ''].join('\n'));
+  const bad = join(dir, 'bad.yaml');
+  await writeFile(bad, [
+    'name: apt-bad-input',
     'profiles:',
-    '  - id: apt-meta',
-    apt('package: linux-image-cloud-amd64'),
     '  - id: not-a-key',
     `    kernel: { apt: { url: "${srv.base}/good", suite: fleet, keyring: not-a-key.asc, package: linux-image-cloud-amd64 } }`,
     '  - id: missing-package',
@@ -92,12 +93,17 @@ test('apt: a signed repository on loopback, metapackage followed to image + modu
     '',
   ].join('\n'));
   const cache = join(dir, 'cache');
-  const report = join(dir, 'report.json');
-  const args = ['collector/bin/bpfcompat.js', 'test', '--artifact', 'build/examples/pass_everywhere.bpf.o', '--matrix', matrix, '--out', report, '--no-history', '--quiet', '--jobs', '1', '--workdir', join(dir, 'work')];
+  const history = join(dir, 'history.sqlite');
   const env = { ...process.env, BPFCOMPAT_CACHE_DIR: cache, BPFCOMPAT_ACCEL: 'tcg' };
-  const r = await promisify(execFile)(process.execPath, args, { encoding: 'utf8', env }).catch((e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
-  const rep = Report.parse(JSON.parse(await readFile(report, 'utf8')));
-  const [meta, notAKey, missing, unreachable] = rep.targets;
+  const cli = (a: string[]) => promisify(execFile)(process.execPath, ['collector/bin/bpfcompat.js', ...a], { encoding: 'utf8', env }).then((o) => ({ code: 0, ...o }), (e: { code: number; stdout: string; stderr: string }) => e);
+  const run = async (m: string, out: string, hist: string[]) => {
+    const r = await cli(['test', '--artifact', 'build/examples/pass_everywhere.bpf.o', '--matrix', m, '--out', out, ...hist, '--quiet', '--jobs', '1', '--workdir', join(dir, 'work')]);
+    return { r, report: Report.parse(JSON.parse(await readFile(out, 'utf8'))) };
+  };
+  const { r, report: rep } = await run(matrix, join(dir, 'report.json'), ['--history', history]);
+  const { report: badRep } = await run(bad, join(dir, 'bad.json'), ['--no-history']);
+  const [meta] = rep.targets;
+  const [notAKey, missing, unreachable] = badRep.targets;
 
   assert.equal(meta!.infra_error ?? null, null, JSON.stringify(r));
   assert.equal(meta!.status, 'pass', 'pass_everywhere loads on 6.1');
@@ -119,13 +125,39 @@ test('apt: a signed repository on loopback, metapackage followed to image + modu
   assert.equal(unreachable!.status, 'infra_error');
   assert.match(unreachable!.infra_error!, /unreachable: kernel\.apt: cannot fetch http:\/\/127\.0\.0\.1:9\/ubuntu\/dists\/fleet\/InRelease/);
 
+  // Freshness: the history's verdict is on the repository's newest kernel, so nothing is outdated …
+  const onlyMeta = matrix;
+  const current = await cli(['kernels', 'outdated', '--matrix', onlyMeta, '--history', history, '--json', '--fail-on-stale']);
+  assert.equal(current.code, 0, current.stdout + current.stderr);
+  assert.deepEqual(JSON.parse(current.stdout).map((r: { stale: boolean }) => r.stale), [false]);
+  // … until the repository publishes a newer build (same image bytes, a new package version), signed again.
+  const nv = `${v}+fix1`;
+  const newer = await kernelDebs(nv, join(dir, 'debs2'));
+  const rebuilt = [...debs, ...newer];
+  await rm(join(good, 'pool'), { recursive: true });
+  await buildAptRepo({ root: good, suite: 'fleet', debs: rebuilt, key });
+  const stale = await cli(['kernels', 'outdated', '--matrix', onlyMeta, '--history', history, '--json', '--fail-on-stale']);
+  const staleRows = JSON.parse(stale.stdout) as Array<{ profile_id: string; stale: boolean; verified: { package: string; version: string }; available: { package: string; version: string } }>;
+  assert.equal(stale.code, 2, 'outdated with --fail-on-stale exits 2');
+  assert.deepEqual(staleRows[0], { profile_id: 'apt-meta', stale: true, verified: { package: `linux-image-${rel}`, version: v }, available: { package: `linux-image-${rel}`, version: nv, where: 'fleet' } });
+  const avail = await cli(['kernels', 'list', '--available', '--matrix', onlyMeta, '--json']);
+  assert.deepEqual(JSON.parse(avail.stdout)[0].versions.map((x: { version: string }) => x.version), [nv, v]);
+  // versions: latest:2 expands the profile into one per metapackage version, each pinned.
+  const both = join(dir, 'versions.yaml');
+  await writeFile(both, ['name: apt-versions', 'profiles:', '  - id: apt', '    versions: "latest:2"', apt('package: linux-image-cloud-amd64'), ''].join('\n'));
+  const fetched = await cli(['kernels', 'fetch', '--matrix', both, '--json']);
+  assert.equal(fetched.code, 0, fetched.stderr);
+  const rows = JSON.parse(fetched.stdout) as Array<{ profile_id: string; origin: { version: string } }>;
+  assert.deepEqual(rows.map((r) => [r.profile_id, r.origin.version]), [[`apt-${nv.replace(/[^A-Za-z0-9._-]/g, '_')}`, nv], [`apt-${v}`, v]]);
+
   // Refusals, each into an empty cache: nothing may be left in it.
   const refuse = async (id: string, repo: string, keyring: string, want: RegExp): Promise<void> => {
     const c = join(dir, `cache-${id}`);
     const p = Profile.parse({ id, kernel: { apt: { url: `${srv.base}/${repo}`, suite: 'fleet', package: 'linux-image-cloud-amd64', keyring } } });
     await assert.rejects(resolveKernel(p, { cacheDir: c }), (e: unknown) => {
       assert.ok(e instanceof BpfcompatError, String(e));
-      assert.equal(e.code, 'INTEGRITY');
+      // A changed index is refused by its size when it grew beyond what the signed root declares, else by its sha256.
+      assert.equal(e.code, /more than the \d+ bytes expected/.test(e.message) ? 'DOWNLOAD' : 'INTEGRITY', e.message);
       assert.match(e.message, want);
       return true;
     });
@@ -133,7 +165,7 @@ test('apt: a signed repository on loopback, metapackage followed to image + modu
   };
   await refuse('wrong-key', 'good', other.gpgFile, /wrong-key: kernel\.apt: http:\/\/127\.0\.0\.1:\d+\/good\/dists\/fleet\/InRelease: signature check failed \(NO_PUBKEY\)/);
   await refuse('foreign-signed', 'foreign', key.gpgFile, /foreign-signed: kernel\.apt: .*\/foreign\/dists\/fleet\/InRelease: signature check failed/);
-  await refuse('changed-packages', 'changed', key.gpgFile, /changed-packages: kernel\.apt: .*\/changed\/dists\/fleet\/main\/binary-amd64\/Packages\.xz \(listed in the signed InRelease\): sha256 [0-9a-f]{64} does not match/);
+  await refuse('changed-packages', 'changed', key.gpgFile, /changed-packages: kernel\.apt: .*\/changed\/dists\/fleet\/main\/binary-amd64\/Packages\.xz \(listed in the signed InRelease\): (sha256 [0-9a-f]{64} does not match|more than the \d+ bytes expected)/);
   await refuse('swapped-deb', 'swapped', key.gpgFile, new RegExp(`swapped-deb: kernel\\.apt: linux-image-${rel.replace(/[.+]/g, '\\$&')} .*sha256 listed in the signed fleet index\\): sha256 [0-9a-f]{64} does not match`));
   assert.deepEqual(await entries(join(dir, 'cache-changed-packages', 'apt', 'indexes')), [], 'a Packages file that does not match InRelease is not kept');
 });

@@ -27,6 +27,8 @@ export interface AptContext {
   offline: boolean;
   signal?: AbortSignal;
   onProgress?: (msg: string) => void;
+  /** Re-fetch the signed roots (InRelease, repomd.xml) whatever their age. */
+  refresh?: boolean;
 }
 
 /** What a resolver needs: the source plus the suites it spans (the source's own suite first). */
@@ -63,7 +65,7 @@ export function aptResolutionKey(plan: AptPlan, keyringSha256: string, indexSha2
 export async function aptIndexes(plan: AptPlan, ctx: AptContext): Promise<{ keyringSha256: string; suites: Array<{ suite: string; sha256: string; pkgs: Map<string, AptPackage[]> }> }> {
   const where = `profile ${ctx.profileId}: ${plan.field}`;
   const keyring = await loadKeyring(plan.src.keyring, { profileId: ctx.profileId, field: `${plan.field}.keyring`, cacheDir: ctx.cacheDir });
-  const ictx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
+  const ictx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.refresh ? { refresh: true } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
   const suites = [];
   for (const suite of plan.suites) {
     const ref: AptRef = { url: plan.src.url.replace(/\/+$/, ''), suite, component: plan.src.component, debArch: DEBIAN_ARCH[ctx.arch ?? 'x86_64'], keyring: keyring.path };
@@ -74,16 +76,19 @@ export async function aptIndexes(plan: AptPlan, ctx: AptContext): Promise<{ keyr
 }
 
 /** Every version of the profile's package the suites carry, newest first, with the suite that has it. */
-export async function aptAvailable(plan: AptPlan, ctx: AptContext): Promise<Array<{ version: string; suite: string; image: string | null }>> {
+export async function aptAvailable(plan: AptPlan, ctx: AptContext): Promise<Array<{ version: string; suite: string; image: string | null; imageVersion: string | null }>> {
   const { suites } = await aptIndexes(plan, ctx);
-  const out: Array<{ version: string; suite: string; image: string | null }> = [];
+  const out: Array<{ version: string; suite: string; image: string | null; imageVersion: string | null }> = [];
   for (const s of suites) {
-    for (const v of versionsOf(s.pkgs, plan.src.package)) out.push({ version: v, suite: s.suite, image: followKernel(s.pkgs, plan.src.package, v)?.image.package ?? null });
+    for (const v of versionsOf(s.pkgs, plan.src.package)) {
+      const set = followKernel(s.pkgs, plan.src.package, v);
+      out.push({ version: v, suite: s.suite, image: set?.image.package ?? null, imageVersion: set?.image.version ?? null });
+    }
   }
   return out;
 }
 
-function pickAcross(suites: Array<{ suite: string; pkgs: Map<string, AptPackage[]> }>, src: AptKernelSource): Candidate | null {
+export function pickAcross(suites: Array<{ suite: string; pkgs: Map<string, AptPackage[]> }>, src: AptKernelSource): Candidate | null {
   let best: Candidate | null = null;
   for (const s of suites) {
     const set = followKernel(s.pkgs, src.package, src.version);
@@ -112,8 +117,10 @@ function missingPackage(plan: AptPlan, ctx: AptContext, suites: Array<{ suite: s
 
 const remembered = async (file: string, cacheDir: string): Promise<ResolvedKernel | null> => {
   try {
-    const { imageSha256 } = JSON.parse(await readFile(file, 'utf8')) as { imageSha256: string };
-    return await readKernelEntry(cacheDir, imageSha256);
+    // The image may have been stored first through another source: the kernel keeps the origin this source gave.
+    const { imageSha256, origin } = JSON.parse(await readFile(file, 'utf8')) as { imageSha256: string; origin?: KernelOrigin };
+    const entry = await readKernelEntry(cacheDir, imageSha256);
+    return entry && origin ? { ...entry, origin } : entry;
   } catch {
     return null;
   }
@@ -159,6 +166,7 @@ export async function resolveApt(plan: AptPlan, ctx: AptContext): Promise<Resolv
         const dest = join(scratch, 'debs', `${p.package}.deb`);
         await download(`${base}/${p.filename}`, dest, {
           sha256: p.sha256,
+          ...(p.size > 0 ? { maxBytes: p.size } : {}),
           what: `profile ${ctx.profileId}: ${plan.field}: ${p.package} ${p.version} (${base}/${p.filename}, sha256 listed in the signed ${pick.suite} index)`,
           ...(ctx.signal ? { signal: ctx.signal } : {}),
         });
@@ -187,8 +195,8 @@ export async function resolveApt(plan: AptPlan, ctx: AptContext): Promise<Resolv
       extra_packages: taken.slice(1).map(describe),
     };
     const kernel = await storeKernel(ctx.cacheDir, scratch, parts, arch, origin);
-    await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: kernel.imageSha256, package: set.image.package, version: set.image.version }) + '\n');
-    return kernel;
+    await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: kernel.imageSha256, origin }) + '\n');
+    return { ...kernel, origin };
   } finally {
     await removeScratch(scratch);
   }

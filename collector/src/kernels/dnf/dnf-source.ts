@@ -38,7 +38,7 @@ interface RepoIndex {
   pkgs: RpmPackage[];
 }
 
-const evrText = (p: RpmPackage): string => `${p.epoch ? `${p.epoch}:` : ''}${p.ver}-${p.rel}`;
+export const evrText = (p: RpmPackage): string => `${p.epoch ? `${p.epoch}:` : ''}${p.ver}-${p.rel}`;
 const matchesVersion = (p: RpmPackage, v: string): boolean => v === p.ver || v === `${p.ver}-${p.rel}` || v === evrText(p);
 
 /** The packages of the plan's name and arch, newest first. Pure. */
@@ -80,7 +80,7 @@ async function fromMirrorlist(url: string, ctx: AptContext, where: string): Prom
 export async function dnfIndex(plan: DnfPlan, ctx: AptContext): Promise<{ keyring: Awaited<ReturnType<typeof loadKeyring>>; repos: RepoIndex[]; where: string }> {
   const where = `profile ${ctx.profileId}: ${plan.field}`;
   const keyring = await loadKeyring(plan.src.keyring, { profileId: ctx.profileId, field: `${plan.field}.keyring`, cacheDir: ctx.cacheDir });
-  const dctx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
+  const dctx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.refresh ? { refresh: true } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
   const baseurls = plan.baseurls.map((u) => u.replace(/\/+$/, ''));
   if (plan.mirrorlist) baseurls.push(await fromMirrorlist(plan.mirrorlist, ctx, where));
   const repos: RepoIndex[] = [];
@@ -104,9 +104,9 @@ export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<Resolv
   const key = sha256Hex(canonicalJson({ v: 1, repos: repos.map((r) => [r.baseurl, r.primarySha256]), package: plan.src.package, version: plan.src.version ?? null, keyring: keyring.sha256, arch }));
   const resolutionFile = join(ctx.cacheDir, 'dnf', 'resolutions', `${key}.json`);
   try {
-    const { imageSha256 } = JSON.parse(await readFile(resolutionFile, 'utf8')) as { imageSha256: string };
+    const { imageSha256, origin } = JSON.parse(await readFile(resolutionFile, 'utf8')) as { imageSha256: string; origin?: KernelOrigin };
     const known = await readKernelEntry(ctx.cacheDir, imageSha256);
-    if (known) return known;
+    if (known) return origin ? { ...known, origin } : known;
   } catch {
     // not resolved before
   }
@@ -139,7 +139,7 @@ export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<Resolv
         const what = `${where}: ${p.name} ${evrText(p)} (${baseurl}/${p.href})`;
         ctx.onProgress?.(`${ctx.profileId}: downloading ${p.name} ${evrText(p)} (${(p.size / 1e6).toFixed(1)} MB)`);
         const dest = join(scratch, 'rpms', basename(p.href));
-        await download(`${baseurl}/${p.href}`, dest, { sha256: p.sha256, what: `${what}, sha256 listed in primary`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+        await download(`${baseurl}/${p.href}`, dest, { sha256: p.sha256, ...(p.size > 0 ? { maxBytes: p.size } : {}), what: `${what}, sha256 listed in primary`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
         await verifier.check(dest, what);
         files.push(dest);
       }
@@ -166,8 +166,8 @@ export async function resolveDnf(plan: DnfPlan, ctx: AptContext): Promise<Resolv
       extra_packages: taken.slice(1).map(describe),
     };
     const kernel = await storeKernel(ctx.cacheDir, scratch, parts, arch, origin);
-    await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: kernel.imageSha256, package: pick.image.name, version: evrText(pick.image) }) + '\n');
-    return kernel;
+    await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: kernel.imageSha256, origin }) + '\n');
+    return { ...kernel, origin };
   } finally {
     await verifier.close();
     await removeScratch(scratch);

@@ -33,6 +33,8 @@ export interface DnfContext {
   onProgress?: (msg: string) => void;
   /** Error prefix: "profile <id>: kernel.dnf". */
   where: string;
+  /** Re-fetch repomd.xml whatever its age. */
+  refresh?: boolean;
 }
 
 export interface PrimaryRef {
@@ -89,7 +91,7 @@ export async function primaryRef(baseurl: string, keyring: string, ctx: DnfConte
   const cached = join(dir, 'repomd.json');
   try {
     const c = JSON.parse(await readFile(cached, 'utf8')) as PrimaryRef & { fetchedAt: number; keyring: string };
-    if (c.keyring === keyring && (ctx.offline || Date.now() - c.fetchedAt < REPOMD_MAX_AGE_MS)) return c;
+    if (c.keyring === keyring && (ctx.offline || (!ctx.refresh && Date.now() - c.fetchedAt < REPOMD_MAX_AGE_MS))) return c;
   } catch {
     if (ctx.offline) throw offlineError(ctx, `repodata/repomd.xml of ${baseurl}`);
   }
@@ -138,7 +140,7 @@ export async function kernelPackages(baseurl: string, ref: PrimaryRef, ctx: DnfC
   const url = `${baseurl}/${ref.href}`;
   ctx.onProgress?.(`downloading primary metadata (${(ref.size / 1e6).toFixed(1)} MB)`);
   const raw = `${file}.download`;
-  await download(url, raw, { sha256: ref.sha256, what: `${ctx.where}: ${url} (listed in repomd.xml)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  await download(url, raw, { sha256: ref.sha256, ...(ref.size > 0 ? { maxBytes: ref.size } : {}), what: `${ctx.where}: ${url} (listed in repomd.xml)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   try {
     const pkgs = parsePrimary(await decompress(raw, ref.href), (n) => n.startsWith('kernel'));
     await writeFileAtomic(file, JSON.stringify(pkgs) + '\n');

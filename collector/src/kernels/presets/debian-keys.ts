@@ -36,7 +36,7 @@ export async function debianKeyFile(ref: KeyRef, ctx: AptIndexContext): Promise<
   try {
     const deb = join(scratch, `${ref.package}.deb`);
     ctx.onProgress?.(`downloading ${ref.package} ${pkg.version} from Debian ${KEY_SUITE} (signing keys)`);
-    await download(`${DEBIAN}/${pkg.filename}`, deb, { sha256: pkg.sha256, what: `${ctx.where}: ${ref.package} ${pkg.version} (sha256 listed in Debian's signed ${KEY_SUITE} index)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    await download(`${DEBIAN}/${pkg.filename}`, deb, { sha256: pkg.sha256, maxBytes: pkg.size, what: `${ctx.where}: ${ref.package} ${pkg.version} (sha256 listed in Debian's signed ${KEY_SUITE} index)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     const root = join(scratch, 'root');
     await extractDebs([deb], root);
     const inside = join(root, normalize(ref.path));
