@@ -87,6 +87,7 @@ if (run.status === 1) console.log(`suite exited 1 (some infrastructure error): $
 type Row = 'pass' | 'fail' | 'unknown';
 const matrixCounts: Record<Row, { pass: number; fail: number }> = { pass: { pass: 0, fail: 0 }, fail: { pass: 0, fail: 0 }, unknown: { pass: 0, fail: 0 } };
 const disagreements: string[] = [];
+const codeMismatches: string[] = [];
 let infra = 0, codeMatches = 0, bothFail = 0;
 for (const c of cases) {
   const reportPath = join(work, 'reports', `${c.name}.json`);
@@ -97,7 +98,11 @@ for (const c of cases) {
     if (!booted || booted.status === 'infra_error') { infra++; continue; }
     const b = booted.status === 'pass' ? 'pass' : 'fail';
     matrixCounts[t.prediction][b]++;
-    if (t.prediction === 'fail' && b === 'fail') { bothFail++; if (t.classification_code === booted.classification_code) codeMatches++; }
+    if (t.prediction === 'fail' && b === 'fail') {
+      bothFail++;
+      if (t.classification_code === booted.classification_code) codeMatches++;
+      else codeMismatches.push(`${c.name} on ${t.profile_id}: predicted ${t.classification_code}, booted ${booted.classification_code} — ${t.reason.slice(0, 140)}`);
+    }
     if (t.prediction !== 'unknown' && t.prediction !== b) disagreements.push(`${c.name} on ${t.profile_id}: predicted ${t.prediction}${t.classification_code ? ` ${t.classification_code}` : ''}, booted ${b}${booted.classification_code ? ` ${booted.classification_code}` : ''} — ${t.reason.slice(0, 160)}`);
   }
 }
@@ -109,6 +114,7 @@ const decided = matrixCounts.pass.pass + matrixCounts.pass.fail + matrixCounts.f
 console.log(`decided: ${decided}/${cells - infra} (${((100 * decided) / Math.max(1, cells - infra)).toFixed(1)}%); predicted fail with the boot's code: ${codeMatches}/${bothFail}`);
 console.log(`predicted pass, booted fail: ${matrixCounts.pass.fail}; predicted fail, booted pass: ${matrixCounts.fail.pass}`);
 for (const d of disagreements) console.log(`  disagreement: ${d}`);
+for (const d of codeMismatches) console.log(`  both fail, other code: ${d}`);
 
 // ---- time per kernel ----
 const perScreen = screenMs / cells, perBoot = bootMs / resolved.length, perBootCell = bootMs / cells;

@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -544,6 +545,7 @@ static void screen_target(struct json *j, const struct scr_obj *o, struct target
 	json_key(j, "programs");
 	json_arr_begin(j);
 	cache = scr_core_cache_new(o);
+	scr_core_prefetch(o, t->vmlinux, cache);
 	for (int i = 0; i < o->n_progs; i++)
 		if (o->progs[i].autoload)
 			check_program(j, o, &o->progs[i], t, &helpers, &ptypes, &atypes, cache);
@@ -624,6 +626,10 @@ int screen_main(int argc, char **argv)
 	if (!targets && !have_single)
 		return screen_usage("--btf FILE or --targets FILE is required", NULL);
 	libbpf_set_print(NULL);
+	/* every kernel's BTF is a few MB, parsed and freed in turn: keep those buffers in the heap for reuse instead of
+	 * a fresh mmap (and its page faults) per kernel */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	if (scr_obj_open(object, &o, &err)) {
 		fprintf(stderr, "bpfcompat-validator screen: --object %s\n", err);
 		return 1;

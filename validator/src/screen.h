@@ -76,6 +76,7 @@ int scr_core_collect(struct scr_obj *o);
 struct scr_core_cache;
 struct scr_core_cache *scr_core_cache_new(const struct scr_obj *o);
 void scr_core_cache_free(struct scr_core_cache *c);
+void scr_core_prefetch(const struct scr_obj *o, const struct btf *vmlinux, struct scr_core_cache *c);
 /* Outcome of one relocation against the target: 0 resolved, 1 poisoned (libbpf poisons the instruction and the
  * load fails only if the verifier reaches it), -1 error (libbpf fails the whole load). */
 int scr_core_relo(const struct scr_obj *o, const struct scr_relo *r, const struct btf *vmlinux,

@@ -5,6 +5,7 @@ import { Manifest } from '../config/manifest.ts';
 import { Suite } from '../config/suite.ts';
 import { ValidatorResult } from '../validation/validator-result.ts';
 import { HostProfile } from '../runtime/host-profile.ts';
+import { ScreenReport } from '../../../history/vocabulary/screen-schema.ts';
 
 /** The JSON Schemas shipped in docs/schema/, generated from the zod schemas (the single source of truth). */
 export function jsonSchemas(): Record<string, unknown> {
@@ -19,5 +20,6 @@ export function jsonSchemas(): Record<string, unknown> {
     'manifest.schema.json': gen(Manifest, 'manifest.json', 'input'),
     'suite.schema.json': gen(Suite, 'suite.json', 'input'),
     'host-profile.schema.json': gen(HostProfile, 'host-profile.v1.json', 'output'),
+    'screen.schema.json': gen(ScreenReport, 'screen.v1.json', 'output'),
   };
 }

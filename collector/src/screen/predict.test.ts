@@ -119,3 +119,10 @@ test('a map its loader sizes (max_entries 0) is unknown unless the manifest size
   assert.equal(predictTarget(m('perf_event_array'), target(prog())).prediction, 'pass');
   assert.equal(predictTarget(m('array'), target(prog()), { ...required, requiredAttach: new Set(), sizedMaps: new Set(['heap']) }).prediction, 'pass');
 });
+
+test('a poisoned access guarded by an existence test of the same access, false here, stays unknown (measured: such guards do not always make it dead)', () => {
+  const guard = { ...poisoned, outcome: 'absent' as const, kind: 'field_exists', spec: '<field_exists> [15] struct task_struct.__state (0:0 @ offset 0)' };
+  const r = predictTarget(obj(), target(prog({ core: { unresolved: [guard, poisoned], total: 2, resolved: 0, existence_checks: 1 } })));
+  assert.equal(r.prediction, 'unknown');
+  assert.ok(r.programs[0]!.evidence.some((e) => /existence test of the same access is false here/.test(e.detail)));
+});

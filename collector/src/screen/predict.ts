@@ -94,8 +94,14 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   // CO-RE: an error fails the whole load; a poisoned instruction fails only where the verifier reaches it. A program
   // that tests existence (bpf_core_field_exists() and kin, true or false here) is written to skip what a kernel
   // lacks: whether the poisoned instruction is on a live path is then the verifier's call.
+  // Even an existence test of the very access that is poisoned, false here, does not make the access dead code for
+  // certain: measured (bench/screen.bench.ts), libbpf-tools' biosnoop and biostacks carry such a guard and still fail
+  // to load on some kernels. The evidence names the guard; the prediction stays unknown.
+  const access = (spec: string) => spec.replace(/^<[a-z_0-9]+> /, '');
+  const falseHere = new Set(p.core.unresolved.filter((u) => u.outcome === 'absent').map((u) => access(u.spec)));
   for (const u of p.core.unresolved) {
-    ev.push({ check: 'core', status: u.outcome, detail: `${u.spec} in ${u.function} insn ${u.insn}` });
+    const guarded = u.outcome === 'poisoned' && falseHere.has(access(u.spec));
+    ev.push({ check: 'core', status: u.outcome, detail: `${u.spec} in ${u.function} insn ${u.insn}${guarded ? ': an existence test of the same access is false here' : ''}` });
     if (u.outcome === 'error') decisions.push(fail('CORE_RELOCATION_FAILURE', coreRootCause(u, p.name), `CO-RE relocation ${u.spec} cannot be resolved (libbpf fails the load)`));
     else if (u.outcome === 'poisoned') {
       if (p.core.existence_checks) unknowns.push(`CO-RE relocation ${u.spec} is poisoned, and the program tests existence (${p.core.existence_checks} checks): the verifier decides whether it is reached`);

@@ -14,6 +14,9 @@ const expected = parse(readFileSync('examples/expected.yaml', 'utf8')) as {
   examples: Record<string, { object: string; manifest?: string; verdicts: Record<string, string>; failure?: { code: string } }>;
 };
 const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-screen-'));
+// every validator run below also recomputes each candidate list with libbpf's bpf_core_add_cands() and aborts on a
+// difference from its one-pass search
+process.env.BPFCOMPAT_SCREEN_CHECK_CANDS = '1';
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[]) => spawnSync(process.execPath, ['collector/bin/bpfcompat.js', 'screen', ...args], { encoding: 'utf8' });
@@ -64,9 +67,12 @@ test('BTF files in BTFhub layout (.btf and .btf.tar.xz) screen like the kernels 
   copyFileSync(k12!.kernel.btf_path!, join(dir, `${k12!.kernel.release}.btf`));
   execFileSync('tar', ['-cJf', join(hub, `debian/12/x86_64/${k12!.kernel.release}.btf.tar.xz`), '-C', dir, `${k12!.kernel.release}.btf`]);
   writeFileSync(join(hub, 'debian/11/x86_64/broken.btf'), 'not btf at all');
+  writeFileSync(join(hub, 'debian/11/x86_64/torn.btf.tar.xz'), 'not an archive');
   const r = screen(['--artifact', 'build/examples/core_field_renamed.bpf.o', '--btf', hub]);
   const byId = Object.fromEntries(r.targets.map((t) => [t.profile_id, t]));
-  assert.deepEqual(Object.keys(byId).sort(), ['debian/11/x86_64/broken', `debian/11/x86_64/${k11!.kernel.release}`, `debian/12/x86_64/${k12!.kernel.release}`].sort());
+  assert.deepEqual(Object.keys(byId).sort(), ['debian/11/x86_64/broken', 'debian/11/x86_64/torn', `debian/11/x86_64/${k11!.kernel.release}`, `debian/12/x86_64/${k12!.kernel.release}`].sort());
+  assert.equal(byId['debian/11/x86_64/torn']!.prediction, 'unknown');
+  assert.match(byId['debian/11/x86_64/torn']!.reason, /torn\.btf\.tar\.xz: not a readable \.tar\.xz/);
   assert.equal(byId[`debian/11/x86_64/${k11!.kernel.release}`]!.prediction, k11!.prediction);
   assert.equal(byId[`debian/11/x86_64/${k11!.kernel.release}`]!.classification_code, 'CORE_RELOCATION_FAILURE');
   assert.equal(byId[`debian/12/x86_64/${k12!.kernel.release}`]!.prediction, 'pass');
