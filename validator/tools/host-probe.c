@@ -71,23 +71,7 @@ static const char *type_status(int ret)
 	return status_for_errno(ret < 0 ? -ret : e);
 }
 
-static const enum bpf_map_type maps[] = {
-	BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH,
-	BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH,
-	BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS,
-	BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_TASK_STORAGE, BPF_MAP_TYPE_INODE_STORAGE,
-	BPF_MAP_TYPE_CGRP_STORAGE, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_USER_RINGBUF, BPF_MAP_TYPE_ARENA,
-	BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_XSKMAP,
-	BPF_MAP_TYPE_SOCKMAP,
-};
-
-static const enum bpf_prog_type progs[] = {
-	BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING,
-	BPF_PROG_TYPE_XDP, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_CGROUP_SKB,
-	BPF_PROG_TYPE_CGROUP_SOCK, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_SOCK_OPS, BPF_PROG_TYPE_LSM,
-	BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_NETFILTER, BPF_PROG_TYPE_STRUCT_OPS, BPF_PROG_TYPE_PERF_EVENT,
-	BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_EXT,
-};
+#include "../src/probed-types.h"
 
 /* Helpers are probed per program type a helper's availability depends on; tracing, LSM and extension programs
  * ask through raw_tracepoint as the validator does (their own type cannot load without an attach target). */
@@ -236,13 +220,13 @@ int main(int argc, char **argv)
 		json_str(&j, "unknown");
 	} else {
 		json_obj_begin(&j);
-		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-			const char *name = libbpf_bpf_map_type_str(maps[i]);
+		for (size_t i = 0; i < sizeof(probed_maps) / sizeof(probed_maps[0]); i++) {
+			const char *name = libbpf_bpf_map_type_str(probed_maps[i]);
 
 			if (!name)
 				continue;
 			errno = 0;
-			json_kv_str(&j, name, type_status(libbpf_probe_bpf_map_type(maps[i], NULL)));
+			json_kv_str(&j, name, type_status(libbpf_probe_bpf_map_type(probed_maps[i], NULL)));
 		}
 		json_obj_end(&j);
 	}
@@ -251,13 +235,13 @@ int main(int argc, char **argv)
 		json_str(&j, "unknown");
 	} else {
 		json_obj_begin(&j);
-		for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-			const char *name = libbpf_bpf_prog_type_str(progs[i]);
+		for (size_t i = 0; i < sizeof(probed_progs) / sizeof(probed_progs[0]); i++) {
+			const char *name = libbpf_bpf_prog_type_str(probed_progs[i]);
 
 			if (!name)
 				continue;
 			errno = 0;
-			json_kv_str(&j, name, type_status(libbpf_probe_bpf_prog_type(progs[i], NULL)));
+			json_kv_str(&j, name, type_status(libbpf_probe_bpf_prog_type(probed_progs[i], NULL)));
 		}
 		json_obj_end(&j);
 	}
