@@ -20,9 +20,10 @@ export function acrossSection(programs: ProgramAcross[]): string[] {
       p.failing.length > 0 ? `fails on ${p.failing.map((f) => f.release).join(', ')}` : '',
       warned.length > 0 ? `loads but does not attach on ${warned.map((w) => w.release).join(', ')}` : '',
     ].filter(Boolean).join(' and ');
+    const base = warned.length > 0 ? `runs fully on no kernel of this matrix (${p.failing.length + warned.length} of ${p.failing.length + warned.length + p.passing.length})` : 'fails on every kernel of this matrix';
     const nowhere = p.placeholder_target
-      ? `untestable without its attach target: ${p.placeholder_target.kind} ${p.placeholder_target.name} is missing on all ${p.placeholder_target.kernels} kernels of the matrix, most likely a placeholder its loader replaces (name the real one in the manifest: programs[].attach.target)`
-      : warned.length > 0 ? `runs fully on no kernel of this matrix (${p.failing.length + warned.length} of ${p.failing.length + warned.length + p.passing.length})` : 'fails on every kernel of this matrix';
+      ? `${base}; untestable without its attach target: ${p.placeholder_target.kind} ${p.placeholder_target.name} is missing on all ${p.placeholder_target.kernels} kernels of the matrix, most likely a placeholder its loader replaces (name the real one in the manifest: programs[].attach.target)`
+      : base;
     out.push(`- ${mdName(p.program)}: ${mdCell(cause)} ${mdCell(where)}${confidence ? ` (confidence ${confidence})` : ''}; ${p.works_from ? `works from ${mdCell(p.works_from.release)} in this matrix` : mdCell(nowhere)}.`);
   }
   out.push('');
