@@ -238,6 +238,8 @@ static void write_object(struct json *j, const struct scr_obj *o)
 		json_kv_str(j, "name", o->maps[i].name);
 		json_kv_str(j, "type", mn ? mn : "unknown");
 		json_kv_int(j, "max_entries", o->maps[i].max_entries);
+		json_kv_int(j, "key_size", o->maps[i].key_size);
+		json_kv_int(j, "value_size", o->maps[i].value_size);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -51,7 +51,7 @@ struct scr_prog {
 	bool *reach;         /* reach[f]: function f is part of this program */
 };
 
-struct scr_map { char *name; int type; unsigned int max_entries; };
+struct scr_map { char *name; int type; unsigned int max_entries, key_size, value_size; };
 
 struct scr_obj {
 	const char *path;

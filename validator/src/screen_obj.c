@@ -352,7 +352,8 @@ int scr_obj_open(const char *path, struct scr_obj *o, char **errmsg)
 		push((void **)&o->progs, &o->n_progs, sizeof(p), &p);
 	}
 	bpf_object__for_each_map(map, obj) {
-		struct scr_map m = { xstrdup(bpf_map__name(map)), bpf_map__type(map), bpf_map__max_entries(map) };
+		struct scr_map m = { xstrdup(bpf_map__name(map)), bpf_map__type(map), bpf_map__max_entries(map),
+				      bpf_map__key_size(map), bpf_map__value_size(map) };
 
 		if (!bpf_map__autocreate(map))
 			continue;

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { elfBtfSection, rawImageBtf } from './btf-source.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { elfBtfSection, rawImageBtf, realSystemMap } from './btf-source.ts';
 
 test('the .BTF section of an ELF comes out whole, and the same bytes are found inside a raw image by their header', () => {
   const btf = elfBtfSection(readFileSync('build/examples/core_field_renamed.bpf.o'));
@@ -15,4 +17,18 @@ test('the .BTF section of an ELF comes out whole, and the same bytes are found i
   assert.ok(hdr.typeLen < 1024, 'a small object: below the floor, so not taken for a kernel\'s BTF');
   assert.equal(rawImageBtf(Buffer.concat([noise, btf, Buffer.alloc(64)])), null);
   assert.equal(elfBtfSection(Buffer.from('not an elf at all, but long enough to have a header of sixty-four bytes....')), null);
+});
+
+test("Debian's one-line stand-in System.map is not a symbol table (every kprobe target would look missing)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfcompat-sysmap-'));
+  try {
+    const stub = join(dir, 'stub');
+    writeFileSync(stub, 'ffffffffffffffff B The real System.map is in the linux-image-6.1.0-57-cloud-amd64-dbg package\n');
+    const real = join(dir, 'real');
+    writeFileSync(real, '0000000000000000 A VDSO32_PRELINK\nffffffff81000000 T _stext\nffffffff81234560 T vfs_read\n');
+    assert.equal(realSystemMap(stub), false);
+    assert.equal(realSystemMap(real), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -98,14 +98,31 @@ export function kernelBtf(kernel: ResolvedKernel, cacheDir: string): Promise<{ p
   return p;
 }
 
-/** A matrix kernel for the screen: its BTF, config, and System.map when the package's copy was kept. */
+/**
+ * Debian's linux-image packages ship a one-line stand-in ("ffffffffffffffff B The real System.map is in the
+ * linux-image-<version>-dbg package"): read as a symbol table it would make every kprobe target "missing". Only a
+ * file that starts like a real table (an address, a type, a name, and more than that one line) is one.
+ */
+export function realSystemMap(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1');
+    const lines = head.split('\n').filter((l) => l !== '');
+    return !/The real System\.map is in/.test(head) && lines.length > 1 && lines.every((l, i) => i === lines.length - 1 || /^[0-9a-f]+ [A-Za-z] \S+/.test(l));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A matrix kernel for the screen: its BTF, config, and System.map when the package's copy was kept (a real one). */
 export async function screenKernelFromCache(id: string, kernel: ResolvedKernel, cacheDir: string): Promise<ScreenKernel> {
   const btf = await kernelBtf(kernel, cacheDir);
   const maps = [kernel.modulesDir && join(kernel.modulesDir, 'System.map'), join(dirname(kernel.imagePath), 'System.map')].filter((p): p is string => !!p);
   return {
     id, release: kernel.release, imageSha256: kernel.imageSha256,
     btfPath: btf.path, btfSha256: btf.path ? await sha256File(btf.path) : null, btfMissing: btf.reason,
-    systemMapPath: maps.find((m) => existsSync(m)) ?? null,
+    systemMapPath: maps.find((m) => existsSync(m) && realSystemMap(m)) ?? null,
     configPath: kernel.configPath, modulesBtf: [],
   };
 }

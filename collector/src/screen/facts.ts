@@ -22,7 +22,7 @@ export const ObjectFacts = z.object({
     attach_kind: z.string().nullable(),
     functions: z.array(z.string()),
   })),
-  maps: z.array(z.object({ name: z.string(), type: z.string(), max_entries: z.number().int() })),
+  maps: z.array(z.object({ name: z.string(), type: z.string(), max_entries: z.number().int(), key_size: z.number().int().default(-1), value_size: z.number().int().default(-1) })),
   externs: z.array(Extern),
 });
 export type ObjectFacts = z.infer<typeof ObjectFacts>;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ObjectFacts, ProgramFacts, TargetFacts } from './facts.ts';
-import { coreRootCause, fingerprint, predictTarget, type ScreenPolicy } from './predict.ts';
+import { coreRootCause, DEFAULT_POLICY, fingerprint, predictTarget, type ScreenPolicy } from './predict.ts';
 import { groupTargets } from './screen.ts';
 
 const obj = (over: Partial<ObjectFacts> = {}): ObjectFacts => ({
@@ -114,7 +114,7 @@ test('an existence check that is true here still makes a poisoned relocation unk
 });
 
 test('a map its loader sizes (max_entries 0) is unknown unless the manifest sizes it; perf event arrays libbpf sizes', () => {
-  const m = (type: string) => obj({ maps: [{ name: 'heap', type, max_entries: 0 }] });
+  const m = (type: string) => obj({ maps: [{ name: 'heap', type, max_entries: 0, key_size: 4, value_size: 8 }] });
   assert.equal(predictTarget(m('array'), target(prog())).prediction, 'unknown');
   assert.equal(predictTarget(m('perf_event_array'), target(prog())).prediction, 'pass');
   assert.equal(predictTarget(m('array'), target(prog()), { ...required, requiredAttach: new Set(), sizedMaps: new Set(['heap']) }).prediction, 'pass');
@@ -125,4 +125,24 @@ test('a poisoned access guarded by an existence test of the same access, false h
   const r = predictTarget(obj(), target(prog({ core: { unresolved: [guard, poisoned], total: 2, resolved: 0, existence_checks: 1 } })));
   assert.equal(r.prediction, 'unknown');
   assert.ok(r.programs[0]!.evidence.some((e) => /existence test of the same access is false here/.test(e.detail)));
+});
+
+test('a value_size 0 the boot does not size fails as MAP_CREATION_FAILURE naming the field, unless the manifest gives it', () => {
+  const m = (type: string) => obj({ maps: [{ name: 'scratch', type, max_entries: 1, key_size: 4, value_size: 0 }] });
+  const r = predictTarget(m('percpu_array'), target(prog()));
+  assert.equal(r.prediction, 'fail');
+  assert.equal(r.classification_code, 'MAP_CREATION_FAILURE');
+  assert.deepEqual(r.root_cause, { kind: 'map', name: 'scratch', type: 'percpu_array', field: 'value_size', value: 0 });
+  // the boot sizes a stack-trace map itself (127 frames × 8 bytes), and a manifest value_size is what the loader sets
+  assert.equal(predictTarget(m('stack_trace'), target(prog())).prediction, 'pass');
+  assert.equal(predictTarget(m('percpu_array'), target(prog()), { ...DEFAULT_POLICY, sizedValues: new Set(['scratch']) }).prediction, 'pass');
+  assert.equal(predictTarget(m('percpu_array'), target(prog()), { ...DEFAULT_POLICY, sizedMaps: new Set(['scratch']) }).prediction, 'fail', 'max_entries alone does not size the value');
+});
+
+test('a program whose manifest names its attach target is unknown: the section names a placeholder', () => {
+  const p = prog({ attach: { kind: 'fentry', target: 'dummy_file_read', status: 'missing', how: 'btf_func', looked_up: 'dummy_file_read' } });
+  assert.equal(predictTarget(obj(), target(p)).prediction, 'fail');
+  const r = predictTarget(obj(), target(p), { ...DEFAULT_POLICY, retargeted: new Map([[p.name, 'vfs_read']]) });
+  assert.equal(r.prediction, 'unknown');
+  assert.match(r.reason, /sets the attach target to vfs_read/);
 });

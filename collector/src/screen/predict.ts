@@ -18,11 +18,17 @@ export interface ScreenPolicy {
   functionalTests: boolean;
   /** maps the manifest sizes before load (maps[] fixups) */
   sizedMaps: Set<string>;
+  /** maps whose value_size the manifest gives (maps[].value_size) */
+  sizedValues?: Set<string>;
+  /** programs whose attach target the manifest names (programs[].attach.target), replacing the section's */
+  retargeted?: Map<string, string>;
 }
 
 export const DEFAULT_POLICY: ScreenPolicy = { requiredAttach: new Set(), reshaped: new Set(), functionalTests: false, sizedMaps: new Set() };
 
 const SIZED_BY_LIBBPF = new Set(['perf_event_array']);
+/** Map types whose value_size 0 the kernel refuses and the validator does not size (stack-trace maps it sizes). */
+const NEEDS_VALUE = new Set(['hash', 'array', 'percpu_hash', 'percpu_array', 'lru_hash', 'lru_percpu_hash', 'lpm_trie', 'queue', 'stack', 'bloom_filter']);
 
 export interface TargetPrediction {
   prediction: Prediction;
@@ -61,6 +67,10 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   for (const m of obj.maps) {
     // libbpf sizes these itself (perf event arrays: one slot per CPU); any other zero is the loader's to set
     if (m.max_entries === 0 && !SIZED_BY_LIBBPF.has(m.type) && !policy.sizedMaps.has(m.name)) unknowns.push(`map ${m.name} has max_entries 0: its loader sizes it before load (a manifest maps[] fixup says how)`);
+    // a zero value size the boot does not size itself (it sizes stack-trace maps) is refused by every kernel
+    if (m.value_size === 0 && NEEDS_VALUE.has(m.type) && !policy.sizedValues?.has(m.name)) {
+      decisions.push(fail('MAP_CREATION_FAILURE', { kind: 'map', name: m.name, type: m.type, field: 'value_size', value: 0 }, `map ${m.name} (${m.type}) has value_size 0, which every kernel refuses: its loader sets it before load (bpf_map__set_value_size)`));
+    }
   }
   for (const m of t.maps ?? []) {
     if (m.known === false) decisions.push(fail('UNSUPPORTED_MAP_TYPE', { kind: 'map_type', name: m.type }, `map ${m.name}: type ${m.type} is not in this kernel's enum bpf_map_type`));
@@ -109,7 +119,13 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
     }
   }
   if (p.core.total) ev.push({ check: 'core', status: 'ok', detail: `${p.core.resolved} of ${p.core.total} relocations resolved` });
-  const a = p.attach;
+  const retarget = policy.retargeted?.get(p.name);
+  const a = retarget === undefined ? p.attach : undefined;
+  // the section's target is a placeholder the loader replaces: the facts looked up the wrong name
+  if (retarget !== undefined) {
+    ev.push({ check: 'attach_target', status: 'unchecked', detail: `${retarget} (the manifest's attach.target; the screen looks up the section's target only)` });
+    unknowns.push(`the manifest sets the attach target to ${retarget}, which the screen does not look up`);
+  }
   if (a) {
     ev.push({ check: 'attach_target', status: a.status === 'present' ? 'ok' : a.status, detail: `${a.kind} ${a.target}${a.looked_up ? ` (${a.how} ${a.looked_up})` : ''}` });
     const required = policy.requiredAttach === 'all' || policy.requiredAttach.has(p.name);

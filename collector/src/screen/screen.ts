@@ -15,6 +15,8 @@ export function policyFromManifest(m: Manifest | null): ScreenPolicy {
     reshaped: new Set([...m.program_types.map((p) => p.program), ...m.program_variants.flatMap((g) => g.programs.map((p) => p.name))]),
     functionalTests: m.functional_tests.length > 0,
     sizedMaps: new Set(m.maps.map((x) => x.name)),
+    sizedValues: new Set(m.maps.filter((x) => x.value_size !== undefined).map((x) => x.name)),
+    retargeted: new Map(m.programs.flatMap((p) => (p.attach?.target ? [[p.name, p.attach.target] as const] : []))),
   };
 }
 
