@@ -1,6 +1,7 @@
 /* Kernel facts and feature probes: features are detected by trying them, never by version numbers. */
 #define _GNU_SOURCE
 #include "validator.h"
+#include "probe-rules.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,50 +42,12 @@ void probe_kernel(struct evidence *ev)
 	}
 }
 
-/* errno → probe status. Only the kernel's own "no such type" answers say a feature is missing (the probe
- * functions below turn those into 0); a refusal for another reason (ENOMEM, E2BIG, EBUSY, a permission) says
- * nothing about support: inconclusive, with the errno kept as evidence. */
-static const char *status_for_errno(int err)
-{
-	switch (err) {
-	case EPERM:
-	case EACCES:
-		return "permission_denied";
-	case EOPNOTSUPP:
-	case ENOSYS:
-		return "unsupported";
-	default:
-		return "inconclusive";
-	}
-}
-
-/* libbpf's type probes answer 0 for any refusal. The kernel refuses an unknown map or program type with EINVAL
- * (and a type it has but cannot offer here with EOPNOTSUPP/ENOTSUPP); any other errno is returned as -errno so
- * that it is recorded as inconclusive, never as "unsupported". errno is read before anything else can touch it. */
-static int kernel_answer(int ret)
-{
-	int e = errno;
-
-	if (ret != 0)
-		return ret;
-	return e == 0 || e == EINVAL || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */ ? 0 : -e;
-}
-
 static void record_probe(struct probe_result *r, const char *name, int ret)
 {
 	r->name = name;
-	r->err = 0;
-	if (ret == 1) {
-		r->status = "supported";
-	} else if (ret == 0) {
-		r->status = "unsupported";
-	} else {
-		r->err = -ret;
-		r->status = status_for_errno(-ret);
-	}
+	r->err = ret < 0 ? -ret : 0;
+	r->status = probe_status(ret);
 }
-
-#include "probed-types.h"
 
 /* libbpf's tracing/lsm probes match a verifier message that newer kernels word differently; a real
  * fentry/LSM load against a kernel BTF function settles it. Returns 1, 0 or -errno like libbpf's probes. */

@@ -5,6 +5,7 @@
  * host where bpf() is refused says "unknown" for everything it could not probe. Exit: 0 written, 1 bad usage.
  * Usage: bpfcompat-host-probe [--helper PROG_TYPE:bpf_NAME]... */
 #define _GNU_SOURCE
+#include "../src/probe-rules.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,34 +45,11 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-/* As probe.c's status_for_errno: only EOPNOTSUPP/ENOSYS say "unsupported"; permissions say so; the rest is inconclusive. */
-static const char *status_for_errno(int err)
-{
-	switch (err) {
-	case EPERM:
-	case EACCES:
-		return "permission_denied";
-	case EOPNOTSUPP:
-	case ENOSYS:
-		return "unsupported";
-	default:
-		return "inconclusive";
-	}
-}
-
-/* libbpf's type probes answer 0 for any refusal: as probe.c's kernel_answer, only EINVAL/EOPNOTSUPP/ENOTSUPP mean "no such type". */
+/* The shared reading of a libbpf type probe (probe-rules.h), as the validator's probe.c reads it. */
 static const char *type_status(int ret)
 {
-	int e = errno;
-
-	if (ret == 1)
-		return "supported";
-	if (ret == 0 && (e == 0 || e == EINVAL || e == EOPNOTSUPP || e == 524))
-		return "unsupported";
-	return status_for_errno(ret < 0 ? -ret : e);
+	return probe_status(kernel_answer(ret));
 }
-
-#include "../src/probed-types.h"
 
 /* Helpers are probed per program type a helper's availability depends on; tracing, LSM and extension programs
  * ask through raw_tracepoint as the validator does (their own type cannot load without an attach target). */

@@ -1,0 +1,63 @@
+/* What the validator (probe.c) and the host probe (tools/host-probe.c) share, so the host profile and the
+ * validator's evidence always agree: the map and program types they probe, and how a probe's answer is read. */
+#ifndef BPFCOMPAT_PROBE_RULES_H
+#define BPFCOMPAT_PROBE_RULES_H
+
+#include <errno.h>
+#include <bpf/libbpf.h>
+
+/* errno → probe status. Only the kernel's own "no such type" answers say a feature is missing (kernel_answer turns
+ * those into 0); a refusal for another reason (ENOMEM, E2BIG, EBUSY, a permission) says nothing about support:
+ * inconclusive, with the errno kept as evidence. */
+static inline const char *status_for_errno(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return "permission_denied";
+	case EOPNOTSUPP:
+	case ENOSYS:
+		return "unsupported";
+	default:
+		return "inconclusive";
+	}
+}
+
+/* libbpf's type probes answer 0 for any refusal. The kernel refuses an unknown map or program type with EINVAL
+ * (and a type it has but cannot offer here with EOPNOTSUPP/ENOTSUPP); any other errno is returned as -errno so
+ * that it is recorded as inconclusive, never as "unsupported". errno is read before anything else can touch it
+ * (set it to 0 before the probe). */
+static inline int kernel_answer(int ret)
+{
+	int e = errno;
+
+	if (ret != 0)
+		return ret;
+	return e == 0 || e == EINVAL || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */ ? 0 : -e;
+}
+
+/* A probe's 1, 0 or -errno as a status. */
+static inline const char *probe_status(int ret)
+{
+	return ret == 1 ? "supported" : ret == 0 ? "unsupported" : status_for_errno(-ret);
+}
+
+static const enum bpf_map_type probed_maps[] = {
+	BPF_MAP_TYPE_RINGBUF, BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_HASH,
+	BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH,
+	BPF_MAP_TYPE_LPM_TRIE, BPF_MAP_TYPE_STACK_TRACE, BPF_MAP_TYPE_PROG_ARRAY, BPF_MAP_TYPE_ARRAY_OF_MAPS,
+	BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_SK_STORAGE, BPF_MAP_TYPE_TASK_STORAGE, BPF_MAP_TYPE_INODE_STORAGE,
+	BPF_MAP_TYPE_CGRP_STORAGE, BPF_MAP_TYPE_BLOOM_FILTER, BPF_MAP_TYPE_USER_RINGBUF, BPF_MAP_TYPE_ARENA,
+	BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK, BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_XSKMAP,
+	BPF_MAP_TYPE_SOCKMAP,
+};
+
+static const enum bpf_prog_type probed_progs[] = {
+	BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_PROG_TYPE_TRACING,
+	BPF_PROG_TYPE_XDP, BPF_PROG_TYPE_SCHED_CLS, BPF_PROG_TYPE_SCHED_ACT, BPF_PROG_TYPE_CGROUP_SKB,
+	BPF_PROG_TYPE_CGROUP_SOCK, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_SOCK_OPS, BPF_PROG_TYPE_LSM,
+	BPF_PROG_TYPE_SYSCALL, BPF_PROG_TYPE_NETFILTER, BPF_PROG_TYPE_STRUCT_OPS, BPF_PROG_TYPE_PERF_EVENT,
+	BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_SK_MSG, BPF_PROG_TYPE_SK_SKB, BPF_PROG_TYPE_EXT,
+};
+
+#endif
