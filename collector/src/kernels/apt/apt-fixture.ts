@@ -1,4 +1,4 @@
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -121,3 +121,9 @@ export async function serveTrees(roots: Record<string, string>): Promise<{ base:
   return { base: `http://127.0.0.1:${addr.port}`, server, requests };
 }
 
+/** A directory's entries, none when it does not exist. */
+export const dirEntries = async (p: string): Promise<string[]> => readdir(p).catch(() => [] as string[]);
+/** Kernel cache entries and the repository's resolutions in a private cache: both must stay empty after a refusal. */
+export async function cachedKernels(cache: string, source: 'apt' | 'dnf'): Promise<string[]> {
+  return [...(await dirEntries(join(cache, 'kernels'))).filter((e) => /^[0-9a-f]{64}$/.test(e)), ...(await dirEntries(join(cache, source, 'resolutions')))];
+}

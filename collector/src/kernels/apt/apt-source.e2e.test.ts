@@ -16,7 +16,7 @@ import { Profile } from '../../config/matrix.ts';
 import { Report } from '../../../../history/vocabulary/report-schema.ts';
 import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 import { resolveKernel } from '../resolve.ts';
-import { buildAptRepo, buildDeb, makeTestKey, serveTrees, signRelease } from './apt-fixture.ts';
+import { buildAptRepo, buildDeb, cachedKernels, dirEntries, makeTestKey, serveTrees, signRelease } from './apt-fixture.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bpfcompat-apt-'));
 const servers: Array<{ close: () => void }> = [];
@@ -25,11 +25,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const entries = async (p: string): Promise<string[]> => readdir(p).catch(() => [] as string[]);
-/** Kernel cache entries and apt resolutions in a private cache: both must stay empty after a refusal. */
-async function cachedKernels(cache: string): Promise<string[]> {
-  return [...(await entries(join(cache, 'kernels'))).filter((e) => /^[0-9a-f]{64}$/.test(e)), ...(await entries(join(cache, 'apt', 'resolutions')))];
-}
 
 test('apt: a signed repository on loopback, metapackage followed to image + modules (+extra when needed), boots to a verdict; tampering refused', { timeout: 600_000 }, async () => {
   const debian = await resolveKernel(Profile.parse({ id: 'debian-12', kernel: { debian: { suite: 'bookworm', flavour: 'cloud-amd64' } } }));
@@ -161,11 +156,11 @@ test('apt: a signed repository on loopback, metapackage followed to image + modu
       assert.match(e.message, want);
       return true;
     });
-    assert.deepEqual(await cachedKernels(c), [], `${id}: nothing cached`);
+    assert.deepEqual(await cachedKernels(c, 'apt'), [], `${id}: nothing cached`);
   };
   await refuse('wrong-key', 'good', other.gpgFile, /wrong-key: kernel\.apt: http:\/\/127\.0\.0\.1:\d+\/good\/dists\/fleet\/InRelease: signature check failed \(NO_PUBKEY\)/);
   await refuse('foreign-signed', 'foreign', key.gpgFile, /foreign-signed: kernel\.apt: .*\/foreign\/dists\/fleet\/InRelease: signature check failed/);
   await refuse('changed-packages', 'changed', key.gpgFile, /changed-packages: kernel\.apt: .*\/changed\/dists\/fleet\/main\/binary-amd64\/Packages\.xz \(listed in the signed InRelease\): (sha256 [0-9a-f]{64} does not match|more than the \d+ bytes expected)/);
   await refuse('swapped-deb', 'swapped', key.gpgFile, new RegExp(`swapped-deb: kernel\\.apt: linux-image-${rel.replace(/[.+]/g, '\\$&')} .*sha256 listed in the signed fleet index\\): sha256 [0-9a-f]{64} does not match`));
-  assert.deepEqual(await entries(join(dir, 'cache-changed-packages', 'apt', 'indexes')), [], 'a Packages file that does not match InRelease is not kept');
+  assert.deepEqual(await dirEntries(join(dir, 'cache-changed-packages', 'apt', 'indexes')), [], 'a Packages file that does not match InRelease is not kept');
 });

@@ -17,7 +17,7 @@ import { Report } from '../../../../history/vocabulary/report-schema.ts';
 import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 import { resolveKernel } from '../resolve.ts';
 import { buildRpm } from '../rpm-fixture.ts';
-import { makeTestKey, serveTrees } from '../apt/apt-fixture.ts';
+import { cachedKernels, makeTestKey, serveTrees } from '../apt/apt-fixture.ts';
 import { buildDnfRepo, primaryFile, reindex, signRpms } from './dnf-fixture.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'bpfcompat-dnf-'));
@@ -27,10 +27,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const entries = async (p: string): Promise<string[]> => readdir(p).catch(() => [] as string[]);
-async function cachedKernels(cache: string): Promise<string[]> {
-  return [...(await entries(join(cache, 'kernels'))).filter((e) => /^[0-9a-f]{64}$/.test(e)), ...(await entries(join(cache, 'dnf', 'resolutions')))];
-}
 
 test('dnf: a signed repository on loopback (zstd primary, repomd.xml.asc), newest kernel-core + modules packages, boots to a verdict; tampering refused', { timeout: 600_000 }, async () => {
   const debian = await resolveKernel(Profile.parse({ id: 'debian-12', kernel: { debian: { suite: 'bookworm', flavour: 'cloud-amd64' } } }));
@@ -126,7 +122,7 @@ test('dnf: a signed repository on loopback (zstd primary, repomd.xml.asc), newes
       assert.match(e.message, want);
       return true;
     });
-    assert.deepEqual(await cachedKernels(c), [], `${id}: nothing cached`);
+    assert.deepEqual(await cachedKernels(c, 'dnf'), [], `${id}: nothing cached`);
   };
   await refuse('wrong-key', 'good', other.ascFile, /wrong-key: kernel\.dnf: http:\/\/127\.0\.0\.1:\d+\/good\/repodata\/repomd\.xml\.asc: signature check failed \(NO_PUBKEY\)/);
   await refuse('resigned', 'resigned', key.ascFile, /resigned: kernel\.dnf: kernel-core 6\.1\.176-1\.el9 .*: rpm signature check failed \(.*SIGNATURES NOT OK\)/);
