@@ -5,6 +5,7 @@ import type { ProgramAcross, RootCause, TargetReport } from '../../../history/vo
 import type { ClassificationCode } from '../../../history/vocabulary/codes.ts';
 import { CLASSIFICATION_CODES } from '../../../history/vocabulary/codes.ts';
 import { remediationFor } from '../classify/remediation.ts';
+import { missingEverywhere } from '../../../history/vocabulary/placeholder.ts';
 
 /** Name used when a target failed without a failing program (e.g. a functional test or the whole object). */
 export const WHOLE_OBJECT = '(object)';
@@ -34,15 +35,12 @@ const warningOn = (t: TargetReport, program: string) => (t.status === 'pass' ? t
  * placeholder its loader replaces at run time (fentry/dummy_file_read), not of a function these kernels lack.
  */
 function placeholderTarget(decided: TargetReport[], program: string): ProgramAcross['placeholder_target'] {
-  if (decided.length < 2) return undefined;
-  const causes = decided.map((t) => {
+  const missing = missingEverywhere(decided.map((t) => {
     const w = warningOn(t, program);
     if (w) return w.code === 'ATTACH_TARGET_MISSING' ? w.root_cause : null;
     return t.status === 'fail' && t.classification_code === 'ATTACH_TARGET_MISSING' ? causeOn(t, program) : null;
-  });
-  const first = causes[0];
-  if (!first || first.kind !== 'attach_target' || !causes.every((c) => c?.kind === 'attach_target' && c.name === first.name)) return undefined;
-  return { name: first.name, kind: first.type ?? 'function', kernels: decided.length };
+  }));
+  return missing && { name: missing.name, kind: missing.kind, kernels: missing.kernels };
 }
 
 const placeholderRemediation = (program: string, p: NonNullable<ProgramAcross['placeholder_target']>) =>

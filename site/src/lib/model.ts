@@ -3,6 +3,7 @@ import { detailKey, type DetailedResult, type ResultRow, type SiteSnapshot, type
 import { safeSlug } from './paths.ts';
 import { classPageCode } from './classes.ts';
 import { shownOf, targetShown, type Shown } from './verdict.ts';
+import { missingEverywhere } from '../../../history/vocabulary/placeholder.ts';
 
 // The whole site's data in one pass over the snapshot: every page module reads from this model
 // and does only per-page work, which keeps a 1,000-artifact build inside its time budget.
@@ -209,11 +210,8 @@ export function buildSiteModel(snapshot: SiteSnapshot, generatedAt: string = new
 
 /** The attach target every one of these targets (two or more) fails on, the same name everywhere; else undefined. */
 export function placeholderOf(targets: TargetReport[]): PlaceholderTarget | undefined {
-  if (targets.length < 2) return undefined;
-  const first = targets[0]!.root_cause;
-  if (!first || first.kind !== 'attach_target') return undefined;
-  const same = targets.every((t) => t.status === 'fail' && t.classification_code === 'ATTACH_TARGET_MISSING' && t.root_cause?.kind === 'attach_target' && t.root_cause.name === first.name);
-  return same ? { program: first.program ?? '', name: first.name, kind: first.type ?? 'function', kernels: targets.length } : undefined;
+  const missing = missingEverywhere(targets.map((t) => (t.status === 'fail' && t.classification_code === 'ATTACH_TARGET_MISSING' ? t.root_cause : null)));
+  return missing && { program: missing.program ?? '', name: missing.name, kind: missing.kind, kernels: missing.kernels };
 }
 
 /** How one target of one version is shown: untestable when that version's attach target is a placeholder. */
