@@ -1,9 +1,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 // The guest console as evidence: every byte goes to console.log, complete lines are handed on,
-// the last lines are kept for error messages, and a kernel panic is noticed as it scrolls by.
+// the last lines are kept for error messages, and a kernel panic is noticed as it scrolls by. Once a panic is seen,
+// the tail is the panic itself (a few lines of what led to it, the message, then the trace as far as it fits), so a
+// long stack trace cannot push the reason out of the evidence.
 
 const PANIC = /Kernel panic - not syncing|---\[ end Kernel panic/;
+/** Lines kept from before the panic message: what triggered it (an Oops, "sysrq: Trigger a crash", a BUG). */
+const BEFORE_PANIC = 8;
 
 export class ConsoleTap {
   readonly #file: WriteStream;
@@ -12,6 +16,8 @@ export class ConsoleTap {
   readonly #onLine: (line: string) => void;
   #partial = '';
   #panicLine: string | null = null;
+  /** from a few lines before the panic message on, at most #keep lines; null until a panic is seen */
+  #panicTail: string[] | null = null;
 
   constructor(path: string, onLine: (line: string) => void, keepLines = 40) {
     this.#file = createWriteStream(path);
@@ -34,7 +40,12 @@ export class ConsoleTap {
   #line(line: string): void {
     this.#tail.push(line);
     if (this.#tail.length > this.#keep) this.#tail.shift();
-    if (this.#panicLine === null && PANIC.test(line)) this.#panicLine = line.trim();
+    if (this.#panicTail !== null) {
+      if (this.#panicTail.length < this.#keep) this.#panicTail.push(line);
+    } else if (PANIC.test(line)) {
+      this.#panicLine = line.trim();
+      this.#panicTail = this.#tail.slice(-BEFORE_PANIC - 1);
+    }
     this.#onLine(line);
   }
 
@@ -44,6 +55,7 @@ export class ConsoleTap {
   }
 
   tail(): string {
+    if (this.#panicTail !== null) return this.#panicTail.join('\n');
     return [...this.#tail, ...(this.#partial ? [this.#partial] : [])].join('\n');
   }
 
