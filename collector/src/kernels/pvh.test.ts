@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadMatrix } from '../config/matrix.ts';
 import { resolveKernel } from './resolve.ts';
-import { bootImagePath, bzImagePayload, extractPvhElf, hasPvhEntry } from './pvh.ts';
+import { bootImagePath, bzImagePayload, extractPvhElf, hasPvhEntry, pvhElfPath, pvhEntryUsable } from './pvh.ts';
 import { decodeLz4Legacy } from './lz4-legacy.ts';
 import type { ResolvedKernel } from './types.ts';
 
@@ -136,3 +136,18 @@ function lengthBytes(n: number): Buffer {
   out.push(n);
   return Buffer.from(out);
 }
+
+test('a PVH note before Linux 5.0 is Xen\'s own entry: such kernels (Ubuntu 18.04\'s 4.18) boot as bzImages', async () => {
+  const cache = join(dir, 'cache-xen');
+  const kernel = await debianKernel('debian-12');
+  const noPvh = join(dir, 'config-4.18');
+  writeFileSync(noPvh, 'CONFIG_XEN_PVH=y\n# CONFIG_PVH is not set\n');
+  const old = { ...kernel, configPath: noPvh, release: '4.18.0-25-generic' };
+  assert.equal(await bootImagePath(old, cache), kernel.imagePath, 'the config says no CONFIG_PVH: the bzImage boots');
+  assert.ok(await pvhElfPath(old, cache), 'the payload is still extracted (the screen reads its .BTF)');
+  assert.equal(await bootImagePath(kernel, cache), join(cache, 'pvh', `${kernel.imageSha256}.elf`), 'CONFIG_PVH=y boots the ELF');
+  assert.equal(await pvhEntryUsable({ configPath: null, release: '4.18.0-553.el8_10.x86_64' }), false);
+  assert.equal(await pvhEntryUsable({ configPath: null, release: '5.4.0-216-generic' }), true);
+  assert.equal(await pvhEntryUsable({ configPath: null, release: 'custom' }), true);
+  assert.equal(await pvhEntryUsable({ configPath: join(dir, 'no-such-config'), release: '4.18.0' }), false, 'an unreadable config falls back to the release');
+});

@@ -15,6 +15,11 @@ import type { ResolvedKernel } from './types.ts';
 // ELF vmlinux directly (-kernel, its pvh.bin option ROM). So the payload is taken out of the bzImage once,
 // checked (the size the build appended, ELF x86-64, the note) and cached beside the kernels by the image's
 // sha256; the kernel's identity stays the bzImage it came from. Anything else boots the bzImage as before.
+//
+// The note alone does not make a kernel bootable this way. Before 5.0 it is Xen's own PVH entry (CONFIG_XEN_PVH,
+// in Ubuntu's 4.15 and 4.18 kernels): that entry expects Xen's hypercall page, and under QEMU the guest hangs
+// before its first console line. Linux 5.0 made PVH a hypervisor-neutral entry (CONFIG_PVH), so the kernel's
+// config decides (CONFIG_PVH=y), or, for a kernel without a config, its release (5.0 and later).
 
 /** Xen ELF note type XEN_ELFNOTE_PHYS32_ENTRY: the 32-bit PVH entry point. */
 const PHYS32_ENTRY = 18;
@@ -110,29 +115,39 @@ export async function extractPvhElf(bz: Buffer): Promise<{ elf: Buffer } | { elf
   return { elf };
 }
 
-const pending = new Map<string, Promise<string>>();
+/**
+ * Whether the kernel's PVH note is the hypervisor-neutral entry QEMU can start: CONFIG_PVH=y in its config, or,
+ * without a config, a release of 5.0 or later (an unparsable release is given the benefit of the note).
+ */
+export async function pvhEntryUsable(kernel: Pick<ResolvedKernel, 'configPath' | 'release'>): Promise<boolean> {
+  const config = kernel.configPath ? await readFile(kernel.configPath, 'utf8').catch(() => null) : null;
+  if (config !== null) return /^CONFIG_PVH=y$/m.test(config);
+  const m = /^(\d+)\.(\d+)/.exec(kernel.release);
+  return !m || Number(m[1]) >= 5;
+}
+
+const pending = new Map<string, Promise<string | null>>();
 
 /**
- * The image QEMU should boot for this kernel: the cached PVH ELF when the kernel has one, else its own image.
- * The first call per kernel extracts (about a second); a kernel that cannot boot that way is remembered too.
+ * The kernel's ELF payload with its PVH note, extracted once per image sha256 into <cache>/pvh/ (about a second),
+ * or null when it has none (remembered too). x86_64 bzImages only.
  */
-export function bootImagePath(kernel: ResolvedKernel, cacheDir: string = cacheRoot()): Promise<string> {
-  // A missing image is QEMU's to report (qemu_failed with its message), whatever is cached for its hash.
-  if (kernel.arch !== 'x86_64' || process.env.BPFCOMPAT_BOOT === 'bzimage' || !existsSync(kernel.imagePath)) return Promise.resolve(kernel.imagePath);
+export function pvhElfPath(kernel: ResolvedKernel, cacheDir: string = cacheRoot()): Promise<string | null> {
+  if (kernel.arch !== 'x86_64' || !existsSync(kernel.imagePath)) return Promise.resolve(null);
   const dir = join(cacheDir, 'pvh');
   const elfPath = join(dir, `${kernel.imageSha256}.elf`);
   const nonePath = join(dir, `${kernel.imageSha256}.none`);
   if (existsSync(elfPath)) return Promise.resolve(elfPath);
-  if (existsSync(nonePath)) return Promise.resolve(kernel.imagePath);
+  if (existsSync(nonePath)) return Promise.resolve(null);
   let p = pending.get(elfPath);
   if (!p) {
     p = (async () => {
       const bz = await readFile(kernel.imagePath).catch(() => null);
-      if (bz === null) return kernel.imagePath;
+      if (bz === null) return null;
       const r = await extractPvhElf(bz);
       if (r.elf === null) {
         await writeFileAtomic(nonePath, `${r.reason}\n`);
-        return kernel.imagePath;
+        return null;
       }
       await writeFileAtomic(elfPath, r.elf);
       return elfPath;
@@ -140,4 +155,15 @@ export function bootImagePath(kernel: ResolvedKernel, cacheDir: string = cacheRo
     pending.set(elfPath, p);
   }
   return p;
+}
+
+/**
+ * The image QEMU should boot for this kernel: the cached PVH ELF when the kernel has a usable PVH entry, else its
+ * own image.
+ */
+export async function bootImagePath(kernel: ResolvedKernel, cacheDir: string = cacheRoot()): Promise<string> {
+  // A missing image is QEMU's to report (qemu_failed with its message), whatever is cached for its hash.
+  if (kernel.arch !== 'x86_64' || process.env.BPFCOMPAT_BOOT === 'bzimage' || !existsSync(kernel.imagePath)) return kernel.imagePath;
+  if (!(await pvhEntryUsable(kernel))) return kernel.imagePath;
+  return (await pvhElfPath(kernel, cacheDir)) ?? kernel.imagePath;
 }

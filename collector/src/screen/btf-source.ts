@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { sha256File } from '../../../history/vocabulary/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
-import { bootImagePath } from '../kernels/pvh.ts';
+import { bzImagePayload, decompressPayload, pvhElfPath } from '../kernels/pvh.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
 
 // Where a kernel's BTF comes from, for the screen: the .BTF section of the kernel image (the PVH ELF the cache
@@ -78,10 +78,13 @@ export function kernelBtf(kernel: ResolvedKernel, cacheDir: string): Promise<{ p
     let btf: Buffer | null = null;
     let reason = 'the kernel image holds no .BTF section (built without CONFIG_DEBUG_INFO_BTF)';
     if (kernel.arch === 'x86_64') {
-      const image = await bootImagePath(kernel, cacheDir);
+      // the PVH ELF the boot cache keeps; a kernel without a PVH note is decompressed here (its BTF is cached)
+      const elf = await pvhElfPath(kernel, cacheDir);
+      const image = elf ?? kernel.imagePath;
       const bytes = await readFile(image).catch((e: NodeJS.ErrnoException) => { throw new BpfcompatError('KERNEL_RESOLVE', `${image}: ${e.code ?? e.message}`, { hint: 're-resolve the kernel (bpfcompat kernels fetch)' }); });
-      btf = elfBtfSection(bytes);
-      if (!btf && image === kernel.imagePath) reason = 'the image is neither a PVH-extractable bzImage nor an ELF with .BTF';
+      const payload = elf ? null : bzImagePayload(bytes);
+      btf = elfBtfSection(payload ? ((await decompressPayload(payload).catch(() => null)) ?? bytes) : bytes);
+      if (!btf && !elf && !payload) reason = 'the image is neither a bzImage with a known payload nor an ELF with .BTF';
     } else {
       let bytes = await readFile(kernel.imagePath);
       if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
