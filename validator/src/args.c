@@ -289,6 +289,13 @@ static int apply_flag(struct options *o, const char *flag, const char *v)
 			o->attach_mode = ATTACH_REQUIRED;
 		else
 			return usage_error("--attach-mode must be disabled, best-effort or required, got \"%s\"%s", v, "");
+	} else if (!strcmp(flag, "--attach-api")) {
+		if (!strcmp(v, "auto"))
+			o->attach_api = ATTACH_API_AUTO;
+		else if (!strcmp(v, "legacy"))
+			o->attach_api = ATTACH_API_LEGACY;
+		else
+			return usage_error("--attach-api must be auto or legacy, got \"%s\"%s", v, "");
 	} else if (!strcmp(flag, "--require-attach"))
 		return add_list(o->require_attach, &o->n_require_attach, flag, v);
 	else if (!strcmp(flag, "--set-map-max-entries"))

@@ -1,6 +1,7 @@
 /* Real attaches per program family; each attachment is torn down right away unless functional tests need it alive. */
 #define _GNU_SOURCE
 #include "validator.h"
+#include <bpf/bpf.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,10 @@ struct attachment {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts tc_opts;
 	bool is_xdp;
+	int legacy_xdp_ifindex;   /* attached with bpf_xdp_attach (netlink): detach the same way */
+	int legacy_cgroup_fd;     /* attached with BPF_PROG_ATTACH: detach with BPF_PROG_DETACH */
+	int legacy_prog_fd;
+	enum bpf_attach_type legacy_type;
 };
 
 struct attachments {
@@ -192,6 +197,14 @@ static void release(struct attachment *at)
 		bpf_link__destroy(at->link);
 		at->link = NULL;
 	}
+	if (at->legacy_xdp_ifindex) {
+		bpf_xdp_detach(at->legacy_xdp_ifindex, 0, NULL);
+		at->legacy_xdp_ifindex = 0;
+	}
+	if (at->legacy_cgroup_fd > 0) {
+		bpf_prog_detach2(at->legacy_prog_fd, at->legacy_cgroup_fd, at->legacy_type);
+		at->legacy_cgroup_fd = 0;
+	}
 	if (at->is_tc) {
 		at->tc_opts.flags = at->tc_opts.prog_fd = at->tc_opts.prog_id = 0;
 		bpf_tc_detach(&at->hook, &at->tc_opts);
@@ -236,6 +249,52 @@ static struct bpf_link *link_or_err(struct bpf_link *link, int *err)
 	return link;
 }
 
+/* What a kernel without bpf_link for a program type answers BPF_LINK_CREATE with: no such command before 5.7
+ * (EINVAL), no such attach type for links before 5.9 for XDP (EINVAL), or EOPNOTSUPP/ENOTSUPP. */
+static bool no_link_for_type(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
+}
+
+/* XDP the way loaders for kernels before 5.9 attach it: bpf_xdp_attach() over netlink (generic mode on the guest's
+ * interface). Returns 0 or -errno. */
+static int attach_xdp_legacy(const struct bpf_program *prog, int ifindex, struct attachment *at)
+{
+	int err = bpf_xdp_attach(ifindex, bpf_program__fd(prog), 0, NULL);
+
+	if (!err)
+		at->legacy_xdp_ifindex = ifindex;
+	return err;
+}
+
+/* cgroup programs the way loaders for kernels before 5.7 attach them: BPF_PROG_ATTACH with BPF_F_ALLOW_MULTI
+ * (4.15+), and without flags on kernels older than that. Returns 0 or -errno. */
+static int attach_cgroup_legacy(const struct bpf_program *prog, int cgroup, struct attachment *at)
+{
+	enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+	int fd = bpf_program__fd(prog);
+	int err = bpf_prog_attach(fd, cgroup, type, BPF_F_ALLOW_MULTI);
+
+	if (err == -EINVAL)
+		err = bpf_prog_attach(fd, cgroup, type, 0);
+	if (!err) {
+		at->legacy_cgroup_fd = cgroup;
+		at->legacy_prog_fd = fd;
+		at->legacy_type = type;
+	}
+	return err;
+}
+
+static void set_legacy_reason(struct program_ev *pe, const char *how, const char *since, int link_err)
+{
+	char *e = errstr(link_err);
+
+	free(pe->attach.reason);
+	pe->attach.reason = link_err ? xasprintf("attached with %s, as loaders do on kernels without %s (bpf_link_create: %s)", how, since, e)
+				     : xasprintf("attached with %s (--attach-api legacy)", how);
+	free(e);
+}
+
 static void set_skipped(struct program_ev *pe, const char *reason)
 {
 	pe->attach.status = OUT_SKIPPED;
@@ -258,7 +317,7 @@ static void free_xdp_slot(struct attachments *a, struct evidence *ev)
 		struct attachment *at = &a->items[i];
 		struct program_ev *prev;
 
-		if (!at->is_xdp || !at->link)
+		if (!at->is_xdp || (!at->link && !at->legacy_xdp_ifindex))
 			continue;
 		release(at);
 		prev = &ev->programs[at->prog_idx];
@@ -331,8 +390,18 @@ static void attach_one(struct bpf_program *prog, int idx, struct attachments *a,
 		if (!err) {
 			if (keep)
 				free_xdp_slot(a, ev);
-			at->link = link_or_err(bpf_program__attach_xdp(prog, ifindex), &err);
 			at->is_xdp = true;
+			if (opts->attach_api == ATTACH_API_LEGACY) {
+				err = attach_xdp_legacy(prog, ifindex, at);
+				if (!err)
+					set_legacy_reason(pe, "bpf_xdp_attach (netlink)", "", 0);
+				break;
+			}
+			at->link = link_or_err(bpf_program__attach_xdp(prog, ifindex), &err);
+			if (err && no_link_for_type(err) && !attach_xdp_legacy(prog, ifindex, at)) {
+				set_legacy_reason(pe, "bpf_xdp_attach (netlink)", "XDP links (5.9+)", err);
+				err = 0;
+			}
 		}
 		break;
 	case FAM_TC:
@@ -350,10 +419,19 @@ static void attach_one(struct bpf_program *prog, int idx, struct attachments *a,
 		fd = cgroup_fd(a, ev);
 		free(pe->attach.target);
 		pe->attach.target = xstrdup(a->cgroup_path);
-		if (fd < 0)
+		if (fd < 0) {
 			err = fd;
-		else
+		} else if (opts->attach_api == ATTACH_API_LEGACY) {
+			err = attach_cgroup_legacy(prog, fd, at);
+			if (!err)
+				set_legacy_reason(pe, "BPF_PROG_ATTACH", "", 0);
+		} else {
 			at->link = link_or_err(bpf_program__attach_cgroup(prog, fd), &err);
+			if (err && no_link_for_type(err) && !attach_cgroup_legacy(prog, fd, at)) {
+				set_legacy_reason(pe, "BPF_PROG_ATTACH", "cgroup links (5.7+)", err);
+				err = 0;
+			}
+		}
 		break;
 	case FAM_SKIP:
 		break;

@@ -17,6 +17,10 @@
 #define AUTO_STACK_DEPTH 127
 
 enum attach_mode { ATTACH_DISABLED, ATTACH_BEST_EFFORT, ATTACH_REQUIRED };
+/* How XDP and cgroup programs attach: a bpf_link first and the pre-link call where the kernel has no link for the
+ * type (auto), or the pre-link call only (legacy: netlink for XDP, BPF_PROG_ATTACH for cgroups), as loaders
+ * written for kernels before 5.7/5.9 do. */
+enum attach_api { ATTACH_API_AUTO, ATTACH_API_LEGACY };
 
 enum map_fixup_kind { FIXUP_MAX_ENTRIES, FIXUP_VALUE_SIZE, FIXUP_KEY_SIZE, FIXUP_INNER_RINGBUF, FIXUP_INNER_MAP };
 
@@ -71,6 +75,7 @@ struct options {
 	bool open_only;          /* parse the object on the host and exit (opencheck.c) */
 	bool probe_features;
 	enum attach_mode attach_mode;
+	enum attach_api attach_api;
 	char *require_attach[MAX_LIST];
 	int n_require_attach;
 	struct map_fixup map_fixups[MAX_LIST];

@@ -76,12 +76,12 @@ export const DnfKernelSource = z.strictObject({
 // Named distributions (kernels/presets/distributions.ts expands them to apt or dnf sources).
 const releaseOf = (allowed: readonly number[]) =>
   z.coerce.number().int().refine((v) => allowed.includes(v), { message: `must be one of ${allowed.join(', ')}` });
-export const UBUNTU_RELEASE_NAMES = ['20.04', '22.04', '24.04', '25.04', '25.10'] as const;
+export const UBUNTU_RELEASE_NAMES = ['18.04', '20.04', '22.04', '24.04', '25.04', '25.10'] as const;
 const pocket = z.enum(['release', 'security', 'updates']).default('updates');
 export const UbuntuKernelSource = z.strictObject({
   // YAML reads 24.04 as a number: take it back to the two-decimal text Ubuntu names its releases by.
   release: z.union([z.string(), z.number()]).transform((v) => (typeof v === 'number' ? v.toFixed(2) : v)).pipe(z.enum(UBUNTU_RELEASE_NAMES, { message: `must be one of ${UBUNTU_RELEASE_NAMES.join(', ')}` })),
-  flavour: z.enum(['generic', 'lowlatency', 'virtual', 'kvm', 'aws', 'azure', 'gcp', 'gke', 'oracle', 'ibm', 'generic-hwe-20.04', 'generic-hwe-22.04', 'generic-hwe-24.04']).default('generic'),
+  flavour: z.enum(['generic', 'lowlatency', 'virtual', 'kvm', 'aws', 'azure', 'gcp', 'gke', 'oracle', 'ibm', 'generic-hwe-18.04', 'generic-hwe-20.04', 'generic-hwe-22.04', 'generic-hwe-24.04']).default('generic'),
   pocket,
   version: debVersion.optional(),
 });

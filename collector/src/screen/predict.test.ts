@@ -53,6 +53,15 @@ test('missing helper, map type, program type and attach type each fail with thei
   assert.equal(predictTarget(obj(), target(prog({ attach_type_known: false }))).classification_code, 'UNSUPPORTED_ATTACH_TYPE');
 });
 
+test('an XDP program on a kernel without XDP links (BPF_XDP, 5.9+) is not an attach-type failure: it attaches over netlink', () => {
+  const xdp = obj({ programs: [{ name: 'p', section: 'xdp', prog_type: 'xdp', attach_type: 'xdp', autoload: true, attach_kind: 'xdp', functions: ['p'] }] });
+  const r = predictTarget(xdp, target(prog({ attach_type_known: false, attach: null })));
+  assert.notEqual(r.classification_code, 'UNSUPPORTED_ATTACH_TYPE');
+  assert.match(r.programs[0]!.evidence.find((e) => e.check === 'attach_type')!.detail, /netlink/);
+  const sockAddr = obj({ programs: [{ name: 'p', section: 'cgroup/connect4', prog_type: 'cgroup_sock_addr', attach_type: 'cgroup_inet4_connect', autoload: true, attach_kind: 'cgroup', functions: ['p'] }] });
+  assert.equal(predictTarget(sockAddr, target(prog({ attach_type_known: false, attach: null }))).classification_code, 'UNSUPPORTED_ATTACH_TYPE', 'other attach types still decide the load');
+});
+
 test('a missing kfunc fails unless it is weak; a present one is unknown (registration per program type is not in BTF)', () => {
   const k = (weak: boolean, status: 'missing' | 'present') => prog({ externs: [{ name: 'bpf_task_from_pid', kind: 'kfunc', weak, status }] });
   assert.equal(predictTarget(obj(), target(k(false, 'missing'))).classification_code, 'MISSING_KFUNC');

@@ -62,8 +62,11 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   const unknowns: string[] = [];
   if (p.prog_type_known === false) decisions.push(fail('UNSUPPORTED_PROGRAM_TYPE', { kind: 'program_type', name: prog.prog_type, program: p.name }, `program type ${prog.prog_type} is not in this kernel's enum bpf_prog_type`));
   ev.push({ check: 'prog_type', status: p.prog_type_known === false ? 'missing' : p.prog_type_known ? 'ok' : 'unchecked', detail: prog.prog_type });
-  if (p.attach_type_known === false) decisions.push(fail('UNSUPPORTED_ATTACH_TYPE', { kind: 'attach_type', name: prog.attach_type ?? '?', program: p.name }, `attach type ${prog.attach_type} is not in this kernel's enum bpf_attach_type`));
-  if (prog.attach_type) ev.push({ check: 'attach_type', status: p.attach_type_known === false ? 'missing' : p.attach_type_known ? 'ok' : 'unchecked', detail: prog.attach_type });
+  // BPF_XDP names the XDP link (5.9+); kernels before it ignore it at load, and the boot attaches over netlink there,
+  // as loaders for those kernels do
+  const linkOnly = p.attach_type_known === false && prog.prog_type === 'xdp' && prog.attach_type === 'xdp';
+  if (p.attach_type_known === false && !linkOnly) decisions.push(fail('UNSUPPORTED_ATTACH_TYPE', { kind: 'attach_type', name: prog.attach_type ?? '?', program: p.name }, `attach type ${prog.attach_type} is not in this kernel's enum bpf_attach_type`));
+  if (prog.attach_type) ev.push({ check: 'attach_type', status: linkOnly ? 'ok' : p.attach_type_known === false ? 'missing' : p.attach_type_known ? 'ok' : 'unchecked', detail: linkOnly ? 'xdp: no XDP links on this kernel (5.9+); attaches with bpf_xdp_attach() over netlink' : prog.attach_type });
   for (const m of obj.maps) {
     // libbpf sizes these itself (perf event arrays: one slot per CPU); any other zero is the loader's to set
     if (m.max_entries === 0 && !SIZED_BY_LIBBPF.has(m.type) && !policy.sizedMaps.has(m.name)) unknowns.push(`map ${m.name} has max_entries 0: its loader sizes it before load (a manifest maps[] fixup says how)`);

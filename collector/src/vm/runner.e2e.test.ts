@@ -144,25 +144,40 @@ test('QEMU that cannot start is qemu_failed with its stderr', async () => {
   assert.match(outcome.kind === 'infra_error' ? outcome.message : '', /no-such-vmlinuz/);
 });
 
-test('a validator job returns a result.json that parses as ValidatorResult', async () => {
+test('a validator job returns a result.json that parses as ValidatorResult; --attach-api legacy attaches XDP and cgroup programs without bpf_link', async () => {
   assert.ok(existsSync(DEFAULT_VALIDATOR_PATH), `build the validator first: make -C validator (${DEFAULT_VALIDATOR_PATH})`);
-  // The smallest valid XDP object, compiled here so the test needs no checked-in binary.
+  // The smallest valid XDP and cgroup objects, compiled here so the test needs no checked-in binary.
   const src = join(dir, 'tiny.bpf.c');
   const obj = join(dir, 'tiny.bpf.o');
-  await writeFile(src, 'char _license[] __attribute__((section("license"), used)) = "GPL";\n__attribute__((section("xdp"), used)) int pass_all(void *ctx) { return 2; }\n');
+  await writeFile(src, [
+    'char _license[] __attribute__((section("license"), used)) = "GPL";',
+    '__attribute__((section("xdp"), used)) int pass_all(void *ctx) { return 2; }',
+    '__attribute__((section("cgroup_skb/ingress"), used)) int allow_in(void *ctx) { return 1; }',
+  ].join('\n') + '\n');
   await execa('clang', ['-O2', '-g', '-target', 'bpf', '-c', src, '-o', obj]);
-  const jobDir = '/bpfcompat/jobs/validate';
-  const { outcome } = await run('validator', [
-    { id: 'validate', kind: 'validator', argv: ['--artifact', `${jobDir}/tiny.bpf.o`, '--out', `${jobDir}/out/result.json`, '--attach-mode', 'best-effort'], files: [{ guestPath: `${jobDir}/tiny.bpf.o`, hostPath: obj }], timeoutMs: 30_000 },
-  ], { validatorPath: DEFAULT_VALIDATOR_PATH });
+  // both jobs share one boot; the second attaches the way loaders for kernels before 5.7/5.9 do
+  const job = (id: string, extra: string[]): GuestJob => {
+    const jobDir = `/bpfcompat/jobs/${id}`;
+    return { id, kind: 'validator', argv: ['--artifact', `${jobDir}/tiny.bpf.o`, '--out', `${jobDir}/out/result.json`, '--attach-mode', 'best-effort', ...extra], files: [{ guestPath: `${jobDir}/tiny.bpf.o`, hostPath: obj }], timeoutMs: 30_000 };
+  };
+  const { outcome } = await run('validator', [job('validate', []), job('legacy', ['--attach-api', 'legacy'])], { validatorPath: DEFAULT_VALIDATOR_PATH });
   assert.equal(outcome.kind, 'completed', outcome.kind === 'infra_error' ? outcome.message : '');
   if (outcome.kind !== 'completed') return;
-  const job = outcome.jobs[0]!;
-  const raw = job.files['out/result.json'];
-  assert.ok(raw, `no result.json; exit ${job.exitCode}, stderr: ${job.files.stderr?.toString()}`);
-  const result = ValidatorResult.parse(JSON.parse(raw.toString('utf8')));
-  const prog = result.programs.find((p) => p.name === 'pass_all');
-  assert.equal(prog?.load.status, 'pass');
+  const results = outcome.jobs.map((j) => {
+    const raw = j.files['out/result.json'];
+    assert.ok(raw, `${j.id}: no result.json; exit ${j.exitCode}, stderr: ${j.files.stderr?.toString()}`);
+    return ValidatorResult.parse(JSON.parse(raw.toString('utf8')));
+  });
+  const [links, legacy] = results as [ValidatorResult, ValidatorResult];
+  for (const name of ['pass_all', 'allow_in']) {
+    assert.equal(links.programs.find((p) => p.name === name)?.load.status, 'pass');
+    assert.equal(links.programs.find((p) => p.name === name)?.attach.status, 'pass', `${name} attaches with a bpf_link on 6.1`);
+    assert.equal(links.programs.find((p) => p.name === name)?.attach.reason, '', 'a link attach needs no explanation');
+    const l = legacy.programs.find((p) => p.name === name);
+    assert.equal(l?.attach.status, 'pass', `${name} attaches without a bpf_link: ${l?.attach.error}`);
+  }
+  assert.match(legacy.programs.find((p) => p.name === 'pass_all')!.attach.reason, /bpf_xdp_attach \(netlink\)/);
+  assert.match(legacy.programs.find((p) => p.name === 'allow_in')!.attach.reason, /BPF_PROG_ATTACH/);
 });
 
 test('bare boot powers off and reports its wall time', async () => {

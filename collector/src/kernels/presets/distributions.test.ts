@@ -21,7 +21,7 @@ test('ubuntu: archive.ubuntu.com, codename pockets, linux-image-<flavour>, ubunt
   const sec = expand({ ubuntu: { release: 24.04, pocket: 'security' } });
   assert.ok(sec.kind === 'apt' && sec.suites.join() === 'noble,noble-security');
   assert.deepEqual(Object.keys(UBUNTU_RELEASES), [...UBUNTU_RELEASE_NAMES], 'every release the schema accepts has a codename');
-  assert.deepEqual(Object.values(UBUNTU_RELEASES).slice(0, 3), ['focal', 'jammy', 'noble']);
+  assert.deepEqual(Object.values(UBUNTU_RELEASES).slice(0, 4), ['bionic', 'focal', 'jammy', 'noble']);
 });
 
 test('RHEL family, Oracle, Amazon, Fedora: baseurls, packages, keys', () => {
@@ -55,7 +55,7 @@ test('unknown release or flavour: the schema names the field', () => {
     assert.ok(!r.success);
     return `${r.error.issues[0]!.path.join('.')}: ${r.error.issues[0]!.message}`;
   };
-  assert.match(issue({ ubuntu: { release: '19.10' } }), /^ubuntu\.release: must be one of 20\.04, 22\.04, 24\.04/);
+  assert.match(issue({ ubuntu: { release: '19.10' } }), /^ubuntu\.release: must be one of 18\.04, 20\.04, 22\.04, 24\.04/);
   assert.match(issue({ ubuntu: { release: 24.04, flavour: 'raspi-nope' } }), /^ubuntu\.flavour: /);
   assert.match(issue({ rocky: { release: 7 } }), /^rocky\.release: must be one of 8, 9, 10/);
   assert.match(issue({ oracle: { release: 9, kernel: 'xen' } }), /^oracle\.kernel: /);

@@ -5,10 +5,11 @@ import type { KeyRef } from './debian-keys.ts';
 // URLs, package names and signing key of that distribution. Pure; the key file is fetched at resolve time
 // (debian-keys.ts). Where each value comes from is cited beside it.
 
-export const UBUNTU_RELEASES = { '20.04': 'focal', '22.04': 'jammy', '24.04': 'noble', '25.04': 'plucky', '25.10': 'questing' } as const;
+// 18.04 (bionic) is in extended security maintenance; archive.ubuntu.com still carries its pockets (4.15 GA, 4.18/5.0/5.3/5.4 HWE)
+export const UBUNTU_RELEASES = { '18.04': 'bionic', '20.04': 'focal', '22.04': 'jammy', '24.04': 'noble', '25.04': 'plucky', '25.10': 'questing' } as const;
 export type UbuntuRelease = keyof typeof UBUNTU_RELEASES;
 /** Ubuntu's kernel metapackages, linux-image-<flavour> (https://ubuntu.com/kernel/variants, source package linux-meta*). */
-export const UBUNTU_FLAVOURS = ['generic', 'lowlatency', 'virtual', 'kvm', 'aws', 'azure', 'gcp', 'gke', 'oracle', 'ibm', 'generic-hwe-20.04', 'generic-hwe-22.04', 'generic-hwe-24.04'] as const;
+export const UBUNTU_FLAVOURS = ['generic', 'lowlatency', 'virtual', 'kvm', 'aws', 'azure', 'gcp', 'gke', 'oracle', 'ibm', 'generic-hwe-18.04', 'generic-hwe-20.04', 'generic-hwe-22.04', 'generic-hwe-24.04'] as const;
 /** release: the kernel the release shipped; security: plus security fixes; updates: what an updated machine runs. */
 export type Pocket = 'release' | 'security' | 'updates';
 
