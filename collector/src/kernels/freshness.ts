@@ -3,7 +3,6 @@ import { compareDebianVersions } from './dpkg-version.ts';
 import { aptAvailable, aptIndexes, pickAcross, type AptContext } from './apt/apt-source.ts';
 import { dnfAvailable, dnfIndex, evrText, pickDnfKernel } from './dnf/dnf-source.ts';
 import { compareEvr, type Evr } from './dnf/rpm-version.ts';
-import { debianChoices } from './debian-source.ts';
 import { repositoryPlan } from './presets/plans.ts';
 
 // What a profile's repository carries now, read from its verified indexes without downloading a kernel: the
@@ -42,16 +41,11 @@ export interface Repository {
 export async function repositoryOf(profile: Profile, ctx: AptContext): Promise<Repository | null> {
   const k = profile.kernel;
   if (!k) return null;
-  if (k.debian) {
-    const { best, all } = await debianChoices(k.debian, ctx);
-    const view = (c: NonNullable<typeof best>): RepositoryKernel => ({ version: c.pick.version, imagePackage: c.pick.image.package, imageVersion: c.pick.version, where: c.suite });
-    return { order: 'deb', newest: best ? view(best) : null, available: all.map(view) };
-  }
   const repo = await repositoryPlan(k, ctx);
   if (!repo) return null;
   if (repo.kind === 'apt') {
     const { suites } = await aptIndexes(repo.plan, ctx);
-    const best = pickAcross(suites, repo.plan.src);
+    const best = pickAcross(suites, repo.plan.src, repo.plan.abiFallback);
     const newest = best ? { version: best.set.root.version, imagePackage: best.set.image.package, imageVersion: best.set.image.version, where: best.suite } : null;
     const available = (await aptAvailable(repo.plan, ctx))
       .sort((a, b) => compareDebianVersions(b.version, a.version))

@@ -97,6 +97,22 @@ async function treeSize(path: string): Promise<number> {
   return total;
 }
 
+/**
+ * The cached kernel unpacked from the .deb with this sha256 (recorded in its origin), or null: a kernel that a
+ * different source or resolution already stored is found without downloading it again.
+ */
+export async function findKernelByDeb(cacheDir: string, debSha256: string, arch: KernelArch): Promise<ResolvedKernel | null> {
+  const names = await readdir(kernelsDir(cacheDir)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!/^[0-9a-f]{64}$/.test(name)) continue;
+    const k = await readKernelEntry(cacheDir, name);
+    // only repository resolutions: they took the modules packages along (a bare .deb may not have)
+    const o = k?.origin;
+    if (k && k.arch === arch && (o?.kind === 'debian' || o?.kind === 'apt') && o.deb_sha256 === debSha256) return k;
+  }
+  return null;
+}
+
 /** Every complete entry of the kernel cache, newest release string last, with its size on disk. */
 export async function listKernelEntries(cacheDir: string): Promise<Array<ResolvedKernel & { sizeBytes: number }>> {
   const names = await readdir(kernelsDir(cacheDir)).catch(() => [] as string[]);

@@ -64,9 +64,9 @@ test('a sha256 pin that does not match the signed index fails closed', async () 
     e instanceof BpfcompatError && e.code === 'INTEGRITY' && e.message.includes('kernel.debian.sha256'));
 });
 
-test('an unknown flavour is a KERNEL_RESOLVE error naming profile, packages and suite', async () => {
+test('an unknown flavour is a KERNEL_RESOLVE error naming profile, field, package and suites', async () => {
   await assert.rejects(resolveKernel(Profile.parse({ id: 'debian-12', kernel: { debian: { suite: 'bookworm', flavour: 'no-such-flavour' } } }), { cacheDir }), (e) =>
-    e instanceof BpfcompatError && e.code === 'KERNEL_RESOLVE' && e.message === 'profile debian-12: no linux-image-*-no-such-flavour in bookworm main (amd64)');
+    e instanceof BpfcompatError && e.code === 'KERNEL_RESOLVE' && e.message === 'profile debian-12: kernel.debian.flavour: no package linux-image-no-such-flavour in http://deb.debian.org/debian bookworm, bookworm-updates, bookworm-security main (amd64)');
 });
 
 test('deb source (pinned URL) and file source (bzImage, release from its header) reach the same image', async () => {

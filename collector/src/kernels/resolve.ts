@@ -2,7 +2,6 @@ import type { Profile } from '../config/matrix.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { cacheRoot } from '../infra/xdg.ts';
 import type { ResolvedKernel } from './types.ts';
-import { resolveDebian } from './debian-source.ts';
 import { resolveDeb } from './deb-source.ts';
 import { resolveApt } from './apt/apt-source.ts';
 import { resolveDnf } from './dnf/dnf-source.ts';
@@ -33,7 +32,6 @@ export async function resolveKernel(profile: Profile, opts: ResolveOptions = {})
   };
   const k = profile.kernel;
   if (!k) throw new BpfcompatError('CONFIG_INVALID', `profile ${profile.id}: has no kernel (it runs in the ${profile.image ? 'image' : 'ssh'} lane)`, { hint: 'only direct-boot profiles resolve a kernel' });
-  if ('debian' in k && k.debian) return resolveDebian(k.debian, ctx);
   const repo = await repositoryPlan(k, ctx);
   if (repo?.kind === 'apt') return resolveApt(repo.plan, ctx);
   if (repo?.kind === 'dnf') return resolveDnf(repo.plan, ctx);

@@ -33,3 +33,16 @@ export interface ResolvedKernel {
   configPath: string | null;
   origin: KernelOrigin;
 }
+
+/** What every kernel source resolves with. */
+export interface ResolveContext {
+  profileId: string;
+  /** The profile's CPU; x86_64 when absent. */
+  arch?: KernelArch;
+  cacheDir: string;
+  /** Use only what is cached. */
+  offline: boolean;
+  signal?: AbortSignal;
+  /** Plain progress lines. */
+  onProgress?: (msg: string) => void;
+}

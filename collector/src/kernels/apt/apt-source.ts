@@ -4,14 +4,14 @@ import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
 import { canonicalJson, sha256Hex } from '../../../../history/vocabulary/hash.ts';
 import { writeFileAtomic } from '../../infra/fs.ts';
 import type { AptKernelSource } from '../../config/matrix.ts';
-import { DEBIAN_ARCH, type KernelArch, type KernelOrigin, type ResolvedKernel } from '../types.ts';
+import { DEBIAN_ARCH, type KernelArch, type KernelOrigin, type ResolveContext, type ResolvedKernel } from '../types.ts';
 import { download } from '../download.ts';
 import { extractDebs, locateKernel, type KernelParts } from '../deb-extract.ts';
-import { readKernelEntry, removeScratch, scratchDir, storeKernel } from '../kernel-store.ts';
+import { findKernelByDeb, readKernelEntry, removeScratch, scratchDir, storeKernel } from '../kernel-store.ts';
 import { ATTACH_MODULES } from '../attach-modules.ts';
 import { compareDebianVersions as compareVersions } from '../dpkg-version.ts';
 import { aptPackagesIndex, aptStanzas, type AptRef } from './apt-index.ts';
-import { aptPackages, followKernel, versionsOf, type AptPackage, type KernelSet } from './follow.ts';
+import { aptPackages, followKernel, followPinned, versionsOf, versionsWithAbi, type AptPackage, type KernelSet } from './follow.ts';
 import { loadKeyring } from './keyring.ts';
 
 // kernel.apt: a kernel from any signed apt repository. The package the profile names is looked up in each of
@@ -20,13 +20,7 @@ import { loadKeyring } from './keyring.ts';
 // A resolution is remembered per (source, keyring, Packages sha256s): while no index changes, a re-resolve
 // verifies InRelease and reads small files only.
 
-export interface AptContext {
-  profileId: string;
-  arch?: KernelArch;
-  cacheDir: string;
-  offline: boolean;
-  signal?: AbortSignal;
-  onProgress?: (msg: string) => void;
+export interface AptContext extends ResolveContext {
   /** Re-fetch the signed roots (InRelease, repomd.xml) whatever their age. */
   refresh?: boolean;
 }
@@ -39,7 +33,20 @@ export interface AptPlan {
   field: string;
   /** Named distribution the source came from, recorded in the kernel's origin. */
   preset?: string;
+  /** The repository URL of a suite that lives elsewhere than src.url (Debian's -security pocket). */
+  suiteUrls?: Record<string, string>;
+  /** The image .deb's sha256 the profile pins (fail closed on a mismatch), and the field that pins it. */
+  pin?: { sha256: string; field: string };
+  /** A Debian profile: the kernel is recorded as a Debian one (suite, pocket, flavour), as it always was. */
+  debian?: { suite: string; flavour: string };
+  /** The field and advice to name when the package is missing (a preset derives the package from a flavour). */
+  packageField?: { field: string; hint: string };
+  /** A pinned version may be one of the kernels the metapackage stands for (Debian's linux-image-<abi>-<flavour>). */
+  abiFallback?: boolean;
 }
+
+/** The repository a suite of the plan is fetched from. */
+export const suiteUrl = (plan: AptPlan, suite: string): string => (plan.suiteUrls?.[suite] ?? plan.src.url).replace(/\/+$/, '');
 
 interface Candidate {
   suite: string;
@@ -58,6 +65,11 @@ export function aptResolutionKey(plan: AptPlan, keyringSha256: string, indexSha2
     keyring: keyringSha256,
     indexes: indexSha256s,
     arch,
+    // named only when set, so the keys of plain apt sources stay what they were
+    ...(plan.suiteUrls ? { suiteUrls: plan.suiteUrls } : {}),
+    ...(plan.pin ? { pin: plan.pin.sha256 } : {}),
+    ...(plan.debian ? { debian: plan.debian } : {}),
+    ...(plan.abiFallback ? { abiFallback: true } : {}),
   }));
 }
 
@@ -68,7 +80,7 @@ export async function aptIndexes(plan: AptPlan, ctx: AptContext): Promise<{ keyr
   const ictx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.refresh ? { refresh: true } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
   const suites = [];
   for (const suite of plan.suites) {
-    const ref: AptRef = { url: plan.src.url.replace(/\/+$/, ''), suite, component: plan.src.component, debArch: DEBIAN_ARCH[ctx.arch ?? 'x86_64'], keyring: keyring.path };
+    const ref: AptRef = { url: suiteUrl(plan, suite), suite, component: plan.src.component, debArch: DEBIAN_ARCH[ctx.arch ?? 'x86_64'], keyring: keyring.path };
     const index = await aptPackagesIndex(ref, ictx);
     suites.push({ suite, sha256: index.entry.sha256, pkgs: aptPackages(await aptStanzas(ref, index, ictx)) });
   }
@@ -80,18 +92,18 @@ export async function aptAvailable(plan: AptPlan, ctx: AptContext): Promise<Arra
   const { suites } = await aptIndexes(plan, ctx);
   const out: Array<{ version: string; suite: string; image: string | null; imageVersion: string | null }> = [];
   for (const s of suites) {
-    for (const v of versionsOf(s.pkgs, plan.src.package)) {
-      const set = followKernel(s.pkgs, plan.src.package, v);
+    for (const v of plan.abiFallback ? versionsWithAbi(s.pkgs, plan.src.package) : versionsOf(s.pkgs, plan.src.package)) {
+      const set = plan.abiFallback ? followPinned(s.pkgs, plan.src.package, v) : followKernel(s.pkgs, plan.src.package, v);
       out.push({ version: v, suite: s.suite, image: set?.image.package ?? null, imageVersion: set?.image.version ?? null });
     }
   }
   return out;
 }
 
-export function pickAcross(suites: Array<{ suite: string; pkgs: Map<string, AptPackage[]> }>, src: AptKernelSource): Candidate | null {
+export function pickAcross(suites: Array<{ suite: string; pkgs: Map<string, AptPackage[]> }>, src: AptKernelSource, abiFallback = false): Candidate | null {
   let best: Candidate | null = null;
   for (const s of suites) {
-    const set = followKernel(s.pkgs, src.package, src.version);
+    const set = abiFallback && src.version !== undefined ? followPinned(s.pkgs, src.package, src.version) : followKernel(s.pkgs, src.package, src.version);
     if (!set) continue;
     if (!best || compareVersions(set.root.version, best.set.root.version) > 0) best = { suite: s.suite, set };
   }
@@ -99,11 +111,11 @@ export function pickAcross(suites: Array<{ suite: string; pkgs: Map<string, AptP
 }
 
 function missingPackage(plan: AptPlan, ctx: AptContext, suites: Array<{ suite: string; pkgs: Map<string, AptPackage[]> }>): BpfcompatError {
-  const where = `profile ${ctx.profileId}: ${plan.field}.package`;
+  const where = `profile ${ctx.profileId}: ${plan.packageField?.field ?? `${plan.field}.package`}`;
   const inSuites = `${plan.suites.join(', ')} ${plan.src.component} (${DEBIAN_ARCH[ctx.arch ?? 'x86_64']})`;
-  const versions = suites.flatMap((s) => versionsOf(s.pkgs, plan.src.package));
+  const versions = suites.flatMap((s) => (plan.abiFallback ? versionsWithAbi(s.pkgs, plan.src.package) : versionsOf(s.pkgs, plan.src.package)));
   if (versions.length === 0) {
-    return new BpfcompatError('KERNEL_RESOLVE', `${where}: no package ${plan.src.package} in ${plan.src.url} ${inSuites}`, { hint: 'check the package name, suite and component' });
+    return new BpfcompatError('KERNEL_RESOLVE', `${where}: no package ${plan.src.package} in ${plan.src.url} ${inSuites}`, { hint: plan.packageField?.hint ?? 'check the package name, suite and component' });
   }
   if (plan.src.version !== undefined && !versions.includes(plan.src.version)) {
     return new BpfcompatError('KERNEL_RESOLVE', `${where}: ${plan.src.package} has no version ${plan.src.version} in ${inSuites} (available: ${versions.slice(0, 6).join(', ')})`, {
@@ -149,13 +161,38 @@ export async function resolveApt(plan: AptPlan, ctx: AptContext): Promise<Resolv
   const known = await remembered(resolutionFile, ctx.cacheDir);
   if (known) return known;
 
-  const pick = pickAcross(suites, plan.src);
+  const pick = pickAcross(suites, plan.src, plan.abiFallback);
   if (!pick) throw missingPackage(plan, ctx, suites);
   const { set } = pick;
+  if (plan.pin && set.image.sha256 !== plan.pin.sha256) {
+    throw new BpfcompatError('INTEGRITY', `profile ${ctx.profileId}: ${plan.pin.field} ${plan.pin.sha256} does not match ${set.image.package} ${set.image.version} (${set.image.sha256} in the signed ${pick.suite} index)`, {
+      hint: `update the pin, or add ${plan.field}.version to stay on the pinned package`,
+    });
+  }
+  const base = suiteUrl(plan, pick.suite);
+  const describe = (p: AptPackage) => ({ package: p.package, version: p.version, url: `${base}/${p.filename}`, deb_sha256: p.sha256 });
+  const originOf = (taken: AptPackage[]): KernelOrigin => plan.debian
+    ? { kind: 'debian', suite: plan.debian.suite, ...(pick.suite !== plan.debian.suite ? { pocket: pick.suite } : {}), flavour: plan.debian.flavour, ...describe(set.image), extra_packages: taken.slice(1).map(describe) }
+    : {
+        kind: 'apt',
+        ...(plan.preset ? { preset: plan.preset } : {}),
+        repository: base,
+        suite: pick.suite,
+        requested: plan.src.package,
+        ...describe(set.image),
+        keyring_sha256: keyringSha256,
+        extra_packages: taken.slice(1).map(describe),
+      };
+  // the same .deb already unpacked through another resolution (an index that moved on, another profile)
+  const cached = await findKernelByDeb(ctx.cacheDir, set.image.sha256, arch);
+  if (cached && cached.origin.kind === (plan.debian ? 'debian' : 'apt')) {
+    const origin = { ...originOf([set.image]), extra_packages: (cached.origin as { extra_packages: unknown[] }).extra_packages } as KernelOrigin;
+    await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: cached.imageSha256, origin }) + '\n');
+    return { ...cached, origin };
+  }
   if (ctx.offline) {
     throw new BpfcompatError('KERNEL_RESOLVE', `offline: ${set.image.package} ${set.image.version} for profile ${ctx.profileId} is not in the cache`, { hint: 'run `bpfcompat kernels fetch` once without --offline' });
   }
-  const base = plan.src.url.replace(/\/+$/, '');
   const scratch = await scratchDir(ctx.cacheDir);
   try {
     const root = join(scratch, 'root');
@@ -183,17 +220,7 @@ export async function resolveApt(plan: AptPlan, ctx: AptContext): Promise<Resolv
       parts = await locateKernel(root, `profile ${ctx.profileId}: ${plan.field}: ${set.image.package} ${set.image.version}`);
     }
     ctx.onProgress?.(`${ctx.profileId}: unpacked ${set.image.package}`);
-    const describe = (p: AptPackage) => ({ package: p.package, version: p.version, url: `${base}/${p.filename}`, deb_sha256: p.sha256 });
-    const origin: KernelOrigin = {
-      kind: 'apt',
-      ...(plan.preset ? { preset: plan.preset } : {}),
-      repository: base,
-      suite: pick.suite,
-      requested: plan.src.package,
-      ...describe(set.image),
-      keyring_sha256: keyringSha256,
-      extra_packages: taken.slice(1).map(describe),
-    };
+    const origin = originOf(taken);
     const kernel = await storeKernel(ctx.cacheDir, scratch, parts, arch, origin);
     await writeFileAtomic(resolutionFile, JSON.stringify({ imageSha256: kernel.imageSha256, origin }) + '\n');
     return { ...kernel, origin };

@@ -1,6 +1,5 @@
 import type { Stanza } from '../deb822.ts';
 import { compareDebianVersions } from '../dpkg-version.ts';
-import type { IndexPackage } from '../pick.ts';
 
 // From the package a profile names (a metapackage such as linux-image-generic or linux-image-cloud-amd64, or a
 // versioned linux-image-<abi>-<flavour>) through Depends to the packages that make up one kernel. Pure.
@@ -12,6 +11,15 @@ import type { IndexPackage } from '../pick.ts';
 //             (config, modules); linux-image-generic also → linux-modules-extra-6.8.0-151-generic.
 //  Debian A:  linux-image-cloud-amd64 → linux-image-6.1.0-50-cloud-amd64 (vmlinuz, config, modules).
 //  Debian B:  linux-image-<abi>-<flavour> (empty) → linux-binary-… (vmlinuz), linux-modules-…, linux-base-… (config).
+
+/** One package of a Packages index, as the resolver downloads it. */
+export interface IndexPackage {
+  package: string;
+  version: string;
+  filename: string;
+  size: number;
+  sha256: string;
+}
 
 export interface AptPackage extends IndexPackage {
   depends: string[][];
@@ -116,4 +124,45 @@ export function followKernel(pkgs: Map<string, AptPackage[]>, name: string, vers
     extras: rest.filter((p) => !p.package.startsWith('linux-modules-extra-')),
     optional: rest.filter((p) => p.package.startsWith('linux-modules-extra-')),
   };
+}
+
+// The ABI part of a kernel package name: 6.1.0-50, 6.12.107+deb13, 7.2.13+deb14, 6.12.12+bpo. Strict on purpose,
+// so that flavour "amd64" does not take "6.1.0-50-cloud" as an ABI.
+const ABI = '\\d+\\.\\d+(?:\\.\\d+)*(?:-\\d+)?(?:\\+[a-z0-9.]+)?';
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The versioned packages a Debian metapackage linux-image-<flavour> stands for, linux-image-<abi>-<flavour>
+ * (never -unsigned or -dbg): a suite keeps only the newest metapackage but older kernels' packages beside it.
+ */
+export function abiPackagesOf(pkgs: Map<string, AptPackage[]>, meta: string): string[] {
+  const flavour = /^linux-image-(.+)$/.exec(meta)?.[1];
+  if (!flavour) return [];
+  const re = new RegExp(`^linux-image-${ABI}-${escapeRe(flavour)}$`);
+  return [...pkgs.keys()].filter((n) => re.test(n));
+}
+
+/** A kernel set whose image can boot: a real image (not an empty metapackage), and modules beside a linux-binary. */
+const complete = (k: KernelSet): boolean =>
+  k.image.package.startsWith('linux-binary-') ? k.extras.some((p) => p.package.startsWith('linux-modules-')) : k.image.size > 1_000_000;
+
+/**
+ * followKernel, and for a version the metapackage no longer has, the complete kernel of that version among the
+ * packages it stands for (Debian: a backports or sid kernel older than the current metapackage).
+ */
+export function followPinned(pkgs: Map<string, AptPackage[]>, meta: string, version: string): KernelSet | null {
+  const direct = followKernel(pkgs, meta, version);
+  if (direct) return direct;
+  for (const name of abiPackagesOf(pkgs, meta)) {
+    const k = followKernel(pkgs, name, version);
+    if (k && complete(k)) return k;
+  }
+  return null;
+}
+
+/** Every version a metapackage or the complete kernels it stands for offer, newest first, each once. */
+export function versionsWithAbi(pkgs: Map<string, AptPackage[]>, meta: string): string[] {
+  const out = new Set(versionsOf(pkgs, meta));
+  for (const name of abiPackagesOf(pkgs, meta)) for (const v of versionsOf(pkgs, name)) if (followPinned(pkgs, meta, v)) out.add(v);
+  return [...out].sort((a, b) => compareDebianVersions(b, a));
 }

@@ -25,6 +25,7 @@ test('preset keys come out of Debian packages through the signed chain and match
   const cacheDir = process.env.BPFCOMPAT_CACHE_DIR ?? cacheRoot();
   for (const [k, fpr] of PUBLISHED) {
     const { field, expanded } = expandPreset(KernelSource.parse(k))!;
+    assert.ok(!('file' in expanded.key), `${field}: its key comes from a Debian package`);
     const file = await debianKeyFile(expanded.key, { cacheDir, offline: false, where: `profile t: ${field}` });
     const keyring = await loadKeyring(file, { profileId: 't', field: `${field}.keyring`, cacheDir });
     assert.ok(keyring.fingerprints.includes(fpr), `${field}: ${keyring.fingerprints.join(', ')} lacks ${fpr}`);

@@ -1,4 +1,5 @@
-import type { AptKernelSource, DnfKernelSource } from '../../config/matrix.ts';
+import type { AptKernelSource, DebianKernelSource, DnfKernelSource } from '../../config/matrix.ts';
+import { DEBIAN_KEYRING } from '../inrelease.ts';
 import type { KeyRef } from './debian-keys.ts';
 
 // Named distributions as presets of the apt and dnf sources: one line in a matrix expands to the repository
@@ -19,12 +20,56 @@ export interface RhelPreset { release: number; version?: string | undefined }
 export interface OraclePreset { release: number; kernel: 'uek' | 'rhck'; version?: string | undefined }
 
 export type Expanded =
-  | { kind: 'apt'; preset: string; src: Omit<AptKernelSource, 'keyring'>; suites: string[]; key: KeyRef }
+  | {
+      kind: 'apt'; preset: string; src: Omit<AptKernelSource, 'keyring'>; suites: string[];
+      /** A key shipped in a Debian package, or a keyring file on this machine (Debian's own, from apt's set-up). */
+      key: KeyRef | { file: string };
+      suiteUrls?: Record<string, string>;
+      pin?: { sha256: string; field: string };
+      debian?: { suite: string; flavour: string };
+      packageField?: { field: string; hint: string };
+      abiFallback?: boolean;
+    }
   | { kind: 'dnf'; preset: string; src: Omit<DnfKernelSource, 'keyring' | 'baseurl'>; baseurls: string[]; mirrorlist?: string; key: KeyRef };
 
 /** Suites of one release for a pocket: the release pocket first. */
 export function pocketSuites(codename: string, pocket: Pocket): string[] {
   return pocket === 'release' ? [codename] : pocket === 'security' ? [codename, `${codename}-security`] : [codename, `${codename}-updates`, `${codename}-security`];
+}
+
+export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+/** Suites with -updates and -security pockets; sid, testing and backports have none that carry kernels. */
+const POCKETED = new Set(['bullseye', 'bookworm', 'trixie', 'stable', 'oldstable']);
+
+export function debianPocket(src: Pick<DebianKernelSource, 'suite' | 'pocket'>): Pocket {
+  if (!POCKETED.has(src.suite)) return 'release';
+  return src.pocket ?? 'updates';
+}
+
+/**
+ * Debian (kernel.debian): the flavour's metapackage, linux-image-<flavour>, followed to its kernel like any apt
+ * source. deb.debian.org/debian-security sits beside deb.debian.org/debian (https://www.debian.org/security/, the
+ * sources.list line for security updates); a custom mirror is expected to lay it out the same way. Key: Debian's
+ * archive keyring, installed with apt. An updated machine stays on its release's kernel series: bookworm-security
+ * also carries linux-6.12 for those who opt in, under its own metapackage names, so following
+ * linux-image-cloud-amd64 keeps bookworm on 6.1.
+ */
+export function debian(p: DebianKernelSource): Expanded {
+  const mirror = (p.mirror ?? DEBIAN_MIRROR).replace(/\/+$/, '');
+  const suites = pocketSuites(p.suite, debianPocket(p));
+  const security = `${p.suite}-security`;
+  return {
+    kind: 'apt',
+    preset: 'debian',
+    src: { url: mirror, suite: p.suite, component: 'main', package: `linux-image-${p.flavour}`, ...(p.version ? { version: p.version } : {}) },
+    suites,
+    key: { file: DEBIAN_KEYRING },
+    ...(suites.includes(security) ? { suiteUrls: { [security]: mirror.replace(/\/debian$/, '') + '/debian-security' } } : {}),
+    ...(p.sha256 ? { pin: { sha256: p.sha256, field: 'kernel.debian.sha256' } } : {}),
+    debian: { suite: p.suite, flavour: p.flavour },
+    packageField: { field: 'kernel.debian.flavour', hint: 'check kernel.debian.flavour (e.g. cloud-amd64, amd64, rt-amd64, cloud-arm64) and suite' },
+    abiFallback: true,
+  };
 }
 
 // archive.ubuntu.com carries every pocket of the release (security.ubuntu.com mirrors -security only), per
