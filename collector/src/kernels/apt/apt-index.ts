@@ -1,5 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { BpfcompatError } from '../../../../history/vocabulary/errors.ts';
@@ -44,6 +44,8 @@ export interface PackagesIndex {
   /** The Packages file InRelease names (path under dists/<suite>/). */
   path: string;
   entry: IndexEntry;
+  /** InRelease says Acquire-By-Hash: yes, so the file is also at .../by-hash/SHA256/<sha256>, which never changes. */
+  byHash: boolean;
 }
 
 const urlKey = (url: string): string => url.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_');
@@ -93,11 +95,13 @@ export async function aptPackagesIndex(ref: AptRef, ctx: AptIndexContext): Promi
     if (!ok) fresh = false;
   }
   if (!fresh) await fetchInRelease(ref, ctx, dir);
-  const entries = parseReleaseSha256(signedBody(await readFile(cached, 'utf8')));
+  const body = signedBody(await readFile(cached, 'utf8'));
+  const entries = parseReleaseSha256(body);
+  const byHash = /^Acquire-By-Hash:\s*yes\s*$/im.test(body);
   const base = `${ref.component}/binary-${ref.debArch}/Packages`;
   for (const path of [`${base}.xz`, `${base}.gz`, base]) {
     const entry = entries.get(path);
-    if (entry) return { path, entry };
+    if (entry) return { path, entry, byHash };
   }
   throw new BpfcompatError('KERNEL_RESOLVE', `${ctx.where}: ${ref.url}/dists/${ref.suite}/InRelease lists no ${base}`, {
     hint: `check the suite and component, and that the repository carries ${ref.debArch}`,
@@ -125,7 +129,11 @@ export async function aptStanzas(ref: AptRef, index: PackagesIndex, ctx: AptInde
   } catch {
     if (ctx.offline) throw offlineError(ctx, `Packages index ${index.entry.sha256.slice(0, 12)} of ${ref.suite}`);
   }
-  const url = `${ref.url}/dists/${ref.suite}/${index.path}`;
+  // By hash where the repository offers it (Debian, Ubuntu): a mirror that published a newer index between our
+  // InRelease and this download still serves the one InRelease names, as apt fetches it.
+  const url = index.byHash
+    ? `${ref.url}/dists/${ref.suite}/${posix.dirname(index.path)}/by-hash/SHA256/${index.entry.sha256}`
+    : `${ref.url}/dists/${ref.suite}/${index.path}`;
   ctx.onProgress?.(`downloading ${ref.suite} ${ref.component} Packages index (${(index.entry.size / 1e6).toFixed(1)} MB)`);
   const raw = `${file}.download`;
   await download(url, raw, { sha256: index.entry.sha256, maxBytes: index.entry.size, what: `${ctx.where}: ${url} (listed in the signed InRelease)`, ...(ctx.signal ? { signal: ctx.signal } : {}) });
