@@ -4,6 +4,9 @@
 #define BPFCOMPAT_PROBE_RULES_H
 
 #include <errno.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 /* errno → probe status. Only the kernel's own "no such type" answers say a feature is missing (kernel_answer turns
@@ -40,6 +43,59 @@ static inline int kernel_answer(int ret)
 static inline const char *probe_status(int ret)
 {
 	return ret == 1 ? "supported" : ret == 0 ? "unsupported" : status_for_errno(-ret);
+}
+
+/* libbpf's tracing/LSM probes match a verifier message that newer kernels word differently; a real fentry/LSM load
+ * against a kernel BTF function settles it. Returns 1, 0 or -errno like libbpf's probes. */
+static inline int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id, fd, err;
+
+	if (!vmlinux)
+		return -errno;
+	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	if (id <= 0)
+		return -ENOENT;
+	{
+		LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = eat, .attach_btf_id = (__u32)id);
+
+		fd = bpf_prog_load(type, NULL, "GPL", insns, 2, &o);
+	}
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	err = -errno;
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */ ? 0 : err;
+}
+
+/* A program type's 1, 0 or -errno: libbpf's probe as the kernel answered it, and for tracing and LSM programs a
+ * real load when libbpf's probe says no. */
+static inline int probe_prog_type(enum bpf_prog_type t)
+{
+	int ret;
+
+	errno = 0;
+	ret = kernel_answer(libbpf_probe_bpf_prog_type(t, NULL));
+	if (ret == 1)
+		return ret;
+	if (t == BPF_PROG_TYPE_TRACING)
+		return probe_btf_prog(t, BPF_TRACE_FENTRY, "bpf_fentry_test1");
+	if (t == BPF_PROG_TYPE_LSM)
+		return probe_btf_prog(t, BPF_LSM_MAC, "bpf_lsm_file_open");
+	return ret;
+}
+
+static inline int probe_map_type(int t)
+{
+	errno = 0;
+	return kernel_answer(libbpf_probe_bpf_map_type((enum bpf_map_type)t, NULL));
 }
 
 static const enum bpf_map_type probed_maps[] = {

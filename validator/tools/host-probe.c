@@ -45,12 +45,6 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-/* The shared reading of a libbpf type probe (probe-rules.h), as the validator's probe.c reads it. */
-static const char *type_status(int ret)
-{
-	return probe_status(kernel_answer(ret));
-}
-
 /* Helpers are probed per program type a helper's availability depends on; tracing, LSM and extension programs
  * ask through raw_tracepoint as the validator does (their own type cannot load without an attach target). */
 static const enum bpf_prog_type helper_progs[] = {
@@ -204,7 +198,7 @@ int main(int argc, char **argv)
 			if (!name)
 				continue;
 			errno = 0;
-			json_kv_str(&j, name, type_status(libbpf_probe_bpf_map_type(probed_maps[i], NULL)));
+			json_kv_str(&j, name, probe_status(probe_map_type((int)probed_maps[i])));
 		}
 		json_obj_end(&j);
 	}
@@ -219,7 +213,7 @@ int main(int argc, char **argv)
 			if (!name)
 				continue;
 			errno = 0;
-			json_kv_str(&j, name, type_status(libbpf_probe_bpf_prog_type(probed_progs[i], NULL)));
+			json_kv_str(&j, name, probe_status(probe_prog_type(probed_progs[i])));
 		}
 		json_obj_end(&j);
 	}
