@@ -1,4 +1,5 @@
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -72,7 +73,7 @@ export async function buildDeb(o: { name: string; version: string; depends?: str
  * An apt repository at `root`: the debs copied into pool/main/, dists/<suite>/main/binary-amd64/Packages(.xz)
  * by apt-ftparchive, Release by apt-ftparchive, InRelease clearsigned by `key`.
  */
-export async function buildAptRepo(o: { root: string; suite: string; debs: string[]; key: TestKey }): Promise<void> {
+export async function buildAptRepo(o: { root: string; suite: string; debs: string[]; key: TestKey; byHash?: boolean }): Promise<void> {
   const pool = join(o.root, 'pool', 'main');
   await mkdir(pool, { recursive: true });
   for (const d of o.debs) await cp(d, join(pool, d.split('/').pop()!));
@@ -81,13 +82,19 @@ export async function buildAptRepo(o: { root: string; suite: string; debs: strin
   const packages = String((await execa('apt-ftparchive', ['packages', 'pool/main'], { cwd: o.root, stdin: 'ignore' })).stdout) + '\n';
   await writeFile(join(bin, 'Packages'), packages);
   await execa('xz', ['-k', '-f', join(bin, 'Packages')], { stdin: 'ignore' });
-  await signRelease(o.root, o.suite, o.key);
+  if (o.byHash) {
+    // as Debian's archive publishes them: every index also under by-hash/SHA256/<its sha256>
+    const byHash = join(bin, 'by-hash', 'SHA256');
+    await mkdir(byHash, { recursive: true });
+    for (const f of ['Packages', 'Packages.xz']) await cp(join(bin, f), join(byHash, createHash('sha256').update(await readFile(join(bin, f))).digest('hex')));
+  }
+  await signRelease(o.root, o.suite, o.key, o.byHash);
 }
 
 /** (Re)writes Release and InRelease of a suite from what is under dists/<suite>/ now. */
-export async function signRelease(root: string, suite: string, key: TestKey): Promise<void> {
+export async function signRelease(root: string, suite: string, key: TestKey, byHash = false): Promise<void> {
   const dist = join(root, 'dists', suite);
-  const release = String((await execa('apt-ftparchive', [
+  const release = (byHash ? 'Acquire-By-Hash: yes\n' : '') + String((await execa('apt-ftparchive', [
     '-o', `APT::FTPArchive::Release::Suite=${suite}`, '-o', `APT::FTPArchive::Release::Codename=${suite}`,
     '-o', 'APT::FTPArchive::Release::Components=main', '-o', 'APT::FTPArchive::Release::Architectures=amd64', 'release', '.',
   ], { cwd: dist, stdin: 'ignore' })).stdout) + '\n';
