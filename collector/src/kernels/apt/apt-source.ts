@@ -10,7 +10,7 @@ import { extractDebs, locateKernel, type KernelParts } from '../deb-extract.ts';
 import { findKernelByDeb, readKernelEntry, removeScratch, scratchDir, storeKernel } from '../kernel-store.ts';
 import { ATTACH_MODULES } from '../attach-modules.ts';
 import { compareDebianVersions as compareVersions } from '../dpkg-version.ts';
-import { aptPackagesIndex, aptStanzas, type AptRef } from './apt-index.ts';
+import { aptPackagesIndex, aptStanzas, type AptRef, type PackagesIndex } from './apt-index.ts';
 import { aptPackages, followKernel, followPinned, versionsOf, versionsWithAbi, type AptPackage, type KernelSet } from './follow.ts';
 import { loadKeyring } from './keyring.ts';
 
@@ -73,18 +73,32 @@ export function aptResolutionKey(plan: AptPlan, keyringSha256: string, indexSha2
   }));
 }
 
-/** The indexes of every suite of the plan, verified; also what `kernels list --available` reads. */
-export async function aptIndexes(plan: AptPlan, ctx: AptContext): Promise<{ keyringSha256: string; suites: Array<{ suite: string; sha256: string; pkgs: Map<string, AptPackage[]> }> }> {
+/** The signed entries of every suite's Packages index: InRelease verified, nothing parsed yet. */
+async function signedIndexes(plan: AptPlan, ctx: AptContext) {
   const where = `profile ${ctx.profileId}: ${plan.field}`;
   const keyring = await loadKeyring(plan.src.keyring, { profileId: ctx.profileId, field: `${plan.field}.keyring`, cacheDir: ctx.cacheDir });
   const ictx = { cacheDir: ctx.cacheDir, offline: ctx.offline, where, ...(ctx.refresh ? { refresh: true } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}) };
-  const suites = [];
+  const suites: Array<{ suite: string; ref: AptRef; index: PackagesIndex }> = [];
   for (const suite of plan.suites) {
     const ref: AptRef = { url: suiteUrl(plan, suite), suite, component: plan.src.component, debArch: DEBIAN_ARCH[ctx.arch ?? 'x86_64'], keyring: keyring.path };
-    const index = await aptPackagesIndex(ref, ictx);
-    suites.push({ suite, sha256: index.entry.sha256, pkgs: aptPackages(await aptStanzas(ref, index, ictx)) });
+    suites.push({ suite, ref, index: await aptPackagesIndex(ref, ictx) });
   }
-  return { keyringSha256: keyring.sha256, suites };
+  return {
+    keyringSha256: keyring.sha256,
+    sha256s: suites.map((x) => x.index.entry.sha256),
+    /** Each suite's packages, read from the index (downloaded once per sha256). */
+    packages: async () => {
+      const out = [];
+      for (const { suite, ref, index } of suites) out.push({ suite, sha256: index.entry.sha256, pkgs: aptPackages(await aptStanzas(ref, index, ictx)) });
+      return out;
+    },
+  };
+}
+
+/** The indexes of every suite of the plan, verified; also what `kernels list --available` reads. */
+export async function aptIndexes(plan: AptPlan, ctx: AptContext): Promise<{ keyringSha256: string; suites: Array<{ suite: string; sha256: string; pkgs: Map<string, AptPackage[]> }> }> {
+  const signed = await signedIndexes(plan, ctx);
+  return { keyringSha256: signed.keyringSha256, suites: await signed.packages() };
 }
 
 /** Every version of the profile's package the suites carry, newest first, with the suite that has it. */
@@ -155,11 +169,14 @@ export async function modulesMissing(parts: KernelParts): Promise<string[]> {
 
 export async function resolveApt(plan: AptPlan, ctx: AptContext): Promise<ResolvedKernel> {
   const arch = ctx.arch ?? 'x86_64';
-  const { keyringSha256, suites } = await aptIndexes(plan, ctx);
-  const key = aptResolutionKey(plan, keyringSha256, suites.map((s) => s.sha256), arch);
+  // the key needs only the signed index digests: a remembered resolution parses no index
+  const signed = await signedIndexes(plan, ctx);
+  const { keyringSha256 } = signed;
+  const key = aptResolutionKey(plan, keyringSha256, signed.sha256s, arch);
   const resolutionFile = join(ctx.cacheDir, 'apt', 'resolutions', `${key}.json`);
   const known = await remembered(resolutionFile, ctx.cacheDir);
   if (known) return known;
+  const suites = await signed.packages();
 
   const pick = pickAcross(suites, plan.src, plan.abiFallback);
   if (!pick) throw missingPackage(plan, ctx, suites);
