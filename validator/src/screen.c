@@ -471,17 +471,22 @@ static void check_program(struct json *j, const struct scr_obj *o, const struct 
 		const struct scr_relo *r = &o->relos[i];
 		char spec[256];
 		uint64_t val = 0;
-		const struct btf *cand;
-		int err, rc;
+		const struct btf *cand, *cands[65];
+		int err, rc, n_cands;
 
 		if (r->func < 0 || !p->reach[r->func])
 			continue;
 		total++;
 		existence += relo_is_existence(r->kind);
 		rc = scr_core_relo(o, r, t->vmlinux, (struct btf **)t->mods, t->n_mods_ok, cache, &val, spec, sizeof(spec), &err);
-		cand = scr_core_cand_btf(cache, r);
-		for (int m = 0; cand && m < t->n_mods_ok; m++)
-			used_mod[m] |= t->mods[m] == cand;
+		n_cands = scr_core_cand_btfs(cache, r, cands, 65);
+		cand = NULL;
+		for (int c = 0; c < n_cands; c++)
+			for (int m = 0; m < t->n_mods_ok; m++)
+				if (t->mods[m] == cands[c]) {
+					used_mod[m] = true;
+					cand = cand ? cand : cands[c];
+				}
 		if (rc == 0 && !(relo_is_existence(r->kind) && val == 0)) {
 			resolved++;
 			continue;

@@ -81,8 +81,8 @@ void scr_core_prefetch(const struct scr_obj *o, const struct btf *vmlinux, struc
  * load fails only if the verifier reaches it), -1 error (libbpf fails the whole load). */
 /* The essential name (no ___flavour) of the type a relocation looks up in the kernel, its length; 0 when none. */
 size_t scr_core_local_name(const struct scr_obj *o, const struct scr_relo *r, const char **name);
-/* The BTF the relocation's candidates came from (vmlinux, a module), NULL when it has none. */
-const struct btf *scr_core_cand_btf(const struct scr_core_cache *c, const struct scr_relo *r);
+/* The BTFs (vmlinux, modules) the relocation's candidates came from, each once, in candidate order: at most max. */
+int scr_core_cand_btfs(const struct scr_core_cache *c, const struct scr_relo *r, const struct btf **out, int max);
 int scr_core_relo(const struct scr_obj *o, const struct scr_relo *r, const struct btf *vmlinux,
 		  struct btf **mods, int n_mods, struct scr_core_cache *c, uint64_t *new_val,
 		  char *spec, size_t spec_sz, int *err);

@@ -219,15 +219,24 @@ size_t scr_core_local_name(const struct scr_obj *o, const struct scr_relo *r, co
 	return *name && **name ? bpf_core_essential_name_len(*name) : 0;
 }
 
-const struct btf *scr_core_cand_btf(const struct scr_core_cache *c, const struct scr_relo *r)
+int scr_core_cand_btfs(const struct scr_core_cache *c, const struct scr_relo *r, const struct btf **out, int max)
 {
 	const struct bpf_core_relo *rec = r->rec;
 	const struct bpf_core_cand_list *cl;
+	int n = 0;
 
 	if (rec->kind == BPF_CORE_TYPE_ID_LOCAL || rec->type_id >= (__u32)c->n)
-		return NULL;
+		return 0;
 	cl = c->cands[rec->type_id];
-	return cl && cl->len ? cl->cands[0].btf : NULL;
+	for (int i = 0; cl && i < cl->len; i++) {
+		bool seen = false;
+
+		for (int k = 0; k < n && !seen; k++)
+			seen = out[k] == cl->cands[i].btf;
+		if (!seen && n < max)
+			out[n++] = cl->cands[i].btf;
+	}
+	return n;
 }
 
 int scr_core_relo(const struct scr_obj *o, const struct scr_relo *r, const struct btf *vmlinux,

@@ -187,6 +187,10 @@ test('CO-RE against an unloaded module\'s types is unknown, not the fail or pass
   assert.ok(r.programs[0]!.evidence.some((e) => e.check === 'core' && e.module === 'md_mod'));
   const resolved = predictTarget(obj(), target(prog({ core: { unresolved: [], total: 1, resolved: 1, existence_checks: 0, modules: ['md_mod'] } })), DEFAULT_POLICY, boot);
   assert.equal(resolved.prediction, 'unknown');
+  // candidates from a loaded module and an unloaded one: the boot sees only some of them
+  const mixed = predictTarget(obj(), target(prog({ core: { unresolved: [], total: 1, resolved: 1, existence_checks: 0, modules: ['veth', 'md_mod', 'raid0'] } })), DEFAULT_POLICY, boot);
+  assert.equal(mixed.prediction, 'unknown');
+  assert.match(mixed.reason, /lives in modules md_mod, raid0, which are loaded only where something loads them/);
   assert.equal(predictTarget(obj(), target(prog({ core: { unresolved: [err], total: 1, resolved: 0, existence_checks: 0, modules: ['md_mod'] } })), DEFAULT_POLICY, new Set(['md_mod'])).classification_code, 'CORE_RELOCATION_FAILURE', 'a loaded module\'s types decide');
 });
 

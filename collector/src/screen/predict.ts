@@ -65,9 +65,11 @@ export type BootModules = ReadonlySet<string> | null;
 
 const unloaded = (m: string | undefined, boot: BootModules): m is string => m !== undefined && !boot?.has(m);
 
-export function moduleReason(what: string, module: string, boot: BootModules): string {
-  const loads = boot ? (boot.size ? `the boot loads only ${[...boot].join(', ')}` : 'the boot loads no module') : 'whether it is loaded is not known here';
-  return `${what} lives in module ${module}, which is loaded only where something loads it (${loads})`;
+export function moduleReason(what: string, module: string | string[], boot: BootModules): string {
+  const ms = typeof module === 'string' ? [module] : module;
+  const one = ms.length === 1;
+  const loads = boot ? (boot.size ? `the boot loads only ${[...boot].join(', ')}` : 'the boot loads no module') : `whether ${one ? 'it is' : 'they are'} loaded is not known here`;
+  return `${what} lives in module${one ? '' : 's'} ${ms.join(', ')}, which ${one ? 'is' : 'are'} loaded only where something loads ${one ? 'it' : 'them'} (${loads})`;
 }
 
 const withModule = (e: ScreenEvidence, m: string | undefined): ScreenEvidence => (m ? { ...e, detail: `${e.detail} in module ${m}`, module: m } : e);
@@ -133,7 +135,8 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   const falseHere = new Set(p.core.unresolved.filter((u) => u.outcome === 'absent').map((u) => access(u.spec)));
   // types only a module has: what libbpf computes depends on whether the module is loaded
   const coreModules = new Set([...(p.core.modules ?? []), ...p.core.unresolved.flatMap((u) => (u.module ? [u.module] : []))]);
-  for (const m of coreModules) if (unloaded(m, boot)) unknowns.push(moduleReason('a type CO-RE relocates against', m, boot));
+  const coreUnloaded = [...coreModules].filter((m) => unloaded(m, boot));
+  if (coreUnloaded.length) unknowns.push(moduleReason('a type CO-RE relocates against', coreUnloaded, boot));
   for (const u of p.core.unresolved) {
     const guarded = u.outcome === 'poisoned' && falseHere.has(access(u.spec));
     ev.push(withModule({ check: 'core', status: u.outcome, detail: `${u.spec} in ${u.function} insn ${u.insn}${guarded ? ': an existence test of the same access is false here' : ''}` }, u.module));
