@@ -108,7 +108,7 @@ async function bootModules(kernel: ResolvedKernel): Promise<string[] | null> {
  * A matrix kernel for the screen: its BTF, config, System.map when the package's copy was kept (a real one), and its
  * module index (built once per image; validatorPath runs `screen-modules`) with the modules the boot loads.
  */
-export async function screenKernelFromCache(id: string, kernel: ResolvedKernel, cacheDir: string, opts: { validatorPath?: string } = {}): Promise<ScreenKernel> {
+export async function screenKernelFromCache(id: string, kernel: ResolvedKernel, cacheDir: string, opts: { validatorPath?: string; onProgress?: (m: string) => void } = {}): Promise<ScreenKernel> {
   const btf = await kernelBtf(kernel, cacheDir);
   const maps = [kernel.modulesDir && join(kernel.modulesDir, 'System.map'), join(dirname(kernel.imagePath), 'System.map')].filter((p): p is string => !!p);
   let moduleIndex: KernelModuleIndex | null = null;
@@ -117,7 +117,7 @@ export async function screenKernelFromCache(id: string, kernel: ResolvedKernel, 
   else if (!kernel.modulesDir || !existsSync(kernel.modulesDir)) moduleIndexMissing = 'the kernel ships no modules directory';
   else {
     try {
-      moduleIndex = await kernelModuleIndex(kernel, btf.path, cacheDir, opts.validatorPath ?? (await locateValidator()).path);
+      moduleIndex = await kernelModuleIndex(kernel, btf.path, cacheDir, opts.validatorPath ?? (await locateValidator()).path, opts.onProgress);
     } catch (e) {
       if (!(e instanceof BpfcompatError)) throw e;
       moduleIndexMissing = e.message;

@@ -98,9 +98,10 @@ function invert(lines: Array<{ module: string; names: string[] }>): Record<strin
   return out;
 }
 
-async function buildIndex(kernel: ResolvedKernel, vmlinuxBtf: string, dir: string, validatorPath: string): Promise<ModuleIndex> {
+async function buildIndex(kernel: ResolvedKernel, vmlinuxBtf: string, dir: string, validatorPath: string, onProgress?: (m: string) => void): Promise<ModuleIndex> {
   const files = await moduleFiles(kernel.modulesDir!);
   const names = [...files.keys()].sort();
+  onProgress?.(`indexing the BTF of ${names.length} modules of ${kernel.release} (once per kernel)`);
   const extracted = await eachLimited(names, 4, (n) => extractModuleBtf(n, files.get(n)!, dir));
   const modules: ModuleIndex['modules'] = {};
   names.forEach((n, i) => (modules[n] = extracted[i]!));
@@ -148,7 +149,7 @@ async function readIndex(path: string): Promise<ModuleIndex | null> {
  * <cache>/screen/modules/<imageSha256>/index.json. index.json is written last and atomically: a directory without it
  * is an interrupted build and is built again; two screens building at once write the same bytes.
  */
-export function kernelModuleIndex(kernel: ResolvedKernel, vmlinuxBtf: string, cacheDir: string, validatorPath: string): Promise<KernelModuleIndex> {
+export function kernelModuleIndex(kernel: ResolvedKernel, vmlinuxBtf: string, cacheDir: string, validatorPath: string, onProgress?: (m: string) => void): Promise<KernelModuleIndex> {
   const dir = moduleIndexDir(cacheDir, kernel.imageSha256);
   const indexPath = join(dir, 'index.json');
   const hit = loaded.get(indexPath);
@@ -159,7 +160,7 @@ export function kernelModuleIndex(kernel: ResolvedKernel, vmlinuxBtf: string, ca
     let index = await readIndex(indexPath);
     if (!index) {
       if (!kernel.modulesDir || !existsSync(kernel.modulesDir)) throw new BpfcompatError('KERNEL_RESOLVE', `kernel ${kernel.release}: no modules directory to index`, { hint: 're-resolve the kernel (bpfcompat kernels fetch)' });
-      index = await buildIndex(kernel, vmlinuxBtf, dir, validatorPath);
+      index = await buildIndex(kernel, vmlinuxBtf, dir, validatorPath, onProgress);
       await writeFileAtomic(indexPath, JSON.stringify(index));
     }
     const k = { dir, index };
