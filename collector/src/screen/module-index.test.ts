@@ -11,6 +11,7 @@ import { loadMatrix } from '../config/matrix.ts';
 import { cacheRoot } from '../infra/xdg.ts';
 import { resolveKernel } from '../kernels/resolve.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
+import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { locateValidator } from '../validation/validator-binary.ts';
 import { kernelBtf } from './btf-source.ts';
 import { kernelModuleIndex, ModuleIndex, moduleBtfPath } from './module-index.ts';
@@ -26,7 +27,8 @@ async function debianKernel(id: string): Promise<ResolvedKernel> {
   return resolveKernel(profile, { offline: true });
 }
 
-/** A kernel whose modules directory holds md-mod and veth (real), nobtf (veth without .BTF) and broken (not xz). */
+/** A kernel whose modules directory holds md-mod and veth (real), nobtf (veth without .BTF), badbtf (veth whose .BTF
+ *  is not BTF) and broken (not xz). */
 async function smallKernel(): Promise<{ kernel: ResolvedKernel; vmlinux: string }> {
   const real = await debianKernel('debian-13-backports');
   const modulesDir = join(dir, 'modules');
@@ -37,6 +39,8 @@ async function smallKernel(): Promise<{ kernel: ResolvedKernel; vmlinux: string 
   const veth = join(dir, 'veth.ko');
   writeFileSync(veth, execFileSync('xz', ['-dc', join(real.modulesDir!, 'kernel/drivers/net/veth.ko.xz')]));
   execFileSync('llvm-objcopy', ['--remove-section=.BTF', veth, join(modulesDir, 'kernel/drivers/net/nobtf.ko')]);
+  writeFileSync(join(dir, 'garbage'), Buffer.alloc(64, 7));
+  execFileSync('llvm-objcopy', [`--update-section=.BTF=${join(dir, 'garbage')}`, veth, join(modulesDir, 'kernel/drivers/net/badbtf.ko')]);
   writeFileSync(join(modulesDir, 'kernel/drivers/net/broken.ko.xz'), 'not xz at all');
   const vmlinux = (await kernelBtf(real, cacheRoot())).path!;
   // no modules.dep: the index walks the directory, as for a kernel installed without depmod
@@ -51,11 +55,12 @@ test('the index maps what each module adds to vmlinux to the module, keeps each 
   assert.equal(a, b, 'concurrent requests share one build');
   const { dir: idxDir, index } = await a;
   assert.equal(idxDir, join(cache, 'screen', 'modules', 'a'.repeat(64)));
-  assert.deepEqual(Object.keys(index.modules).sort(), ['broken', 'md_mod', 'nobtf', 'veth']);
+  assert.deepEqual(Object.keys(index.modules).sort(), ['badbtf', 'broken', 'md_mod', 'nobtf', 'veth']);
   assert.deepEqual(index.modules.md_mod, { btf: 'md_mod.btf' });
   assert.equal(readFileSync(moduleBtfPath(idxDir, 'md_mod')).readUInt16LE(0), 0xeb9f, 'the split BTF is kept as raw BTF');
   assert.match((index.modules.nobtf as { missing: string }).missing, /nobtf\.ko: no \.BTF section/);
   assert.match((index.modules.broken as { missing: string }).missing, /broken\.ko\.xz/);
+  assert.match((index.modules.badbtf as { missing: string }).missing, /badbtf\.btf: its BTF does not parse on top of vmlinux/);
   assert.deepEqual(index.funcs.md_flush_request, ['md_mod']);
   assert.deepEqual(index.funcs.veth_xmit, ['veth']);
   assert.deepEqual(index.types.mddev, ['md_mod']);
@@ -68,6 +73,16 @@ test('the index maps what each module adds to vmlinux to the module, keeps each 
   assert.deepEqual(onDisk, index);
   assert.ok(existsSync(moduleBtfPath(idxDir, 'veth')));
   assert.ok(!existsSync(moduleBtfPath(idxDir, 'nobtf')));
+});
+
+test('an index that cannot be built is an error naming its directory, and nothing is left that a later screen would trust', async () => {
+  const { kernel, vmlinux } = await smallKernel();
+  const cache = join(dir, 'cache-bad');
+  const k = { ...kernel, imageSha256: 'b'.repeat(64) };
+  await assert.rejects(kernelModuleIndex(k, vmlinux, cache, '/bin/false'), (e: Error) => e instanceof BpfcompatError && /screen\/modules\/b{64}: indexing module BTF failed/.test(e.message) && !e.message.includes('\n'));
+  assert.ok(!existsSync(join(cache, 'screen', 'modules', 'b'.repeat(64), 'index.json')));
+  const { index } = await kernelModuleIndex(k, vmlinux, cache, (await locateValidator()).path);
+  assert.deepEqual(index.funcs.md_flush_request, ['md_mod'], 'built on the next request');
 });
 
 const facts = (over: Partial<ObjectFacts>): ObjectFacts => ({
