@@ -180,6 +180,18 @@ static void json_kv_module(struct json *j, const struct target *t, const struct 
 		json_kv_str(j, "module", m);
 }
 
+/* A type by name and kind in the modules' split BTF alone; which module in *where. */
+static int find_module_type(const struct target *t, const char *name, int kind, const struct btf **where)
+{
+	int id = -1;
+
+	for (int i = 0; id <= 0 && i < t->n_mods_ok; i++) {
+		id = btf__find_by_name_kind(t->mods[i], name, kind);
+		*where = t->mods[i];
+	}
+	return id;
+}
+
 /* A type by name and kind in vmlinux, else in the modules' split BTF; which BTF in *where. */
 static int find_kernel_type(const struct target *t, const char *name, int kind, const struct btf **where)
 {
@@ -360,7 +372,7 @@ static void check_attach(struct json *j, const struct scr_prog *p, const struct 
 	const char *target = p->attach_target, *colon;
 	char name[512];
 	const char *how = NULL, *status = "unchecked";
-	const struct btf *where = NULL;
+	const struct btf *where = NULL, *found = NULL;
 	int kind = BTF_KIND_FUNC;
 
 	json_key(j, "attach");
@@ -398,17 +410,20 @@ static void check_attach(struct json *j, const struct scr_prog *p, const struct 
 		if (t->have_sysmap) {
 			status = nameset_get(&t->sysmap, name) ? "present" : "missing";
 			/* System.map is vmlinux's alone: a module's function is known by its BTF FUNC */
-			if (!strcmp(status, "missing") && find_kernel_type(t, name, BTF_KIND_FUNC, &where) > 0) {
+			if (!strcmp(status, "missing") && find_module_type(t, name, BTF_KIND_FUNC, &where) > 0) {
 				how = "btf_func";
 				status = "present";
+				found = where;
 			}
 		} else if (find_kernel_type(t, name, BTF_KIND_FUNC, &where) > 0) {
 			/* without System.map a BTF FUNC still proves the function exists; its absence proves nothing */
 			how = "btf_func";
 			status = "present";
+			found = where;
 		}
 	} else if (how) {
 		status = find_kernel_type(t, name, kind, &where) > 0 ? "present" : "missing";
+		found = strcmp(status, "missing") ? where : NULL;
 	}
 	json_obj_begin(j);
 	json_kv_str(j, "kind", p->attach_kind);
@@ -416,8 +431,8 @@ static void check_attach(struct json *j, const struct scr_prog *p, const struct 
 	json_kv_str(j, "looked_up", how ? name : "");
 	json_kv_str(j, "how", how ? how : "none");
 	json_kv_str(j, "status", status);
-	if (where && strcmp(status, "missing"))
-		json_kv_module(j, t, where);
+	if (found)
+		json_kv_module(j, t, found);
 	json_obj_end(j);
 }
 

@@ -85,6 +85,29 @@ test('an index that cannot be built is an error naming its directory, and nothin
   assert.deepEqual(index.funcs.md_flush_request, ['md_mod'], 'built on the next request');
 });
 
+test('the validator finds a target, and CO-RE candidates, in the split BTF it is given, and names the module', async () => {
+  const { kernel, vmlinux } = await smallKernel();
+  const validator = (await locateValidator()).path;
+  const { dir: idxDir } = await kernelModuleIndex({ ...kernel, imageSha256: 'c'.repeat(64) }, vmlinux, join(dir, 'cache-facts'), validator);
+  const run = (object: string, modules: string[]) => {
+    const out = execFileSync(validator, ['screen', '--object', join(ROOT, 'validator/build/testdata', object), '--btf', vmlinux, ...modules.flatMap((m) => ['--module-btf', moduleBtfPath(idxDir, m)])], { encoding: 'utf8' });
+    const [obj, target] = out.trim().split('\n').map((l) => JSON.parse(l));
+    return { obj, program: target.programs[0] };
+  };
+  const alone = run('module_loaded.bpf.o', []);
+  assert.equal(alone.program.attach.status, 'missing');
+  assert.equal(alone.obj.programs[0].attach_target, 'veth_xmit');
+  const withVeth = run('module_loaded.bpf.o', ['md_mod', 'veth']);
+  assert.equal(withVeth.program.attach.status, 'present');
+  assert.equal(withVeth.program.attach.module, moduleBtfPath(idxDir, 'veth'));
+  const core = run('module_unloaded.bpf.o', ['veth', 'md_mod']);
+  assert.deepEqual(core.obj.core_types, ['mddev']);
+  assert.equal(core.program.attach.module, moduleBtfPath(idxDir, 'md_mod'));
+  assert.deepEqual(core.program.core.modules, [moduleBtfPath(idxDir, 'md_mod')]);
+  assert.deepEqual(core.program.core.unresolved, []);
+  assert.equal(run('module_unloaded.bpf.o', []).program.core.unresolved[0].outcome, 'poisoned', 'without md_mod, struct mddev has no candidate');
+});
+
 const facts = (over: Partial<ObjectFacts>): ObjectFacts => ({
   kind: 'object', path: 'x.bpf.o', has_btf: true, has_btf_ext: true, has_core: false, core_relos: 0, license: 'GPL', programs: [], maps: [], externs: [], ...over,
 });
