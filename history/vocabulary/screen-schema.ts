@@ -15,6 +15,8 @@ export const ScreenEvidence = z.object({
   check: z.enum(['btf', 'core', 'helper', 'kfunc', 'ksym', 'kconfig', 'attach_target', 'map_type', 'prog_type', 'attach_type', 'license', 'verifier']),
   status: z.enum(['ok', 'missing', 'incompatible', 'poisoned', 'absent', 'error', 'unchecked', 'undecidable']),
   detail: z.string(),
+  /** the kernel module the name was found in (absent: vmlinux) */
+  module: z.string().optional(),
 });
 export type ScreenEvidence = z.infer<typeof ScreenEvidence>;
 
@@ -36,6 +38,10 @@ export const ScreenTarget = z.object({
     image_sha256: z.string().nullable(),
     btf_path: z.string().nullable(),
     btf_sha256: z.string().nullable(),
+    /** the modules whose split BTF was screened with vmlinux's: those holding a name this object looks up */
+    modules: z.array(z.string()).optional(),
+    /** the modules the boot loads into its guest on this kernel (absent: not a matrix kernel) */
+    boot_modules: z.array(z.string()).optional(),
   }),
   prediction: Prediction,
   classification_code: z.enum(CLASSIFICATION_CODES).nullable(),

@@ -172,6 +172,8 @@ int main(int argc, char **argv)
 	/* host-side mode: no kernel is touched, facts about an object against kernels' BTF (screen.c) */
 	if (argc > 1 && strcmp(argv[1], "screen") == 0)
 		return screen_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "screen-modules") == 0)
+		return screen_modules_main(argc - 1, argv + 1);
 	if (parse_args(argc, argv, &opts) != 0)
 		return 1;
 	liblog_install();

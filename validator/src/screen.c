@@ -107,6 +107,7 @@ struct target {
 	int n_mods;
 	struct btf *vmlinux;
 	struct btf *mods[64];
+	const char *mod_paths_ok[64];
 	int n_mods_ok;
 	char *btf_error;
 	struct nameset sysmap, config;
@@ -160,6 +161,35 @@ static int enum_has(const struct btf *btf, const struct kenum *e, long long val)
 	if (e->id <= 0)
 		return -1;
 	return enum_name(btf, e, val) != NULL && val <= e->max;
+}
+
+/* The module path of a BTF the lookup found a name in, NULL for vmlinux. */
+static const char *module_path(const struct target *t, const struct btf *where)
+{
+	for (int i = 0; i < t->n_mods_ok; i++)
+		if (t->mods[i] == where)
+			return t->mod_paths_ok[i];
+	return NULL;
+}
+
+static void json_kv_module(struct json *j, const struct target *t, const struct btf *where)
+{
+	const char *m = module_path(t, where);
+
+	if (m)
+		json_kv_str(j, "module", m);
+}
+
+/* A type by name and kind in the modules' split BTF alone; which module in *where. */
+static int find_module_type(const struct target *t, const char *name, int kind, const struct btf **where)
+{
+	int id = -1;
+
+	for (int i = 0; id <= 0 && i < t->n_mods_ok; i++) {
+		id = btf__find_by_name_kind(t->mods[i], name, kind);
+		*where = t->mods[i];
+	}
+	return id;
 }
 
 /* A type by name and kind in vmlinux, else in the modules' split BTF; which BTF in *where. */
@@ -220,6 +250,11 @@ static void write_object(struct json *j, const struct scr_obj *o)
 			json_str(j, p->attach_kind);
 		else
 			json_null(j);
+		json_key(j, "attach_target");
+		if (p->attach_target)
+			json_str(j, p->attach_target);
+		else
+			json_null(j);
 		json_key(j, "functions");
 		json_arr_begin(j);
 		for (int f = 0; f < o->n_funcs; f++)
@@ -255,6 +290,22 @@ static void write_object(struct json *j, const struct scr_obj *o)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+	/* the kernel type names CO-RE looks up (essential names, once each): where vmlinux lacks one, modules are next */
+	json_key(j, "core_types");
+	json_arr_begin(j);
+	for (int i = 0; i < o->n_relos; i++) {
+		const char *name, *other;
+		size_t len = scr_core_local_name(o, &o->relos[i], &name), olen;
+		bool dup = false;
+
+		for (int k = 0; len && k < i && !dup; k++) {
+			olen = scr_core_local_name(o, &o->relos[k], &other);
+			dup = olen == len && !strncmp(name, other, len);
+		}
+		if (len && !dup)
+			json_strn(j, name, len);
+	}
+	json_arr_end(j);
 	json_obj_end(j);
 	fputc('\n', j->f);
 }
@@ -264,7 +315,7 @@ static void write_object(struct json *j, const struct scr_obj *o)
 static void check_extern(struct json *j, const struct scr_obj *o, const struct scr_extern *e, const struct target *t)
 {
 	const char *status = "present";
-	const struct btf *where;
+	const struct btf *where = NULL;
 	int id;
 
 	json_obj_begin(j);
@@ -311,6 +362,8 @@ static void check_extern(struct json *j, const struct scr_obj *o, const struct s
 		break;
 	}
 	json_kv_str(j, "status", status);
+	if (where && strcmp(status, "missing"))
+		json_kv_module(j, t, where);
 	json_obj_end(j);
 }
 
@@ -319,7 +372,7 @@ static void check_attach(struct json *j, const struct scr_prog *p, const struct 
 	const char *target = p->attach_target, *colon;
 	char name[512];
 	const char *how = NULL, *status = "unchecked";
-	const struct btf *where;
+	const struct btf *where = NULL, *found = NULL;
 	int kind = BTF_KIND_FUNC;
 
 	json_key(j, "attach");
@@ -356,13 +409,21 @@ static void check_attach(struct json *j, const struct scr_prog *p, const struct 
 	if (how && !strcmp(how, "system_map")) {
 		if (t->have_sysmap) {
 			status = nameset_get(&t->sysmap, name) ? "present" : "missing";
+			/* System.map is vmlinux's alone: a module's function is known by its BTF FUNC */
+			if (!strcmp(status, "missing") && find_module_type(t, name, BTF_KIND_FUNC, &where) > 0) {
+				how = "btf_func";
+				status = "present";
+				found = where;
+			}
 		} else if (find_kernel_type(t, name, BTF_KIND_FUNC, &where) > 0) {
 			/* without System.map a BTF FUNC still proves the function exists; its absence proves nothing */
 			how = "btf_func";
 			status = "present";
+			found = where;
 		}
 	} else if (how) {
 		status = find_kernel_type(t, name, kind, &where) > 0 ? "present" : "missing";
+		found = strcmp(status, "missing") ? where : NULL;
 	}
 	json_obj_begin(j);
 	json_kv_str(j, "kind", p->attach_kind);
@@ -370,6 +431,8 @@ static void check_attach(struct json *j, const struct scr_prog *p, const struct 
 	json_kv_str(j, "looked_up", how ? name : "");
 	json_kv_str(j, "how", how ? how : "none");
 	json_kv_str(j, "status", status);
+	if (found)
+		json_kv_module(j, t, found);
 	json_obj_end(j);
 }
 
@@ -378,6 +441,7 @@ static void check_program(struct json *j, const struct scr_obj *o, const struct 
 			  struct scr_core_cache *cache)
 {
 	int resolved = 0, total = 0, existence = 0;
+	bool used_mod[64] = { false };
 
 	json_obj_begin(j);
 	json_kv_str(j, "name", p->name);
@@ -422,13 +486,22 @@ static void check_program(struct json *j, const struct scr_obj *o, const struct 
 		const struct scr_relo *r = &o->relos[i];
 		char spec[256];
 		uint64_t val = 0;
-		int err, rc;
+		const struct btf *cand, *cands[65];
+		int err, rc, n_cands;
 
 		if (r->func < 0 || !p->reach[r->func])
 			continue;
 		total++;
 		existence += relo_is_existence(r->kind);
 		rc = scr_core_relo(o, r, t->vmlinux, (struct btf **)t->mods, t->n_mods_ok, cache, &val, spec, sizeof(spec), &err);
+		n_cands = scr_core_cand_btfs(cache, r, cands, 65);
+		cand = NULL;
+		for (int c = 0; c < n_cands; c++)
+			for (int m = 0; m < t->n_mods_ok; m++)
+				if (t->mods[m] == cands[c]) {
+					used_mod[m] = true;
+					cand = cand ? cand : cands[c];
+				}
 		if (rc == 0 && !(relo_is_existence(r->kind) && val == 0)) {
 			resolved++;
 			continue;
@@ -441,8 +514,17 @@ static void check_program(struct json *j, const struct scr_obj *o, const struct 
 		json_kv_int(j, "insn", r->insn);
 		if (rc < 0)
 			json_kv_int(j, "errno", -err);
+		if (cand)
+			json_kv_module(j, t, cand);
 		json_obj_end(j);
 	}
+	json_arr_end(j);
+	/* modules whose types the program's relocations were computed against (resolved or not) */
+	json_key(j, "modules");
+	json_arr_begin(j);
+	for (int m = 0; m < t->n_mods_ok; m++)
+		if (used_mod[m])
+			json_str(j, t->mod_paths_ok[m]);
 	json_arr_end(j);
 	json_kv_int(j, "total", total);
 	json_kv_int(j, "resolved", resolved);
@@ -503,6 +585,7 @@ static void screen_target(struct json *j, const struct scr_obj *o, struct target
 		json_obj_begin(j);
 		json_kv_str(j, "path", t->mod_paths[i]);
 		if (m) {
+			t->mod_paths_ok[t->n_mods_ok] = t->mod_paths[i];
 			t->mods[t->n_mods_ok++] = m;
 			json_kv_str(j, "status", "ok");
 		} else {

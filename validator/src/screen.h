@@ -79,11 +79,18 @@ void scr_core_cache_free(struct scr_core_cache *c);
 void scr_core_prefetch(const struct scr_obj *o, const struct btf *vmlinux, struct scr_core_cache *c);
 /* Outcome of one relocation against the target: 0 resolved, 1 poisoned (libbpf poisons the instruction and the
  * load fails only if the verifier reaches it), -1 error (libbpf fails the whole load). */
+/* The essential name (no ___flavour) of the type a relocation looks up in the kernel, its length; 0 when none. */
+size_t scr_core_local_name(const struct scr_obj *o, const struct scr_relo *r, const char **name);
+/* The BTFs (vmlinux, modules) the relocation's candidates came from, each once, in candidate order: at most max. */
+int scr_core_cand_btfs(const struct scr_core_cache *c, const struct scr_relo *r, const struct btf **out, int max);
 int scr_core_relo(const struct scr_obj *o, const struct scr_relo *r, const struct btf *vmlinux,
 		  struct btf **mods, int n_mods, struct scr_core_cache *c, uint64_t *new_val,
 		  char *spec, size_t spec_sz, int *err);
 
 /* screen.c */
 int screen_main(int argc, char **argv);
+
+/* screen_modules.c: the names each module's split BTF adds to vmlinux */
+int screen_modules_main(int argc, char **argv);
 
 #endif

@@ -94,8 +94,10 @@ static struct bpf_core_cand_list *find_cands(const struct btf *local, __u32 loca
 	len = bpf_core_essential_name_len(name);
 	cands = calloc(1, sizeof(*cands));
 	*err = bpf_core_add_cands(&local_cand, len, vmlinux, "vmlinux", 1, cands);
-	for (int i = 0; !*err && !cands->len && i < n_mods; i++)
-		*err = bpf_core_add_cands(&local_cand, len, mods[i], "module", btf__type_cnt(vmlinux), cands);
+	/* nothing in vmlinux: libbpf adds the candidates of every loaded module (bpf_core_find_cands) */
+	if (!*err && !cands->len)
+		for (int i = 0; !*err && i < n_mods; i++)
+			*err = bpf_core_add_cands(&local_cand, len, mods[i], "module", btf__type_cnt(vmlinux), cands);
 	if (*err) {
 		bpf_core_free_cands(cands);
 		return NULL;
@@ -206,6 +208,35 @@ void scr_core_prefetch(const struct scr_obj *o, const struct btf *vmlinux, struc
 	free(slots);
 	free(names);
 	free(want);
+}
+
+size_t scr_core_local_name(const struct scr_obj *o, const struct scr_relo *r, const char **name)
+{
+	const struct bpf_core_relo *rec = r->rec;
+	const struct btf_type *t = rec->kind == BPF_CORE_TYPE_ID_LOCAL ? NULL : btf__type_by_id(o->btf, rec->type_id);
+
+	*name = t ? btf__name_by_offset(o->btf, t->name_off) : NULL;
+	return *name && **name ? bpf_core_essential_name_len(*name) : 0;
+}
+
+int scr_core_cand_btfs(const struct scr_core_cache *c, const struct scr_relo *r, const struct btf **out, int max)
+{
+	const struct bpf_core_relo *rec = r->rec;
+	const struct bpf_core_cand_list *cl;
+	int n = 0;
+
+	if (rec->kind == BPF_CORE_TYPE_ID_LOCAL || rec->type_id >= (__u32)c->n)
+		return 0;
+	cl = c->cands[rec->type_id];
+	for (int i = 0; cl && i < cl->len; i++) {
+		bool seen = false;
+
+		for (int k = 0; k < n && !seen; k++)
+			seen = out[k] == cl->cands[i].btf;
+		if (!seen && n < max)
+			out[n++] = cl->cands[i].btf;
+	}
+	return n;
 }
 
 int scr_core_relo(const struct scr_obj *o, const struct scr_relo *r, const struct btf *vmlinux,

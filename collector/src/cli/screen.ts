@@ -81,8 +81,9 @@ export const screenVerb: Verb = {
           kernels.push({ id: p.id, release: null, imageSha256: null, btfPath: null, btfSha256: null, btfMissing: `profile ${p.id} runs in the ${p.image ? 'image' : 'ssh'} lane: its kernel is not in the catalog`, systemMapPath: null, configPath: null, modulesBtf: [] });
           continue;
         }
-        const k = await resolveKernel(p, { cacheDir, offline: values.offline === true, onProgress: (m) => process.stderr.write(`bpfcompat: ${m}\n`) });
-        kernels.push(await screenKernelFromCache(p.id, k, cacheDir));
+        const onProgress = (m: string) => process.stderr.write(`bpfcompat: ${m}\n`);
+        const k = await resolveKernel(p, { cacheDir, offline: values.offline === true, onProgress });
+        kernels.push(await screenKernelFromCache(p.id, k, cacheDir, { validatorPath: validator.path, onProgress }));
       }
       source = { kind: 'matrix' as const, path: matrixPath, name: matrix.name };
     } else {

@@ -17,7 +17,7 @@ export async function screenBeforeBoot(o: { matrix: Matrix; matrixPath: string; 
   const kernels: ScreenKernel[] = [];
   for (const p of o.matrix.profiles) {
     if (!p.kernel) continue;
-    kernels.push(await screenKernelFromCache(p.id, await resolveKernel(p, { cacheDir, offline: o.offline }), cacheDir));
+    kernels.push(await screenKernelFromCache(p.id, await resolveKernel(p, { cacheDir, offline: o.offline }), cacheDir, { validatorPath: o.validator.path }));
   }
   const screen = await runScreen({
     artifact: { path: o.artifact.path, sha256: o.artifact.sha256 }, validator: { path: o.validator.path, sha256: o.validator.sha256 },

@@ -116,7 +116,8 @@ export function builtinSymbols(configText: string): Set<string> {
   return out;
 }
 
-async function listModuleFiles(dir: string): Promise<string[]> {
+/** Every module file (.ko, .ko.xz, .ko.zst, .ko.gz) under dir. */
+export async function listModuleFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile() && KO_SUFFIX.test(e.name)).map((e) => join(e.parentPath, e.name));
 }

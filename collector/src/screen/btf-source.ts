@@ -7,7 +7,14 @@ import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { sha256File } from '../../../history/vocabulary/hash.ts';
 import { writeFileAtomic } from '../infra/fs.ts';
 import { bzImagePayload, decompressPayload, pvhElfPath } from '../kernels/pvh.ts';
+import { elfBtfSection, rawImageBtf } from './btf-blob.ts';
+import { kernelModuleIndex, type KernelModuleIndex } from './module-index.ts';
+import { ATTACH_MODULES, planModules } from '../guest/modules.ts';
+import { channelModules } from '../guest/guest-arch.ts';
+import { locateValidator } from '../validation/validator-binary.ts';
 import type { ResolvedKernel } from '../kernels/types.ts';
+
+export { elfBtfSection, rawImageBtf } from './btf-blob.ts';
 
 // Where a kernel's BTF comes from, for the screen: the .BTF section of the kernel image (the PVH ELF the cache
 // already extracts on x86_64, the decompressed Image on arm64), or raw BTF files in BTFhub's layout
@@ -24,43 +31,13 @@ export interface ScreenKernel {
   btfMissing: string | null;
   systemMapPath: string | null;
   configPath: string | null;
+  /** the split BTF of the modules this object needs (chosen per object from moduleIndex, at most 64) */
   modulesBtf: string[];
-}
-
-const BTF_MAGIC = 0xeb9f;
-
-/** The bytes of an ELF's .BTF section, or null when it has none (64-bit little-endian ELF only: the kernels we boot). */
-export function elfBtfSection(elf: Buffer): Buffer | null {
-  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) return null;
-  const shoff = Number(elf.readBigUInt64LE(0x28));
-  const shentsize = elf.readUInt16LE(0x3a);
-  const shnum = elf.readUInt16LE(0x3c);
-  const shstrndx = elf.readUInt16LE(0x3e);
-  if (!shoff || shoff + shnum * shentsize > elf.length || shstrndx >= shnum) return null;
-  const sh = (i: number) => {
-    const o = shoff + i * shentsize;
-    return { name: elf.readUInt32LE(o), offset: Number(elf.readBigUInt64LE(o + 0x18)), size: Number(elf.readBigUInt64LE(o + 0x20)) };
-  };
-  const strtab = sh(shstrndx);
-  for (let i = 0; i < shnum; i++) {
-    const s = sh(i);
-    const nameStart = strtab.offset + s.name;
-    const name = elf.subarray(nameStart, elf.indexOf(0, nameStart)).toString('latin1');
-    if (name === '.BTF' && s.offset + s.size <= elf.length) return elf.subarray(s.offset, s.offset + s.size);
-  }
-  return null;
-}
-
-/** The first plausible BTF blob inside a raw image (arm64 Image): magic, version 1, a 24-byte header, sizes in bounds. */
-export function rawImageBtf(img: Buffer): Buffer | null {
-  for (let at = img.indexOf(Buffer.from([0x9f, 0xeb, 0x01, 0x00])); at >= 0; at = img.indexOf(Buffer.from([0x9f, 0xeb, 0x01, 0x00]), at + 1)) {
-    if (at + 24 > img.length || img.readUInt16LE(at) !== BTF_MAGIC || img.readUInt32LE(at + 4) !== 24) continue;
-    const typeOff = img.readUInt32LE(at + 8), typeLen = img.readUInt32LE(at + 12), strOff = img.readUInt32LE(at + 16), strLen = img.readUInt32LE(at + 20);
-    const end = at + 24 + Math.max(typeOff + typeLen, strOff + strLen);
-    if (typeOff !== 0 || strOff !== typeLen || typeLen < 1024 || end > img.length) continue;
-    return img.subarray(at, end);
-  }
-  return null;
+  /** the kernel's module index (matrix kernels); null when it has none, and moduleIndexMissing says why */
+  moduleIndex?: KernelModuleIndex | null;
+  moduleIndexMissing?: string | null;
+  /** the modules the boot loads into its guest (attach and result-channel modules, their dependencies); null: unknown */
+  bootModules?: string[] | null;
 }
 
 const pending = new Map<string, Promise<{ path: string | null; reason: string | null }>>();
@@ -118,15 +95,40 @@ export function realSystemMap(path: string): boolean {
   }
 }
 
-/** A matrix kernel for the screen: its BTF, config, and System.map when the package's copy was kept (a real one). */
-export async function screenKernelFromCache(id: string, kernel: ResolvedKernel, cacheDir: string): Promise<ScreenKernel> {
+/** The modules the boot's guest loads on this kernel (planModules, as the initramfs builder asks), null if unknown. */
+async function bootModules(kernel: ResolvedKernel): Promise<string[] | null> {
+  try {
+    return (await planModules(kernel, [...channelModules(kernel.arch), ...ATTACH_MODULES])).load.map((m) => m.name);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A matrix kernel for the screen: its BTF, config, System.map when the package's copy was kept (a real one), and its
+ * module index (built once per image; validatorPath runs `screen-modules`) with the modules the boot loads.
+ */
+export async function screenKernelFromCache(id: string, kernel: ResolvedKernel, cacheDir: string, opts: { validatorPath?: string; onProgress?: (m: string) => void } = {}): Promise<ScreenKernel> {
   const btf = await kernelBtf(kernel, cacheDir);
   const maps = [kernel.modulesDir && join(kernel.modulesDir, 'System.map'), join(dirname(kernel.imagePath), 'System.map')].filter((p): p is string => !!p);
+  let moduleIndex: KernelModuleIndex | null = null;
+  let moduleIndexMissing: string | null = null;
+  if (!btf.path) moduleIndexMissing = 'the kernel has no BTF';
+  else if (!kernel.modulesDir || !existsSync(kernel.modulesDir)) moduleIndexMissing = 'the kernel ships no modules directory';
+  else {
+    try {
+      moduleIndex = await kernelModuleIndex(kernel, btf.path, cacheDir, opts.validatorPath ?? (await locateValidator()).path, opts.onProgress);
+    } catch (e) {
+      if (!(e instanceof BpfcompatError)) throw e;
+      moduleIndexMissing = e.message;
+    }
+  }
   return {
     id, release: kernel.release, imageSha256: kernel.imageSha256,
     btfPath: btf.path, btfSha256: btf.path ? await sha256File(btf.path) : null, btfMissing: btf.reason,
     systemMapPath: maps.find((m) => existsSync(m) && realSystemMap(m)) ?? null,
     configPath: kernel.configPath, modulesBtf: [],
+    moduleIndex, moduleIndexMissing, bootModules: moduleIndex ? await bootModules(kernel) : null,
   };
 }
 

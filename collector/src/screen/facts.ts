@@ -20,10 +20,13 @@ export const ObjectFacts = z.object({
     attach_type: z.string().optional(),
     autoload: z.boolean(),
     attach_kind: z.string().nullable(),
+    attach_target: z.string().nullable().optional(),
     functions: z.array(z.string()),
   })),
   maps: z.array(z.object({ name: z.string(), type: z.string(), max_entries: z.number().int(), key_size: z.number().int().default(-1), value_size: z.number().int().default(-1) })),
   externs: z.array(Extern),
+  /** the type names CO-RE looks up in a kernel (essential names: no ___flavour) */
+  core_types: z.array(z.string()).optional(),
 });
 export type ObjectFacts = z.infer<typeof ObjectFacts>;
 
@@ -33,6 +36,8 @@ const ExternCheck = z.object({
   weak: z.boolean(),
   status: z.enum(['present', 'missing', 'incompatible', 'unchecked', 'set', 'unset', 'provided_by_libbpf']),
   value: z.string().optional(),
+  /** the module it was found in (its name, after run.ts), absent for vmlinux */
+  module: z.string().optional(),
 });
 export type ExternCheck = z.infer<typeof ExternCheck>;
 
@@ -43,6 +48,8 @@ export const CoreOutcome = z.object({
   function: z.string(),
   insn: z.number().int(),
   errno: z.number().int().optional(),
+  /** the module whose types were its candidates */
+  module: z.string().optional(),
 });
 export type CoreOutcome = z.infer<typeof CoreOutcome>;
 
@@ -50,11 +57,15 @@ export const ProgramFacts = z.object({
   name: z.string(),
   prog_type_known: z.boolean().nullable(),
   attach_type_known: z.boolean().nullable(),
-  attach: z.object({ kind: z.string(), target: z.string(), looked_up: z.string(), how: z.string(), status: z.enum(['present', 'missing', 'unchecked']) }).nullable(),
+  attach: z.object({ kind: z.string(), target: z.string(), looked_up: z.string(), how: z.string(), status: z.enum(['present', 'missing', 'unchecked']), module: z.string().optional() }).nullable(),
   helpers_missing: z.array(z.object({ id: z.number().int(), function: z.string() })),
   helpers_checked: z.boolean(),
   externs: z.array(ExternCheck),
-  core: z.object({ unresolved: z.array(CoreOutcome), total: z.number().int(), resolved: z.number().int(), existence_checks: z.number().int() }),
+  core: z.object({
+    unresolved: z.array(CoreOutcome), total: z.number().int(), resolved: z.number().int(), existence_checks: z.number().int(),
+    /** modules whose types some relocation of the program was computed against */
+    modules: z.array(z.string()).optional(),
+  }),
 });
 export type ProgramFacts = z.infer<typeof ProgramFacts>;
 

@@ -155,3 +155,47 @@ test('a program whose manifest names its attach target is unknown: the section n
   assert.equal(r.prediction, 'unknown');
   assert.match(r.reason, /sets the attach target to vfs_read/);
 });
+
+test('a name found only in a module: decided as usual when the boot loads the module, unknown with the module named when not', () => {
+  const boot = new Set(['veth', 'dummy']);
+  const fentry = (module: string) => prog({ attach: { kind: 'fentry', target: 'f', looked_up: 'f', how: 'btf_func', status: 'present', module } });
+  const loaded = predictTarget(obj(), target(fentry('veth')), DEFAULT_POLICY, boot);
+  assert.equal(loaded.prediction, 'pass');
+  assert.deepEqual(loaded.programs[0]!.evidence.find((e) => e.check === 'attach_target'), { check: 'attach_target', status: 'ok', detail: 'fentry f (btf_func f) in module veth', module: 'veth' });
+  const unloaded = predictTarget(obj(), target(fentry('md_mod')), DEFAULT_POLICY, boot);
+  assert.equal(unloaded.prediction, 'unknown', 'never a pass the boot (which does not load md_mod) contradicts');
+  assert.match(unloaded.reason, /fentry target f lives in module md_mod, which is loaded only where something loads it \(the boot loads only veth, dummy\)/);
+  assert.equal(predictTarget(obj(), target(fentry('veth'))).prediction, 'unknown', 'without the boot\'s modules, no module is taken as loaded');
+  // a kprobe in an unloaded module matters only when its attach is required
+  const kp = prog({ attach: { kind: 'kprobe', target: 'f', looked_up: 'f', how: 'btf_func', status: 'present', module: 'md_mod' } });
+  assert.equal(predictTarget(obj(), target(kp), DEFAULT_POLICY, boot).prediction, 'pass');
+  assert.equal(predictTarget(obj(), target(kp), required, boot).prediction, 'unknown');
+  // kfuncs and ksyms
+  const kf = (status: 'present' | 'incompatible') => prog({ externs: [{ name: 'bpf_x', kind: 'kfunc', weak: false, status, module: 'nf_conntrack' }] });
+  assert.match(predictTarget(obj(), target(kf('present')), DEFAULT_POLICY, boot).reason, /kfunc bpf_x lives in module nf_conntrack/);
+  assert.equal(predictTarget(obj(), target(kf('incompatible')), DEFAULT_POLICY, boot).classification_code, 'MISSING_KFUNC', 'incompatible where loaded, absent where not: a fail either way');
+  const ks = prog({ externs: [{ name: 'v', kind: 'ksym', weak: false, status: 'present', module: 'md_mod' }] });
+  assert.match(predictTarget(obj(), target(ks), DEFAULT_POLICY, boot).reason, /__ksym v lives in module md_mod/);
+});
+
+test('CO-RE against an unloaded module\'s types is unknown, not the fail or pass those types would give', () => {
+  const boot = new Set(['veth']);
+  const err = { ...poisoned, outcome: 'error' as const, errno: 22, module: 'md_mod' };
+  const r = predictTarget(obj(), target(prog({ core: { unresolved: [err], total: 1, resolved: 0, existence_checks: 0, modules: ['md_mod'] } })), DEFAULT_POLICY, boot);
+  assert.equal(r.prediction, 'unknown');
+  assert.match(r.reason, /CO-RE relocates against lives in module md_mod/);
+  assert.ok(r.programs[0]!.evidence.some((e) => e.check === 'core' && e.module === 'md_mod'));
+  const resolved = predictTarget(obj(), target(prog({ core: { unresolved: [], total: 1, resolved: 1, existence_checks: 0, modules: ['md_mod'] } })), DEFAULT_POLICY, boot);
+  assert.equal(resolved.prediction, 'unknown');
+  // candidates from a loaded module and an unloaded one: the boot sees only some of them
+  const mixed = predictTarget(obj(), target(prog({ core: { unresolved: [], total: 1, resolved: 1, existence_checks: 0, modules: ['veth', 'md_mod', 'raid0'] } })), DEFAULT_POLICY, boot);
+  assert.equal(mixed.prediction, 'unknown');
+  assert.match(mixed.reason, /lives in modules md_mod, raid0, which are loaded only where something loads them/);
+  assert.equal(predictTarget(obj(), target(prog({ core: { unresolved: [err], total: 1, resolved: 0, existence_checks: 0, modules: ['md_mod'] } })), DEFAULT_POLICY, new Set(['md_mod'])).classification_code, 'CORE_RELOCATION_FAILURE', 'a loaded module\'s types decide');
+});
+
+test('the fingerprint tells apart kernels whose boots load a module the facts name from those whose boots do not', () => {
+  const f = target(prog({ attach: { kind: 'fentry', target: 'f', looked_up: 'f', how: 'btf_func', status: 'present', module: 'veth' } }));
+  assert.notEqual(fingerprint(f, new Set(['veth'])), fingerprint(f, new Set()));
+  assert.equal(fingerprint(target(prog()), new Set(['veth'])), fingerprint(target(prog()), new Set(['dummy'])), 'modules the facts do not name do not matter');
+});

@@ -55,9 +55,27 @@ export function coreRootCause(u: CoreOutcome, program: string): RootCause {
 }
 
 const fail = (code: ClassificationCode, root: RootCause, reason: string): Decision => ({ prediction: 'fail', code, root, reason });
+
+/**
+ * The modules the boot loads (null: not known, as for BTF files). A name found only in a module exists where that
+ * module is loaded: on a host that loaded it, not in a boot that does not. Such a name is never turned into a pass
+ * or a fail: the screen says where it lives and leaves the program unknown.
+ */
+export type BootModules = ReadonlySet<string> | null;
+
+const unloaded = (m: string | undefined, boot: BootModules): m is string => m !== undefined && !boot?.has(m);
+
+export function moduleReason(what: string, module: string | string[], boot: BootModules): string {
+  const ms = typeof module === 'string' ? [module] : module;
+  const one = ms.length === 1;
+  const loads = boot ? (boot.size ? `the boot loads only ${[...boot].join(', ')}` : 'the boot loads no module') : `whether ${one ? 'it is' : 'they are'} loaded is not known here`;
+  return `${what} lives in module${one ? '' : 's'} ${ms.join(', ')}, which ${one ? 'is' : 'are'} loaded only where something loads ${one ? 'it' : 'them'} (${loads})`;
+}
+
+const withModule = (e: ScreenEvidence, m: string | undefined): ScreenEvidence => (m ? { ...e, detail: `${e.detail} in module ${m}`, module: m } : e);
 const unknown = (reason: string): Decision => ({ prediction: 'unknown', code: null, root: null, reason });
 
-function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], p: ProgramFacts, t: TargetFacts, policy: ScreenPolicy, ev: ScreenEvidence[]): Decision {
+function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], p: ProgramFacts, t: TargetFacts, policy: ScreenPolicy, ev: ScreenEvidence[], boot: BootModules): Decision {
   const decisions: Decision[] = [];
   const unknowns: string[] = [];
   if (p.prog_type_known === false) decisions.push(fail('UNSUPPORTED_PROGRAM_TYPE', { kind: 'program_type', name: prog.prog_type, program: p.name }, `program type ${prog.prog_type} is not in this kernel's enum bpf_prog_type`));
@@ -92,15 +110,18 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   if (!p.helpers_checked) unknowns.push('enum bpf_func_id not in BTF: helper ids unchecked');
   for (const e of p.externs) {
     if (e.kind === 'kfunc') {
-      ev.push({ check: 'kfunc', status: e.status === 'present' ? 'ok' : e.status === 'incompatible' ? 'incompatible' : 'missing', detail: `${e.name}${e.weak ? ' (weak)' : ''}` });
+      ev.push(withModule({ check: 'kfunc', status: e.status === 'present' ? 'ok' : e.status === 'incompatible' ? 'incompatible' : 'missing', detail: `${e.name}${e.weak ? ' (weak)' : ''}` }, e.module));
       if (e.weak) continue; // a __weak kfunc is left out by libbpf and guarded by bpf_ksym_exists()
-      if (e.status === 'missing') decisions.push(fail('MISSING_KFUNC', { kind: 'kfunc', name: e.name, program: p.name }, `kfunc ${e.name} is not in this kernel's BTF`));
+      // incompatible in the module fails the load, and so does its absence where the module is not loaded
+      if (e.status === 'present' && unloaded(e.module, boot)) unknowns.push(moduleReason(`kfunc ${e.name}`, e.module, boot));
+      else if (e.status === 'missing') decisions.push(fail('MISSING_KFUNC', { kind: 'kfunc', name: e.name, program: p.name }, `kfunc ${e.name} is not in this kernel's BTF`));
       else if (e.status === 'incompatible') decisions.push(fail('MISSING_KFUNC', { kind: 'kfunc', name: e.name, program: p.name }, `kfunc ${e.name} exists with a prototype libbpf rejects (bpf_core_types_are_compat)`));
       else unknowns.push(`kfunc ${e.name} exists; whether it is registered for ${prog.prog_type} programs is in the kernel's BTF_ID sets, not in BTF`);
     } else if (e.kind === 'ksym' || e.kind === 'ksym_untyped') {
-      ev.push({ check: 'ksym', status: e.status === 'present' ? 'ok' : e.status === 'missing' ? 'missing' : 'unchecked', detail: `${e.name}${e.weak ? ' (weak)' : ''}` });
+      ev.push(withModule({ check: 'ksym', status: e.status === 'present' ? 'ok' : e.status === 'missing' ? 'missing' : 'unchecked', detail: `${e.name}${e.weak ? ' (weak)' : ''}` }, e.module));
       if (e.weak) continue;
-      if (e.status === 'missing') decisions.push(fail('UNKNOWN', { kind: 'ksym', name: e.name, program: p.name }, `__ksym ${e.name} is not in this kernel (${e.kind === 'ksym' ? 'BTF VAR' : 'System.map'})`));
+      if (e.status === 'present' && unloaded(e.module, boot)) unknowns.push(moduleReason(`__ksym ${e.name}`, e.module, boot));
+      else if (e.status === 'missing') decisions.push(fail('UNKNOWN', { kind: 'ksym', name: e.name, program: p.name }, `__ksym ${e.name} is not in this kernel (${e.kind === 'ksym' ? 'BTF VAR' : 'System.map'})`));
       else if (e.status === 'unchecked') unknowns.push(`untyped __ksym ${e.name}: no System.map to look it up`);
     }
   }
@@ -112,16 +133,21 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   // to load on some kernels. The evidence names the guard; the prediction stays unknown.
   const access = (spec: string) => spec.replace(/^<[a-z_0-9]+> /, '');
   const falseHere = new Set(p.core.unresolved.filter((u) => u.outcome === 'absent').map((u) => access(u.spec)));
+  // types only a module has: what libbpf computes depends on whether the module is loaded
+  const coreModules = new Set([...(p.core.modules ?? []), ...p.core.unresolved.flatMap((u) => (u.module ? [u.module] : []))]);
+  const coreUnloaded = [...coreModules].filter((m) => unloaded(m, boot));
+  if (coreUnloaded.length) unknowns.push(moduleReason('a type CO-RE relocates against', coreUnloaded, boot));
   for (const u of p.core.unresolved) {
     const guarded = u.outcome === 'poisoned' && falseHere.has(access(u.spec));
-    ev.push({ check: 'core', status: u.outcome, detail: `${u.spec} in ${u.function} insn ${u.insn}${guarded ? ': an existence test of the same access is false here' : ''}` });
+    ev.push(withModule({ check: 'core', status: u.outcome, detail: `${u.spec} in ${u.function} insn ${u.insn}${guarded ? ': an existence test of the same access is false here' : ''}` }, u.module));
+    if (unloaded(u.module, boot)) continue;
     if (u.outcome === 'error') decisions.push(fail('CORE_RELOCATION_FAILURE', coreRootCause(u, p.name), `CO-RE relocation ${u.spec} cannot be resolved (libbpf fails the load)`));
     else if (u.outcome === 'poisoned') {
       if (p.core.existence_checks) unknowns.push(`CO-RE relocation ${u.spec} is poisoned, and the program tests existence (${p.core.existence_checks} checks): the verifier decides whether it is reached`);
       else decisions.push(fail('CORE_RELOCATION_FAILURE', coreRootCause(u, p.name), `CO-RE relocation ${u.spec} finds no match in this kernel; libbpf poisons the instruction and no existence check in the program guards it`));
     }
   }
-  if (p.core.total) ev.push({ check: 'core', status: 'ok', detail: `${p.core.resolved} of ${p.core.total} relocations resolved` });
+  if (p.core.total) ev.push({ check: 'core', status: 'ok', detail: `${p.core.resolved} of ${p.core.total} relocations resolved${coreModules.size ? ` (with the types of module ${[...coreModules].join(', ')})` : ''}` });
   const retarget = policy.retargeted?.get(p.name);
   const a = retarget === undefined ? p.attach : undefined;
   // the section's target is a placeholder the loader replaces: the facts looked up the wrong name
@@ -130,10 +156,11 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
     unknowns.push(`the manifest sets the attach target to ${retarget}, which the screen does not look up`);
   }
   if (a) {
-    ev.push({ check: 'attach_target', status: a.status === 'present' ? 'ok' : a.status, detail: `${a.kind} ${a.target}${a.looked_up ? ` (${a.how} ${a.looked_up})` : ''}` });
+    ev.push(withModule({ check: 'attach_target', status: a.status === 'present' ? 'ok' : a.status, detail: `${a.kind} ${a.target}${a.looked_up ? ` (${a.how} ${a.looked_up})` : ''}` }, a.module));
     const required = policy.requiredAttach === 'all' || policy.requiredAttach.has(p.name);
     const root: RootCause = { kind: 'attach_target', type: a.kind, name: a.target, program: p.name };
-    if (a.status === 'missing' && LOAD_TIME_TARGETS.has(a.kind)) decisions.push(fail('ATTACH_TARGET_MISSING', root, `${a.kind} target ${a.looked_up} is not in this kernel's BTF (libbpf fails the load)`));
+    if (a.status === 'present' && unloaded(a.module, boot) && (LOAD_TIME_TARGETS.has(a.kind) || required)) unknowns.push(moduleReason(`${a.kind} target ${a.looked_up || a.target}`, a.module, boot));
+    else if (a.status === 'missing' && LOAD_TIME_TARGETS.has(a.kind)) decisions.push(fail('ATTACH_TARGET_MISSING', root, `${a.kind} target ${a.looked_up} is not in this kernel's BTF (libbpf fails the load)`));
     else if (a.status === 'missing' && required) decisions.push(fail('ATTACH_TARGET_MISSING', root, `${a.kind} target ${a.target} is not in this kernel (${a.how}) and its attach is required`));
     else if (required && a.kind === 'lsm') unknowns.push(`lsm ${a.target}: the attach is required and whether the BPF LSM is enabled at boot is not in BTF`);
     else if (required && a.status === 'unchecked') unknowns.push(`${a.kind} ${a.target}: the attach is required and its target cannot be looked up statically`);
@@ -147,9 +174,25 @@ function decideProgram(obj: ObjectFacts, prog: ObjectFacts['programs'][number], 
   return { prediction: 'pass', code: null, root: null, reason: 'every check the screen decides passes' };
 }
 
-/** The facts of a target that matter to this object, without names or paths: equal facts, equal predictions. */
-export function fingerprint(t: TargetFacts): string {
+/** Every module a target's facts name. */
+function modulesNamed(t: TargetFacts): string[] {
+  const out = new Set<string>();
+  for (const p of t.programs ?? []) {
+    if (p.attach?.module) out.add(p.attach.module);
+    for (const e of p.externs) if (e.module) out.add(e.module);
+    for (const m of p.core.modules ?? []) out.add(m);
+    for (const u of p.core.unresolved) if (u.module) out.add(u.module);
+  }
+  return [...out].sort();
+}
+
+/**
+ * The facts of a target that matter to this object, without names or paths: equal facts, equal predictions. Whether
+ * the boot loads each module the facts name is part of it (it changes the prediction).
+ */
+export function fingerprint(t: TargetFacts, boot: BootModules = null): string {
   return sha256Hex(canonicalJson({
+    boot_loads: modulesNamed(t).map((m) => [m, !unloaded(m, boot)]),
     btf: t.btf.status === 'ok' ? 'ok' : t.btf.status,
     modules: t.btf.modules.map((m) => m.status),
     system_map: t.system_map, config: t.config,
@@ -158,8 +201,8 @@ export function fingerprint(t: TargetFacts): string {
   }));
 }
 
-export function predictTarget(obj: ObjectFacts, t: TargetFacts, policy: ScreenPolicy = DEFAULT_POLICY): TargetPrediction {
-  const fp = fingerprint(t);
+export function predictTarget(obj: ObjectFacts, t: TargetFacts, policy: ScreenPolicy = DEFAULT_POLICY, boot: BootModules = null): TargetPrediction {
+  const fp = fingerprint(t, boot);
   const loaded = obj.programs.filter((p) => p.autoload);
   if (t.btf.status !== 'ok') {
     const why = t.btf.status === 'absent' ? 'the kernel has no BTF' : `its BTF does not parse (${t.btf.error ?? 'unknown error'})`;
@@ -173,7 +216,7 @@ export function predictTarget(obj: ObjectFacts, t: TargetFacts, policy: ScreenPo
   for (const prog of loaded) {
     const facts = t.programs?.find((p) => p.name === prog.name);
     const ev: ScreenEvidence[] = [];
-    const d = facts ? decideProgram(obj, prog, facts, t, policy, ev) : unknown('no facts for this program');
+    const d = facts ? decideProgram(obj, prog, facts, t, policy, ev, boot) : unknown('no facts for this program');
     programs.push({ name: prog.name, section: prog.section, prediction: d.prediction, classification_code: d.code, root_cause: d.root, reason: d.reason, evidence: ev });
   }
   const firstFail = programs.find((p) => p.prediction === 'fail');

@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
 import { ObjectFacts, TargetFacts } from './facts.ts';
@@ -13,6 +13,25 @@ const field = (v: string | null): string => {
   if (v && /[\t\n]/.test(v)) throw new BpfcompatError('USAGE', `${v}: a path with a tab or newline cannot be screened`, { hint: 'rename the file' });
   return v ?? '-';
 };
+
+/** The object's facts alone (what it needs, before any kernel): the validator with no kernel to screen. */
+export async function objectFacts(validatorPath: string, object: string): Promise<ObjectFacts> {
+  return (await screenChunk(validatorPath, object, [])).object;
+}
+
+/** A module's split BTF file is named after the module (<module>.btf, screen/module-index.ts). */
+export const moduleOfBtf = (path: string): string => basename(path).replace(/\.btf$/, '');
+
+/** Facts name modules by their BTF file; predictions and fingerprints by module name (paths differ per kernel). */
+function nameModules(t: TargetFacts): TargetFacts {
+  for (const p of t.programs ?? []) {
+    if (p.attach?.module) p.attach.module = moduleOfBtf(p.attach.module);
+    for (const e of p.externs) if (e.module) e.module = moduleOfBtf(e.module);
+    for (const u of p.core.unresolved) if (u.module) u.module = moduleOfBtf(u.module);
+    if (p.core.modules) p.core.modules = p.core.modules.map(moduleOfBtf);
+  }
+  return t;
+}
 
 /** Many kernels are split across one validator process per core; the object is read once per process. */
 export async function screenFacts(validatorPath: string, object: string, kernels: ScreenKernel[], processes = availableParallelism()): Promise<{ object: ObjectFacts; targets: Map<string, TargetFacts> }> {
@@ -50,7 +69,7 @@ async function screenChunk(validatorPath: string, object: string, chunk: Array<{
       const t = TargetFacts.safeParse(parse(l));
       if (!t.success) throw new BpfcompatError('INTERNAL', `validator screen output: target line does not match the contract (${t.error.issues[0]?.path.join('.')}: ${t.error.issues[0]?.message})`, { hint: 'rebuild the validator (make -C validator)' });
       const k = byIndex.get(t.data.name);
-      if (k) targets.set(k.id, t.data);
+      if (k) targets.set(k.id, nameModules(t.data));
     }
     return { object: obj.data, targets };
   } finally {

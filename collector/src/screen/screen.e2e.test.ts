@@ -50,6 +50,29 @@ test('screen never predicts pass where a boot failed, nor fail where it passed, 
   assert.ok(decided / cells >= 0.6, `the screen decides most cells (${decided}/${cells})`);
 });
 
+test('a target in a module: found in that module\'s BTF (index built once per kernel), decided where the boot loads the module, unknown where it does not', () => {
+  // veth is one of the modules the boot loads for attach tests; md_mod is loaded by nothing in the boot
+  const loaded = screen(['--artifact', 'validator/build/testdata/module_loaded.bpf.o', '--matrix', 'matrices/debian.yaml']);
+  const unloaded = screen(['--artifact', 'validator/build/testdata/module_unloaded.bpf.o', '--matrix', 'matrices/debian.yaml']);
+  for (const [i, t] of loaded.targets.entries()) {
+    const u = unloaded.targets[i]!;
+    assert.ok(t.kernel.boot_modules?.includes('veth'), `${t.profile_id}: the boot's modules are known`);
+    if (t.profile_id === 'debian-11') {
+      // bullseye's modules carry no BTF: libbpf cannot find either target, loaded or not
+      assert.deepEqual(t.kernel.modules, []);
+      assert.equal(t.classification_code, 'ATTACH_TARGET_MISSING');
+      assert.equal(u.prediction, 'fail');
+      continue;
+    }
+    assert.deepEqual(t.kernel.modules, ['veth'], `${t.profile_id}: only the module holding the target is screened`);
+    assert.equal(t.prediction, 'pass', `${t.profile_id}: ${t.reason}`);
+    assert.deepEqual(t.programs[0]!.evidence.find((e) => e.check === 'attach_target')?.module, 'veth');
+    assert.equal(u.kernel.modules?.[0], 'md_mod');
+    assert.equal(u.prediction, 'unknown', `${u.profile_id}: never pass where the boot (no md_mod) fails`);
+    assert.match(u.reason, /fentry target md_flush_request lives in module md_mod, which is loaded only where something loads it/);
+  }
+});
+
 test('--group names one representative per set of identical facts, and kernels of one group share a prediction', () => {
   const r = screen(['--artifact', 'build/examples/bpf_loop.bpf.o', '--matrix', 'matrices/debian.yaml', '--group']);
   assert.ok(r.groups && r.groups.length < r.targets.length, 'fewer groups than kernels');
