@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import type { ResolvedKernel } from '../kernels/types.ts';
 import { BpfcompatError } from '../../../history/vocabulary/errors.ts';
+import { elfSection, isElf64Le } from '../infra/elf.ts';
 
 // Which kernel modules go into the guest, in which order. Debian's .deb ships no modules.dep
 // (depmod runs at install time), so dependencies come from modules.dep when present and otherwise
@@ -70,24 +71,10 @@ export function dependencyClosure(roots: readonly string[], depsOf: (name: strin
 
 /** The "depends=" list from a module's .modinfo section (ELF64 little endian, as on x86_64). */
 export function modinfoDepends(ko: Buffer): string[] {
-  if (ko.length < 64 || ko.readUInt32BE(0) !== 0x7f454c46 || ko[4] !== 2 || ko[5] !== 1) throw new Error('not an ELF64 little-endian object');
-  const shoff = Number(ko.readBigUInt64LE(0x28));
-  const shentsize = ko.readUInt16LE(0x3a);
-  const shnum = ko.readUInt16LE(0x3c);
-  const shstrndx = ko.readUInt16LE(0x3e);
-  const section = (i: number) => {
-    const at = shoff + i * shentsize;
-    return { name: ko.readUInt32LE(at), offset: Number(ko.readBigUInt64LE(at + 0x18)), size: Number(ko.readBigUInt64LE(at + 0x20)) };
-  };
-  const strtab = section(shstrndx);
-  for (let i = 0; i < shnum; i++) {
-    const s = section(i);
-    const nameEnd = ko.indexOf(0, strtab.offset + s.name);
-    if (ko.toString('latin1', strtab.offset + s.name, nameEnd) !== '.modinfo') continue;
-    for (const entry of ko.toString('latin1', s.offset, s.offset + s.size).split('\0')) {
-      if (entry.startsWith('depends=')) return entry.slice('depends='.length).split(',').filter(Boolean).map((n) => n.replace(/-/g, '_'));
-    }
-    return [];
+  if (!isElf64Le(ko)) throw new Error('not an ELF64 little-endian object');
+  const modinfo = elfSection(ko, '.modinfo');
+  for (const entry of modinfo ? modinfo.toString('latin1').split('\0') : []) {
+    if (entry.startsWith('depends=')) return entry.slice('depends='.length).split(',').filter(Boolean).map((n) => n.replace(/-/g, '_'));
   }
   return [];
 }

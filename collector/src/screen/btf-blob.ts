@@ -1,29 +1,12 @@
 // BTF blobs inside the files kernels ship: the .BTF section of an ELF (a vmlinux, the PVH ELF, a module's .ko),
 // or the blob inside a raw arm64 Image, found by its header.
 
+import { elfSection } from '../infra/elf.ts';
+
 const BTF_MAGIC = 0xeb9f;
 
 /** The bytes of an ELF's .BTF section, or null when it has none (64-bit little-endian ELF only: the kernels we boot). */
-export function elfBtfSection(elf: Buffer): Buffer | null {
-  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) return null;
-  const shoff = Number(elf.readBigUInt64LE(0x28));
-  const shentsize = elf.readUInt16LE(0x3a);
-  const shnum = elf.readUInt16LE(0x3c);
-  const shstrndx = elf.readUInt16LE(0x3e);
-  if (!shoff || shoff + shnum * shentsize > elf.length || shstrndx >= shnum) return null;
-  const sh = (i: number) => {
-    const o = shoff + i * shentsize;
-    return { name: elf.readUInt32LE(o), offset: Number(elf.readBigUInt64LE(o + 0x18)), size: Number(elf.readBigUInt64LE(o + 0x20)) };
-  };
-  const strtab = sh(shstrndx);
-  for (let i = 0; i < shnum; i++) {
-    const s = sh(i);
-    const nameStart = strtab.offset + s.name;
-    const name = elf.subarray(nameStart, elf.indexOf(0, nameStart)).toString('latin1');
-    if (name === '.BTF' && s.offset + s.size <= elf.length) return elf.subarray(s.offset, s.offset + s.size);
-  }
-  return null;
-}
+export const elfBtfSection = (elf: Buffer): Buffer | null => elfSection(elf, '.BTF');
 
 /** The first plausible BTF blob inside a raw image (arm64 Image): magic, version 1, a 24-byte header, sizes in bounds. */
 export function rawImageBtf(img: Buffer): Buffer | null {
