@@ -11,7 +11,7 @@ import { findKernelByDeb, readKernelEntry, removeScratch, scratchDir, storeKerne
 import { ATTACH_MODULES } from '../attach-modules.ts';
 import { compareDebianVersions as compareVersions } from '../dpkg-version.ts';
 import { aptPackagesIndex, aptStanzas, type AptRef, type PackagesIndex } from './apt-index.ts';
-import { aptPackages, followKernel, followPinned, versionsOf, versionsWithAbi, type AptPackage, type KernelSet } from './follow.ts';
+import { aptPackages, kernelFollower, type AptPackage, type KernelSet } from './follow.ts';
 import { loadKeyring } from './keyring.ts';
 
 // kernel.apt: a kernel from any signed apt repository. The package the profile names is looked up in each of
@@ -26,13 +26,17 @@ export interface AptContext extends ResolveContext {
 }
 
 /** What a resolver needs: the source plus the suites it spans (the source's own suite first). */
-export interface AptPlan {
+export interface AptPlan extends AptPlanOptions {
   src: AptKernelSource;
   suites: string[];
   /** The key the profile used in the matrix (kernel.apt, kernel.ubuntu …), for errors. */
   field: string;
   /** Named distribution the source came from, recorded in the kernel's origin. */
   preset?: string;
+}
+
+/** What a preset may add to a plan beyond the repository, its suites and its key. */
+export interface AptPlanOptions {
   /** The repository URL of a suite that lives elsewhere than src.url (Debian's -security pocket). */
   suiteUrls?: Record<string, string>;
   /** The image .deb's sha256 the profile pins (fail closed on a mismatch), and the field that pins it. */
@@ -105,9 +109,10 @@ export async function aptIndexes(plan: AptPlan, ctx: AptContext): Promise<{ keyr
 export async function aptAvailable(plan: AptPlan, ctx: AptContext): Promise<Array<{ version: string; suite: string; image: string | null; imageVersion: string | null }>> {
   const { suites } = await aptIndexes(plan, ctx);
   const out: Array<{ version: string; suite: string; image: string | null; imageVersion: string | null }> = [];
+  const { versions, follow } = kernelFollower(plan.abiFallback);
   for (const s of suites) {
-    for (const v of plan.abiFallback ? versionsWithAbi(s.pkgs, plan.src.package) : versionsOf(s.pkgs, plan.src.package)) {
-      const set = plan.abiFallback ? followPinned(s.pkgs, plan.src.package, v) : followKernel(s.pkgs, plan.src.package, v);
+    for (const v of versions(s.pkgs, plan.src.package)) {
+      const set = follow(s.pkgs, plan.src.package, v);
       out.push({ version: v, suite: s.suite, image: set?.image.package ?? null, imageVersion: set?.image.version ?? null });
     }
   }
@@ -115,9 +120,10 @@ export async function aptAvailable(plan: AptPlan, ctx: AptContext): Promise<Arra
 }
 
 export function pickAcross(suites: Array<{ suite: string; pkgs: Map<string, AptPackage[]> }>, src: AptKernelSource, abiFallback = false): Candidate | null {
+  const { follow } = kernelFollower(abiFallback);
   let best: Candidate | null = null;
   for (const s of suites) {
-    const set = abiFallback && src.version !== undefined ? followPinned(s.pkgs, src.package, src.version) : followKernel(s.pkgs, src.package, src.version);
+    const set = follow(s.pkgs, src.package, src.version);
     if (!set) continue;
     if (!best || compareVersions(set.root.version, best.set.root.version) > 0) best = { suite: s.suite, set };
   }
@@ -127,7 +133,7 @@ export function pickAcross(suites: Array<{ suite: string; pkgs: Map<string, AptP
 function missingPackage(plan: AptPlan, ctx: AptContext, suites: Array<{ suite: string; pkgs: Map<string, AptPackage[]> }>): BpfcompatError {
   const where = `profile ${ctx.profileId}: ${plan.packageField?.field ?? `${plan.field}.package`}`;
   const inSuites = `${plan.suites.join(', ')} ${plan.src.component} (${DEBIAN_ARCH[ctx.arch ?? 'x86_64']})`;
-  const versions = suites.flatMap((s) => (plan.abiFallback ? versionsWithAbi(s.pkgs, plan.src.package) : versionsOf(s.pkgs, plan.src.package)));
+  const versions = suites.flatMap((s) => kernelFollower(plan.abiFallback).versions(s.pkgs, plan.src.package));
   if (versions.length === 0) {
     return new BpfcompatError('KERNEL_RESOLVE', `${where}: no package ${plan.src.package} in ${plan.src.url} ${inSuites}`, { hint: plan.packageField?.hint ?? 'check the package name, suite and component' });
   }

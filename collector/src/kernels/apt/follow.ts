@@ -150,9 +150,9 @@ const complete = (k: KernelSet): boolean =>
  * followKernel, and for a version the metapackage no longer has, the complete kernel of that version among the
  * packages it stands for (Debian: a backports or sid kernel older than the current metapackage).
  */
-export function followPinned(pkgs: Map<string, AptPackage[]>, meta: string, version: string): KernelSet | null {
+export function followPinned(pkgs: Map<string, AptPackage[]>, meta: string, version?: string): KernelSet | null {
   const direct = followKernel(pkgs, meta, version);
-  if (direct) return direct;
+  if (direct || version === undefined) return direct;
   for (const name of abiPackagesOf(pkgs, meta)) {
     const k = followKernel(pkgs, name, version);
     if (k && complete(k)) return k;
@@ -166,3 +166,12 @@ export function versionsWithAbi(pkgs: Map<string, AptPackage[]>, meta: string): 
   for (const name of abiPackagesOf(pkgs, meta)) for (const v of versionsOf(pkgs, name)) if (followPinned(pkgs, meta, v)) out.add(v);
   return [...out].sort((a, b) => compareDebianVersions(b, a));
 }
+
+/** How a source reads an index: by its package alone, or (abiFallback) also through the kernels it stands for. */
+export interface KernelFollower {
+  versions: (pkgs: Map<string, AptPackage[]>, name: string) => string[];
+  follow: (pkgs: Map<string, AptPackage[]>, name: string, version?: string) => KernelSet | null;
+}
+
+export const kernelFollower = (abiFallback = false): KernelFollower =>
+  abiFallback ? { versions: versionsWithAbi, follow: followPinned } : { versions: versionsOf, follow: followKernel };

@@ -21,8 +21,7 @@ const planOf = (src: Record<string, unknown>): AptPlan => {
   assert.equal(e.kind, 'apt');
   if (e.kind !== 'apt') throw new Error('unreachable');
   assert.ok('file' in e.key);
-  const { key, kind: _, ...rest } = e;
-  return { ...rest, src: { ...e.src, keyring: key.file }, field: 'kernel.debian' };
+  return { src: { ...e.src, keyring: e.key.file }, suites: e.suites, field: 'kernel.debian', preset: e.preset, ...e.options };
 };
 
 test('bookworm expands to the metapackage in its release, -updates and -security pockets, with Debian\'s keyring', () => {
@@ -32,9 +31,9 @@ test('bookworm expands to the metapackage in its release, -updates and -security
   if (e.expanded.kind !== 'apt') return;
   assert.deepEqual(e.expanded.src, { url: 'http://deb.debian.org/debian', suite: 'bookworm', component: 'main', package: 'linux-image-cloud-amd64' });
   assert.deepEqual(e.expanded.suites, ['bookworm', 'bookworm-updates', 'bookworm-security']);
-  assert.deepEqual(e.expanded.suiteUrls, { 'bookworm-security': 'http://deb.debian.org/debian-security' });
+  assert.deepEqual(e.expanded.options?.suiteUrls, { 'bookworm-security': 'http://deb.debian.org/debian-security' });
   assert.deepEqual(e.expanded.key, { file: DEBIAN_KEYRING });
-  assert.deepEqual(e.expanded.debian, { suite: 'bookworm', flavour: 'cloud-amd64' });
+  assert.deepEqual(e.expanded.options?.debian, { suite: 'bookworm', flavour: 'cloud-amd64' });
   assert.deepEqual(planOf({ suite: 'bookworm', pocket: 'security' }).suites, ['bookworm', 'bookworm-security']);
   assert.deepEqual(planOf({ suite: 'bookworm', pocket: 'release' }).suites, ['bookworm']);
   assert.equal(planOf({ suite: 'bookworm', pocket: 'release' }).suiteUrls, undefined);

@@ -1,4 +1,5 @@
 import type { AptKernelSource, DebianKernelSource, DnfKernelSource } from '../../config/matrix.ts';
+import type { AptPlanOptions } from '../apt/apt-source.ts';
 import { DEBIAN_KEYRING } from '../inrelease.ts';
 import type { KeyRef } from './debian-keys.ts';
 
@@ -24,11 +25,7 @@ export type Expanded =
       kind: 'apt'; preset: string; src: Omit<AptKernelSource, 'keyring'>; suites: string[];
       /** A key shipped in a Debian package, or a keyring file on this machine (Debian's own, from apt's set-up). */
       key: KeyRef | { file: string };
-      suiteUrls?: Record<string, string>;
-      pin?: { sha256: string; field: string };
-      debian?: { suite: string; flavour: string };
-      packageField?: { field: string; hint: string };
-      abiFallback?: boolean;
+      options?: AptPlanOptions;
     }
   | { kind: 'dnf'; preset: string; src: Omit<DnfKernelSource, 'keyring' | 'baseurl'>; baseurls: string[]; mirrorlist?: string; key: KeyRef };
 
@@ -64,11 +61,13 @@ export function debian(p: DebianKernelSource): Expanded {
     src: { url: mirror, suite: p.suite, component: 'main', package: `linux-image-${p.flavour}`, ...(p.version ? { version: p.version } : {}) },
     suites,
     key: { file: DEBIAN_KEYRING },
-    ...(suites.includes(security) ? { suiteUrls: { [security]: mirror.replace(/\/debian$/, '') + '/debian-security' } } : {}),
-    ...(p.sha256 ? { pin: { sha256: p.sha256, field: 'kernel.debian.sha256' } } : {}),
-    debian: { suite: p.suite, flavour: p.flavour },
-    packageField: { field: 'kernel.debian.flavour', hint: 'check kernel.debian.flavour (e.g. cloud-amd64, amd64, rt-amd64, cloud-arm64) and suite' },
-    abiFallback: true,
+    options: {
+      ...(suites.includes(security) ? { suiteUrls: { [security]: mirror.replace(/\/debian$/, '') + '/debian-security' } } : {}),
+      ...(p.sha256 ? { pin: { sha256: p.sha256, field: 'kernel.debian.sha256' } } : {}),
+      debian: { suite: p.suite, flavour: p.flavour },
+      packageField: { field: 'kernel.debian.flavour', hint: 'check kernel.debian.flavour (e.g. cloud-amd64, amd64, rt-amd64, cloud-arm64) and suite' },
+      abiFallback: true,
+    },
   };
 }
 

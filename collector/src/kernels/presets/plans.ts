@@ -34,9 +34,6 @@ export async function repositoryPlan(k: KernelSource, ctx: AptContext): Promise<
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.onProgress ? { onProgress: (m: string) => ctx.onProgress!(`${ctx.profileId}: ${m}`) } : {}),
   });
-  if (e.kind === 'apt') {
-    const { src, suites, preset, suiteUrls, pin, debian: deb, packageField, abiFallback } = e;
-    return { kind: 'apt', plan: { src: { ...src, keyring }, suites, field, preset, ...(suiteUrls ? { suiteUrls } : {}), ...(pin ? { pin } : {}), ...(deb ? { debian: deb } : {}), ...(packageField ? { packageField } : {}), ...(abiFallback ? { abiFallback } : {}) } };
-  }
+  if (e.kind === 'apt') return { kind: 'apt', plan: { src: { ...e.src, keyring }, suites: e.suites, field, preset: e.preset, ...e.options } };
   return { kind: 'dnf', plan: { src: { ...e.src, keyring }, baseurls: e.baseurls, ...(e.mirrorlist ? { mirrorlist: e.mirrorlist } : {}), field, preset: e.preset } };
 }
