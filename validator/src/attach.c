@@ -1,6 +1,7 @@
 /* Real attaches per program family; each attachment is torn down right away unless functional tests need it alive. */
 #define _GNU_SOURCE
 #include "validator.h"
+#include "probe-rules.h"
 #include <bpf/bpf.h>
 
 #include <errno.h>
@@ -249,13 +250,6 @@ static struct bpf_link *link_or_err(struct bpf_link *link, int *err)
 	return link;
 }
 
-/* What a kernel without bpf_link for a program type answers BPF_LINK_CREATE with: no such command before 5.7
- * (EINVAL), no such attach type for links before 5.9 for XDP (EINVAL), or EOPNOTSUPP/ENOTSUPP. */
-static bool no_link_for_type(int err)
-{
-	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
-}
-
 /* XDP the way loaders for kernels before 5.9 attach it: bpf_xdp_attach() over netlink (generic mode on the guest's
  * interface). Returns 0 or -errno. */
 static int attach_xdp_legacy(const struct bpf_program *prog, int ifindex, struct attachment *at)
@@ -285,14 +279,34 @@ static int attach_cgroup_legacy(const struct bpf_program *prog, int cgroup, stru
 	return err;
 }
 
-static void set_legacy_reason(struct program_ev *pe, const char *how, const char *since, int link_err)
-{
-	char *e = errstr(link_err);
+typedef struct bpf_link *(*link_attach_fn)(const struct bpf_program *prog, int where);
+typedef int (*legacy_attach_fn)(const struct bpf_program *prog, int where, struct attachment *at);
 
+/* Attaches with a bpf_link, and where the kernel has no link for the type (its BPF_LINK_CREATE answers as for an
+ * unknown type, kernel_refuses_unknown) with the call loaders for that kernel use; --attach-api legacy uses only
+ * that call. attach.reason says which call attached. Returns 0 or -errno. */
+static int attach_link_or_legacy(const struct bpf_program *prog, int where, struct attachment *at, const struct options *opts,
+				 struct program_ev *pe, link_attach_fn link, legacy_attach_fn legacy, const char *how, const char *links_since)
+{
+	int err;
+	char *e;
+
+	if (opts->attach_api == ATTACH_API_LEGACY) {
+		err = legacy(prog, where, at);
+		if (!err) {
+			free(pe->attach.reason);
+			pe->attach.reason = xasprintf("attached with %s (--attach-api legacy)", how);
+		}
+		return err;
+	}
+	at->link = link_or_err(link(prog, where), &err);
+	if (!err || !kernel_refuses_unknown(-err) || legacy(prog, where, at))
+		return err;
+	e = errstr(err);
 	free(pe->attach.reason);
-	pe->attach.reason = link_err ? xasprintf("attached with %s, as loaders do on kernels without %s (bpf_link_create: %s)", how, since, e)
-				     : xasprintf("attached with %s (--attach-api legacy)", how);
+	pe->attach.reason = xasprintf("attached with %s, as loaders do on kernels without %s (bpf_link_create: %s)", how, links_since, e);
 	free(e);
+	return 0;
 }
 
 static void set_skipped(struct program_ev *pe, const char *reason)
@@ -391,17 +405,8 @@ static void attach_one(struct bpf_program *prog, int idx, struct attachments *a,
 			if (keep)
 				free_xdp_slot(a, ev);
 			at->is_xdp = true;
-			if (opts->attach_api == ATTACH_API_LEGACY) {
-				err = attach_xdp_legacy(prog, ifindex, at);
-				if (!err)
-					set_legacy_reason(pe, "bpf_xdp_attach (netlink)", "", 0);
-				break;
-			}
-			at->link = link_or_err(bpf_program__attach_xdp(prog, ifindex), &err);
-			if (err && no_link_for_type(err) && !attach_xdp_legacy(prog, ifindex, at)) {
-				set_legacy_reason(pe, "bpf_xdp_attach (netlink)", "XDP links (5.9+)", err);
-				err = 0;
-			}
+			err = attach_link_or_legacy(prog, ifindex, at, opts, pe, bpf_program__attach_xdp, attach_xdp_legacy,
+						    "bpf_xdp_attach (netlink)", "XDP links (5.9+)");
 		}
 		break;
 	case FAM_TC:
@@ -419,19 +424,11 @@ static void attach_one(struct bpf_program *prog, int idx, struct attachments *a,
 		fd = cgroup_fd(a, ev);
 		free(pe->attach.target);
 		pe->attach.target = xstrdup(a->cgroup_path);
-		if (fd < 0) {
+		if (fd < 0)
 			err = fd;
-		} else if (opts->attach_api == ATTACH_API_LEGACY) {
-			err = attach_cgroup_legacy(prog, fd, at);
-			if (!err)
-				set_legacy_reason(pe, "BPF_PROG_ATTACH", "", 0);
-		} else {
-			at->link = link_or_err(bpf_program__attach_cgroup(prog, fd), &err);
-			if (err && no_link_for_type(err) && !attach_cgroup_legacy(prog, fd, at)) {
-				set_legacy_reason(pe, "BPF_PROG_ATTACH", "cgroup links (5.7+)", err);
-				err = 0;
-			}
-		}
+		else
+			err = attach_link_or_legacy(prog, fd, at, opts, pe, bpf_program__attach_cgroup, attach_cgroup_legacy,
+						    "BPF_PROG_ATTACH", "cgroup links (5.7+)");
 		break;
 	case FAM_SKIP:
 		break;

@@ -4,6 +4,7 @@
 #define BPFCOMPAT_PROBE_RULES_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -30,13 +31,20 @@ static inline const char *status_for_errno(int err)
  * (and a type it has but cannot offer here with EOPNOTSUPP/ENOTSUPP); any other errno is returned as -errno so
  * that it is recorded as inconclusive, never as "unsupported". errno is read before anything else can touch it
  * (set it to 0 before the probe). */
+/* The kernel's own answer to something it does not know (a map or program type, an attach type for links):
+ * EINVAL, or EOPNOTSUPP/ENOTSUPP for what it has but cannot offer here. e is a positive errno. */
+static inline bool kernel_refuses_unknown(int e)
+{
+	return e == EINVAL || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */;
+}
+
 static inline int kernel_answer(int ret)
 {
 	int e = errno;
 
 	if (ret != 0)
 		return ret;
-	return e == 0 || e == EINVAL || e == EOPNOTSUPP || e == 524 /* ENOTSUPP */ ? 0 : -e;
+	return e == 0 || kernel_refuses_unknown(e) ? 0 : -e;
 }
 
 /* A probe's 1, 0 or -errno as a status. */
@@ -71,8 +79,8 @@ static inline int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type e
 		close(fd);
 		return 1;
 	}
-	err = -errno;
-	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */ ? 0 : err;
+	err = errno;
+	return kernel_refuses_unknown(err) ? 0 : -err;
 }
 
 /* A program type's 1, 0 or -errno: libbpf's probe as the kernel answered it, and for tracing and LSM programs a
